@@ -71,6 +71,15 @@ export interface LayerFlag {
   message: string;
 }
 
+export interface MetricInfo {
+  name: string;
+  /** Short label for tables and hints (e.g. '‖W‖₂', 'α'). */
+  symbol: string;
+  formula: string;
+  reference: string;
+  group: string;
+}
+
 export interface MeasureValue {
   value: number | null;
   name: string;
@@ -153,6 +162,8 @@ export interface Report {
   testData?: DataSummary;
   trainSize?: number | null;
   runtime?: RuntimeInfo;
+  /** Metadata of every per-layer metric id that can appear in layers[].metrics (name, formula, reference). */
+  metricInfo: Record<string, MetricInfo>;
   layers: LayerReport[];
   measures: Record<string, MeasureValue>;
   bounds: BoundValue[];

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// theory-lens: the engine headless. argv → AnalyzeOptions → analyze() → report (text or JSON).
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AnalyzeOptions, Precision, Provider } from '../protocol/worker';
+import { analyze } from '../engine/analyze';
+import { METRIC_INFO } from '../engine/layers/metricInfo';
+import { MEASURES } from '../engine/measures/registry';
+import { CancelledError } from '../engine/pool';
+import { VERSION } from '../engine/version';
+import { toCsv, toMarkdown, toText } from '../report/format';
+
+export const USAGE = `Usage:
+  theory-lens analyze MODEL.onnx [options]     analyse a checkpoint
+  theory-lens measures [--json]                list every measure and per-layer metric
+  theory-lens --version | --help
+
+Options of analyze:
+  --init INIT.onnx        initial/reference checkpoint (distances to init, *-init measures)
+  --data PROBE.npz        probe data (.npz/.npy) for forward-pass measures and bounds
+  --test-data TEST.npz    held-out probe for test accuracy/loss
+  --data-keys X,Y         keys of inputs and labels in the .npz (default: x/inputs/images/data, y/labels/targets)
+  --train-size M          number of training examples the model was trained on (bounds need it)
+  --json                  print the JSON report (schema in src/protocol/report.ts)
+  --csv | --markdown      print the per-layer table as CSV, or the report as Markdown
+  --out FILE              write the output to FILE instead of stdout
+  --provider P            auto | cpu | cuda (default auto: CUDA when available, else CPU)
+  --precision P           float32 | float64 eigen-solver precision (default float32)
+  --seed N                seed of every random draw (default 0)
+  --delta D               confidence δ of the bounds (default 0.05)
+  --mc-draws N            Monte-Carlo draws per σ step of the flatness searches (default 10)
+  --landscape N           loss-landscape points per axis (default 21; 0 = off)
+  --landscape-2d          also compute a 2-D loss-landscape grid
+  --no-conv-exact         skip the exact convolution operator spectra
+  --conv-ww               also compute WeightWatcher's pooled kernel-slice α for convs
+  --no-fold-bn            do not fold BatchNorm into the preceding layer
+  --weights-only          skip forward passes even when --data is given
+  --threads N             worker threads for per-layer spectra (default: cores, at most 4)
+  --quiet                 no progress on stderr`;
+
+export class UsageError extends Error {}
+
+type Format = 'text' | 'json' | 'csv' | 'markdown';
+
+export interface CliArgs {
+  command: 'analyze' | 'measures' | 'help' | 'version';
+  options?: AnalyzeOptions;
+  format: Format;
+  out?: string;
+  quiet: boolean;
+}
+
+function num(flag: string, v: string | undefined, { int = false, min = -Infinity, max = Infinity } = {}): number {
+  if (v === undefined) throw new UsageError(`${flag} needs a value`);
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`${flag}: '${v}' is not ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` ≤ ${max}` : ''}`);
+  }
+  return n;
+}
+
+function existingFile(flag: string, v: string | undefined): string {
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a file path`);
+  const p = resolve(v);
+  if (!existsSync(p)) throw new UsageError(`${flag}: no such file: ${v}`);
+  if (!statSync(p).isFile()) throw new UsageError(`${flag}: not a file: ${v}`);
+  return p;
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return { command: 'help', format: 'text', quiet: true };
+  if (cmd === '--version' || cmd === '-v') return { command: 'version', format: 'text', quiet: true };
+  if (cmd === 'measures') {
+    const extra = rest.filter((a) => a !== '--json');
+    if (extra.length) throw new UsageError(`unknown argument to measures: ${extra[0]}`);
+    return { command: 'measures', format: rest.includes('--json') ? 'json' : 'text', quiet: true };
+  }
+  if (cmd !== 'analyze') throw new UsageError(`unknown command '${cmd}'`);
+  let model: string | undefined;
+  const o: Partial<AnalyzeOptions> = {};
+  let format: Format = 'text';
+  let out: string | undefined;
+  let quiet = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const next = () => rest[++i];
+    switch (a) {
+      case '--init': o.init = existingFile(a, next()); break;
+      case '--data': o.data = existingFile(a, next()); break;
+      case '--test-data': o.testData = existingFile(a, next()); break;
+      case '--data-keys': {
+        const v = next();
+        if (!v || !/^[^,]*,[^,]*$/.test(v)) throw new UsageError('--data-keys needs X,Y (e.g. images,labels)');
+        const [x, y] = v.split(',');
+        o.dataKeys = { ...(x ? { x } : {}), ...(y ? { y } : {}) };
+        break;
+      }
+      case '--train-size': o.trainSize = num(a, next(), { int: true, min: 1 }); break;
+      case '--json': format = 'json'; break;
+      case '--csv': format = 'csv'; break;
+      case '--markdown': format = 'markdown'; break;
+      case '--out': {
+        const v = next();
+        if (!v) throw new UsageError('--out needs a file path');
+        out = resolve(v);
+        break;
+      }
+      case '--provider': {
+        const v = next();
+        if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UsageError(`--provider must be auto, cpu or cuda, not '${v ?? ''}'`);
+        o.provider = v as Provider;
+        break;
+      }
+      case '--precision': {
+        const v = next();
+        if (v !== 'float32' && v !== 'float64') throw new UsageError(`--precision must be float32 or float64, not '${v ?? ''}'`);
+        o.precision = v as Precision;
+        break;
+      }
+      case '--seed': o.seed = num(a, next(), { int: true, min: 0, max: 2 ** 32 - 1 }); break;
+      case '--delta': o.delta = num(a, next(), { min: 1e-12, max: 0.5 }); break;
+      case '--mc-draws': o.mcDraws = num(a, next(), { int: true, min: 1, max: 10000 }); break;
+      case '--landscape': o.landscapePoints = num(a, next(), { int: true, min: 0, max: 201 }); break;
+      case '--landscape-2d': o.landscape2d = true; break;
+      case '--no-conv-exact': o.convExact = false; break;
+      case '--conv-ww': o.convWeightWatcher = true; break;
+      case '--no-fold-bn': o.foldBatchNorm = false; break;
+      case '--weights-only': o.weightsOnly = true; break;
+      case '--threads': o.threads = num(a, next(), { int: true, min: 1, max: 64 }); break;
+      case '--quiet': case '-q': quiet = true; break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+        if (model) throw new UsageError(`unexpected argument '${a}' (one model per run)`);
+        model = existingFile('MODEL', a);
+    }
+  }
+  if (!model) throw new UsageError('analyze needs a MODEL.onnx');
+  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet };
+}
+
+function listMeasures(json: boolean): string {
+  const measures = MEASURES.map((m) => ({ id: m.id, name: m.name, formula: m.formula, reference: m.reference, equation: m.equation ?? null, needs: m.needs, group: m.group }));
+  if (json) return JSON.stringify({ metrics: METRIC_INFO, measures }, null, 2) + '\n';
+  const lines = ['Per-layer metrics:'];
+  for (const [id, i] of Object.entries(METRIC_INFO)) lines.push(`  ${id.padEnd(28)} ${i.name} — ${i.formula}  [${i.reference}]`);
+  lines.push('', 'Aggregate measures:');
+  for (const m of measures) lines.push(`  ${m.id.padEnd(28)} ${m.name} — ${m.formula}  [${m.reference}${m.equation ? `, eq. ${m.equation}` : ''}] needs: ${m.needs.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`theory-lens: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  if (args.command === 'measures') {
+    process.stdout.write(listMeasures(args.format === 'json'));
+    return 0;
+  }
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  const showProgress = !args.quiet && process.stderr.isTTY;
+  try {
+    const report = await analyze(args.options!, {
+      signal: ac.signal,
+      progress: showProgress ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${p.message}`) : undefined,
+    });
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    const text =
+      args.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
+      : args.format === 'csv' ? toCsv(report)
+      : args.format === 'markdown' ? toMarkdown(report)
+      : toText(report);
+    if (args.out) writeFileSync(args.out, text);
+    else process.stdout.write(text);
+    return 0;
+  } catch (e) {
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : (e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`theory-lens: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exit(70);
+    },
+  );
+}

@@ -1,0 +1,268 @@
+// The whole analysis: file → checkpoint → layers → measures → report. Runs wherever blocking is fine
+// (the CLI's main thread, or the analysis worker the extension starts); per-layer spectra go to a
+// worker pool; forward passes (onnxruntime) run on this thread.
+import { basename } from 'node:path';
+import { loadCheckpoint } from '../onnx';
+import type { Checkpoint, Layer } from '../onnx/types';
+import { SCHEMA_VERSION, type LayerReport, type Need, type Report } from '../protocol/report';
+import type { AnalyzeOptions, Progress } from '../protocol/worker';
+import { foldBatchNorm } from './layers/foldBatchNorm';
+import type { LayerResult, LayerTask, LayerTaskOptions } from './layers/measureLayer';
+import { METRIC_INFO } from './layers/metricInfo';
+import { evaluateMeasures } from './measures/registry';
+import type { LayerQuantities, MeasureContext } from './measures/types';
+import { CancelledError, defaultThreads, LayerPool } from './pool';
+import { VERSION } from './version';
+
+export interface AnalyzeHooks {
+  progress?(p: Progress): void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULTS = {
+  precision: 'float32',
+  convExact: true,
+  convWeightWatcher: false,
+  foldBatchNorm: true,
+  seed: 0,
+  delta: 0.05,
+  mcDraws: 10,
+  esdMaxPoints: 2000,
+  maxFullSpectrum: 4096,
+  randomize: true,
+} as const;
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** Pairs each layer with the init checkpoint's layer: by weight name, else by position and shape. */
+export function matchInitLayers(layers: readonly Layer[], init: Checkpoint): (Layer | null)[] {
+  const byName = new Map(init.layers.map((l) => [`${l.name}|${l.part ?? ''}`, l]));
+  return layers.map((l, i) => {
+    const same = (c: Layer | undefined) => c && c.matrixShape[0] === l.matrixShape[0] && c.matrixShape[1] === l.matrixShape[1];
+    const n = byName.get(`${l.name}|${l.part ?? ''}`);
+    if (same(n)) return n!;
+    const p = init.layers[i];
+    return same(p) && p.op === l.op ? p : null;
+  });
+}
+
+export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<Report> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const warnings: string[] = [];
+  const progress = (p: Progress) => hooks.progress?.(p);
+  const o = {
+    precision: options.precision ?? DEFAULTS.precision,
+    convExact: options.convExact ?? DEFAULTS.convExact,
+    convWeightWatcher: options.convWeightWatcher ?? DEFAULTS.convWeightWatcher,
+    foldBatchNorm: options.foldBatchNorm ?? DEFAULTS.foldBatchNorm,
+    seed: options.seed ?? DEFAULTS.seed,
+    esdMaxPoints: options.esdMaxPoints ?? DEFAULTS.esdMaxPoints,
+  };
+
+  progress({ phase: 'read', done: 0, total: 1, message: `reading ${basename(options.model)}` });
+  let t = performance.now();
+  const ckpt = await loadCheckpoint(options.model);
+  const init = options.init ? await loadCheckpoint(options.init) : null;
+  timings.read = performance.now() - t;
+  warnings.push(...ckpt.warnings);
+  if (init) warnings.push(...init.warnings.map((w) => `init: ${w}`));
+  throwIfAborted(hooks.signal);
+
+  // Layers → tasks. One layer's float copy at a time is created, just before it is queued.
+  const initMatch = init ? matchInitLayers(ckpt.layers, init) : ckpt.layers.map(() => null);
+  if (init) {
+    const missing = ckpt.layers.filter((_, i) => !initMatch[i]).map((l) => l.name);
+    if (missing.length) warnings.push(`no matching layer in the init checkpoint for: ${missing.join(', ')} (distances to init are left out for them)`);
+  }
+  const taskOptions: LayerTaskOptions = {
+    precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher,
+    randomize: DEFAULTS.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
+  };
+  const folded: (string | undefined)[] = [];
+  const makeTask = (layer: Layer, index: number): LayerTask => {
+    let matrix = layer.matrix('float32');
+    let initMatrix = initMatch[index]?.matrix('float32');
+    if (o.foldBatchNorm && layer.batchNorm) {
+      const f = foldBatchNorm(layer, matrix);
+      if (f.ok) {
+        matrix = f.matrix;
+        folded[index] = layer.batchNorm.node;
+        const ib = initMatch[index]?.batchNorm;
+        if (initMatrix && ib) {
+          const fi = foldBatchNorm(initMatch[index]!, initMatrix);
+          if (fi.ok) initMatrix = fi.matrix;
+        }
+      } else warnings.push(`${layer.name}: BatchNorm ${layer.batchNorm.node} not folded: ${f.reason}`);
+    }
+    const c = layer.conv;
+    return {
+      index, name: layer.name, matrix, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
+      ...(initMatrix ? { init: initMatrix } : {}),
+      ...(c
+        ? {
+            conv: {
+              cout: layer.op === 'ConvTranspose' ? layer.shape[1] * c.group : layer.shape[0],
+              cinPerGroup: layer.shape[1], kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads,
+              dilations: c.dilations, inputSpatial: c.inputSpatial, transpose: layer.op === 'ConvTranspose',
+            },
+          }
+        : {}),
+      options: taskOptions,
+    };
+  };
+
+  t = performance.now();
+  const threads = Math.min(options.threads ?? defaultThreads(), Math.max(1, ckpt.layers.length));
+  const pool = new LayerPool(threads);
+  const results: LayerResult[] = new Array(ckpt.layers.length);
+  let done = 0;
+  const total = ckpt.layers.length;
+  progress({ phase: 'layers', done: 0, total, message: `measuring ${total} layers on ${pool.threads} thread(s)` });
+  const onAbort = () => void pool.close();
+  hooks.signal?.addEventListener('abort', onAbort);
+  try {
+    // Keep at most 2 tasks per thread in flight so at most that many float copies exist at once.
+    const inflight = new Set<Promise<void>>();
+    for (let i = 0; i < total; i++) {
+      throwIfAborted(hooks.signal);
+      const p = pool.run(makeTask(ckpt.layers[i], i)).then((r) => {
+        results[i] = r;
+        done++;
+        progress({ phase: 'layers', done, total, message: `${ckpt.layers[i].name} (${done}/${total})` });
+      });
+      const tracked: Promise<void> = p.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      if (inflight.size >= 2 * pool.threads) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+  } finally {
+    hooks.signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+  }
+  throwIfAborted(hooks.signal);
+  timings.layers = performance.now() - t;
+
+  // Per-layer report entries and the quantities the aggregate measures combine.
+  const layerReports: LayerReport[] = [];
+  const quantities: LayerQuantities[] = [];
+  let parameters = 0;
+  const counted = new Set<string>();
+  ckpt.layers.forEach((layer, i) => {
+    const r = results[i];
+    const biasParams = layer.bias && !counted.has(layer.bias.name) ? layer.bias.size : 0;
+    const weightParams = counted.has(`${layer.weight.name}|${layer.part ?? ''}`) ? 0 : layer.matrixShape[0] * layer.matrixShape[1];
+    counted.add(`${layer.weight.name}|${layer.part ?? ''}`);
+    if (layer.bias) counted.add(layer.bias.name);
+    parameters += weightParams + biasParams;
+    const c = layer.conv;
+    layerReports.push({
+      name: layer.name, op: layer.op, node: layer.node, module: layer.module, ...(layer.part ? { part: layer.part } : {}),
+      role: layer.role, dtype: layer.weight.dtype, shape: [...layer.shape], matrixShape: [layer.matrixShape[0], layer.matrixShape[1]],
+      parameters: weightParams + biasParams, metrics: r.metrics,
+      ...(Object.keys(r.notes).length ? { notes: r.notes } : {}),
+      ...(r.flags.length ? { flags: r.flags } : {}),
+      ...(c ? { conv: { kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations, inputSpatial: c.inputSpatial } } : {}),
+      ...(folded[i] ? { foldedBatchNorm: folded[i] } : {}),
+      ...(r.esd ? { esd: r.esd } : {}),
+      ...(r.esdNote ? { esdNote: r.esdNote } : {}),
+    });
+    quantities.push({
+      name: layer.name, params: weightParams, biasParams, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
+      fro: r.quantities.fro, spec: r.quantities.spec, l21: r.quantities.l21,
+      ...(r.quantities.froDist !== undefined ? { froDist: r.quantities.froDist, specDist: r.quantities.specDist, l21Dist: r.quantities.l21Dist } : {}),
+      alpha: r.metrics.alpha, alphaWeighted: r.metrics.alphaWeighted, logNorm: r.metrics.logNorm,
+      logSpectralNorm: r.metrics.logSpectralNorm, logAlphaNorm: r.metrics.logAlphaNorm, stableRank: r.metrics.stableRank,
+      mpSoftrank: r.metrics.mpSoftrank, entropy: r.metrics.entropy,
+    });
+  });
+  if (folded.some(Boolean)) warnings.push('BatchNormalization folded into the preceding layer before measuring (as Jiang et al. 2020 do)');
+  const nonFinite = layerReports.filter((l) => l.flags?.some((f) => f.id === 'nonFinite'));
+  if (nonFinite.length) warnings.push(`non-finite weights in ${nonFinite.map((l) => l.name).join(', ')}: their metrics are left out and aggregates over all layers are not defined`);
+
+  const have = new Set<Need>(['weights']);
+  const why: Partial<Record<Need, string>> = {};
+  const hasInit = !!init && quantities.length > 0 && quantities.every((q) => q.froDist !== undefined);
+  if (hasInit) have.add('init');
+  else if (init) why.init = 'the init checkpoint does not match every layer (see warnings)';
+  if (ckpt.layers.length === 0) {
+    have.delete('weights');
+    warnings.push('no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
+  }
+
+  const ctx: MeasureContext = { layers: quantities, params: parameters, depth: quantities.length, hasInit };
+  const report: Report = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'theory-lens', version: VERSION },
+    createdAt: new Date().toISOString(),
+    elapsedMs: 0,
+    settings: {
+      precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
+      seed: o.seed, delta: options.delta ?? DEFAULTS.delta, mcDraws: options.mcDraws ?? DEFAULTS.mcDraws,
+      provider: options.provider ?? 'auto', threads: pool.threads, randomize: DEFAULTS.randomize,
+    },
+    model: {
+      path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
+      opset: ckpt.opset, irVersion: ckpt.irVersion, parameters, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
+      inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
+      outputs: ckpt.outputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
+    },
+    ...(init ? { init: { path: init.path, matchedLayers: initMatch.filter(Boolean).length } } : {}),
+    metricInfo: METRIC_INFO,
+    layers: layerReports,
+    measures: {},
+    bounds: [],
+    warnings,
+    timings,
+  };
+  if (options.trainSize !== undefined) report.trainSize = options.trainSize;
+
+  // Forward passes on probe data.
+  if (options.data && !options.weightsOnly) {
+    await runForward(report, ckpt, init, quantities, options, hooks, have, why, ctx);
+  } else if (options.data) {
+    why.data = 'forward passes were switched off (weights only)';
+  }
+  if (options.trainSize !== undefined && options.trainSize > 0) have.add('trainSize');
+
+  t = performance.now();
+  progress({ phase: 'aggregate', done: 0, total: 1, message: 'aggregate measures' });
+  report.measures = evaluateMeasures(ctx, { have, why });
+  timings.aggregate = performance.now() - t;
+  report.elapsedMs = performance.now() - t0;
+  progress({ phase: 'done', done: 1, total: 1, message: `done in ${(report.elapsedMs / 1000).toFixed(2)} s` });
+  return report;
+}
+
+async function runForward(
+  report: Report, ckpt: Checkpoint, init: Checkpoint | null, quantities: LayerQuantities[], options: AnalyzeOptions,
+  hooks: AnalyzeHooks, have: Set<Need>, why: Partial<Record<Need, string>>, ctx: MeasureContext,
+): Promise<void> {
+  const t = performance.now();
+  try {
+    const { runForwardAnalysis } = await import('./forward');
+    const f = await runForwardAnalysis(ckpt, init, quantities, options, hooks);
+    report.runtime = f.runtime;
+    report.data = f.data;
+    if (f.testData) report.testData = f.testData;
+    report.bounds = f.bounds;
+    report.margins = f.margins;
+    if (f.landscape) report.landscape = f.landscape;
+    report.warnings.push(...f.warnings);
+    Object.assign(report.timings!, f.timings);
+    ctx.data = f.quantities;
+    have.add('data');
+    have.add('runtime');
+    if (f.testData) have.add('testData');
+  } catch (e) {
+    if (e instanceof CancelledError || hooks.signal?.aborted) throw new CancelledError();
+    const message = (e as Error).message;
+    report.runtime = { provider: null, error: message };
+    report.warnings.push(`forward passes failed: ${message} — the weight-only measures above are unaffected`);
+    why.data = `forward passes failed: ${message}`;
+    why.runtime = `onnxruntime: ${message}`;
+  }
+  report.timings!.forward = performance.now() - t;
+}

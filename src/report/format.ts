@@ -1,0 +1,127 @@
+// Plain-text renderings of a report, shared by the CLI and the extension's exports: a readable
+// summary, CSV of the per-layer table, and Markdown. Pure functions of the Report.
+import type { Report } from '../protocol/report';
+
+/** A number for humans: 4 significant digits, exponent form when very large or small. */
+export function formatNumber(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(digits - 1);
+  return Number(v.toPrecision(digits)).toString();
+}
+
+/** Metric ids that appear in at least one layer, in the report's metricInfo order. */
+export function layerMetricIds(report: Report): string[] {
+  const present = new Set<string>();
+  for (const l of report.layers) for (const k of Object.keys(l.metrics)) present.add(k);
+  const order = Object.keys(report.metricInfo);
+  return [...order.filter((k) => present.has(k)), ...[...present].filter((k) => !order.includes(k))];
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV: one row per layer with every metric at full precision, then one row per aggregate measure. */
+export function toCsv(report: Report): string {
+  const ids = layerMetricIds(report);
+  const lines = [['layer', 'op', 'node', 'module', 'part', 'shape', 'matrixShape', 'parameters', ...ids].map(csvCell).join(',')];
+  for (const l of report.layers) {
+    lines.push(
+      [l.name, l.op, l.node, l.module ?? '', l.part ?? '', l.shape.join('x'), l.matrixShape.join('x'), l.parameters, ...ids.map((k) => l.metrics[k] ?? '')]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  lines.push('');
+  lines.push(['measure', 'name', 'value', 'stderr', 'formula', 'reference', 'reason'].map(csvCell).join(','));
+  for (const [id, m] of Object.entries(report.measures)) {
+    lines.push([id, m.name, m.value ?? '', m.stderr ?? '', m.formula, m.reference, m.reason ?? ''].map(csvCell).join(','));
+  }
+  if (report.bounds.length) {
+    lines.push('');
+    lines.push(['bound', 'name', 'value', 'vacuous', 'reference', 'assumptions'].map(csvCell).join(','));
+    for (const b of report.bounds) lines.push([b.id, b.name, b.value ?? '', b.vacuous ?? '', b.reference, b.assumptions.join('; ')].map(csvCell).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function mdEscape(s: string): string {
+  return s.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+}
+
+/** Markdown: header, aggregate measures with formulas and citations, bounds, per-layer table. */
+export function toMarkdown(report: Report): string {
+  const m = report.model;
+  const out: string[] = [];
+  out.push(`# Theory Lens report: ${mdEscape(m.fileName)}`, '');
+  out.push(`- producer: ${mdEscape(`${m.producer ?? 'unknown'} ${m.producerVersion ?? ''}`.trim())}, opset ${m.opset ?? '?'}`);
+  out.push(`- parameters: ${m.parameters} in ${m.layerCount} measured layers`);
+  if (report.init) out.push(`- init: ${mdEscape(report.init.path)} (${report.init.matchedLayers} layers matched)`);
+  if (report.data) out.push(`- probe: ${mdEscape(report.data.path)} (${report.data.examples} examples)`);
+  if (report.runtime) out.push(`- forward passes: ${report.runtime.provider ?? 'none'}${report.runtime.error ? ` — ${mdEscape(report.runtime.error)}` : ''}`);
+  out.push(`- schema ${report.schemaVersion}, theory-lens ${report.tool.version}, ${formatNumber(report.elapsedMs / 1000, 3)} s`, '');
+  if (report.bounds.length) {
+    out.push('## Bounds on the test error', '', '| bound | value | vacuous | reference |', '|---|---|---|---|');
+    for (const b of report.bounds) out.push(`| ${mdEscape(b.name)} | ${formatNumber(b.value)} | ${b.vacuous === null ? '—' : b.vacuous ? 'yes' : 'no'} | ${mdEscape(b.reference)} |`);
+    out.push('');
+  }
+  out.push('## Measures', '', '| measure | value | formula | reference |', '|---|---|---|---|');
+  for (const v of Object.values(report.measures)) {
+    const val = v.value === null ? `— (${mdEscape(v.reason ?? 'n/a')})` : formatNumber(v.value) + (v.stderr !== undefined ? ` ± ${formatNumber(v.stderr, 2)}` : '');
+    out.push(`| ${mdEscape(v.name)} | ${val} | ${mdEscape(v.formula)} | ${mdEscape(v.reference)}${v.equation ? `, eq. ${mdEscape(v.equation)}` : ''} |`);
+  }
+  out.push('', '## Layers', '');
+  const ids = layerMetricIds(report);
+  out.push(`| layer | op | matrix | ${ids.map((k) => mdEscape(report.metricInfo[k]?.symbol ?? k)).join(' | ')} |`);
+  out.push(`|${'---|'.repeat(3 + ids.length)}`);
+  for (const l of report.layers) {
+    out.push(`| ${mdEscape(l.name + (l.part ? ` (${l.part})` : ''))} | ${l.op} | ${l.matrixShape.join('×')} | ${ids.map((k) => formatNumber(l.metrics[k])).join(' | ')} |`);
+  }
+  if (report.warnings.length) out.push('', '## Warnings', '', ...report.warnings.map((w) => `- ${mdEscape(w)}`));
+  return out.join('\n') + '\n';
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+/** The CLI's readable summary: a per-layer table, the aggregate measures and bounds, warnings. */
+export function toText(report: Report): string {
+  const m = report.model;
+  const out: string[] = [];
+  out.push(`Theory Lens ${report.tool.version} — ${m.fileName}`);
+  out.push(`  ${m.producer ?? 'unknown producer'} ${m.producerVersion ?? ''}, opset ${m.opset ?? '?'}, ${m.parameters} parameters in ${m.layerCount} layers, ${formatNumber(report.elapsedMs / 1000, 3)} s`);
+  if (report.init) out.push(`  init: ${report.init.path} (${report.init.matchedLayers}/${m.layerCount} layers matched)`);
+  if (report.data) out.push(`  probe: ${report.data.path} (${report.data.examples} examples, ${report.data.classes} classes)`);
+  if (report.runtime) out.push(`  forward passes: ${report.runtime.provider ?? 'not run'}${report.runtime.providerNote ? ` (${report.runtime.providerNote})` : ''}${report.runtime.error ? ` — ${report.runtime.error}` : ''}`);
+  out.push('');
+  const cols = ['frobeniusNorm', 'spectralNorm', 'stableRank', 'alpha', 'alphaWeighted', 'spectralNormExact', 'distFrobeniusInit'].filter((k) =>
+    report.layers.some((l) => l.metrics[k] !== undefined),
+  );
+  const name = (l: Report['layers'][number]) => l.name + (l.part ? ` [${l.part}]` : '');
+  const w = Math.min(40, Math.max(5, ...report.layers.map((l) => name(l).length)));
+  out.push([pad('layer', w), pad('op', 13), pad('matrix', 11), ...cols.map((k) => pad(report.metricInfo[k]?.symbol ?? k, 10, true))].join(' '));
+  for (const l of report.layers) {
+    out.push([pad(name(l).slice(0, w), w), pad(l.op, 13), pad(l.matrixShape.join('×'), 11), ...cols.map((k) => pad(formatNumber(l.metrics[k]), 10, true))].join(' '));
+    for (const f of l.flags ?? []) out.push(`${' '.repeat(w + 1)}! ${f.message}`);
+  }
+  out.push('', 'Measures');
+  const mw = Math.max(...Object.values(report.measures).map((v) => v.name.length), 10);
+  for (const v of Object.values(report.measures)) {
+    const val = v.value === null ? `—  ${v.reason ?? ''}` : formatNumber(v.value) + (v.stderr !== undefined ? ` ± ${formatNumber(v.stderr, 2)}` : '');
+    out.push(`  ${pad(v.name, mw)}  ${val}`);
+  }
+  if (report.bounds.length) {
+    out.push('', 'Bounds on the test error (vacuous = no better than guessing)');
+    for (const b of report.bounds) {
+      const val = b.value === null ? `—  ${b.reason ?? ''}` : `${formatNumber(b.value)}${b.vacuous ? '  (vacuous)' : ''}`;
+      out.push(`  ${pad(b.name, mw)}  ${val}`);
+    }
+  }
+  if (report.warnings.length) out.push('', 'Warnings', ...report.warnings.map((x) => `  - ${x}`));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,34 @@
+// Contracts between the VS Code adapters (report panel, editor, hints, comparison view). Types only.
+import type * as vscode from 'vscode';
+import type { Report } from '../protocol/report';
+import type { AnalyzeOptions, Progress } from '../protocol/worker';
+
+export interface AnalyzeRequest {
+  /** Re-analyse even when a cached report matches (file, size, mtime, settings). */
+  force?: boolean;
+  token?: vscode.CancellationToken;
+  onProgress?(p: Progress): void;
+  /** Overrides of the options resolved from settings and conventions (init/probe beside the file). */
+  overrides?: Partial<AnalyzeOptions>;
+  /** Background work (hints, live run watching): lower priority, never shows UI. */
+  background?: boolean;
+}
+
+/** Runs analyses in a worker thread (never on the extension host's thread), caches their reports. */
+export interface AnalysisService extends vscode.Disposable {
+  analyze(file: vscode.Uri, request?: AnalyzeRequest): Promise<Report>;
+  /** The cached report for the file's current (size, mtime, settings), if any. */
+  cached(file: vscode.Uri): Report | undefined;
+  /** Fires after every successful analysis. */
+  readonly onDidAnalyze: vscode.Event<{ uri: vscode.Uri; report: Report }>;
+  /** Options for a file: settings + conventions (X.init.onnx / init.onnx / epoch_00.onnx; a .npz beside it). */
+  optionsFor(file: vscode.Uri): Promise<AnalyzeOptions>;
+}
+
+export interface TheoryLensServices {
+  readonly extensionUri: vscode.Uri;
+  readonly analysis: AnalysisService;
+  readonly output: vscode.OutputChannel;
+  /** Opens (or reveals) the report panel for a checkpoint beside the active editor. */
+  openReport(file: vscode.Uri): Promise<void>;
+}
