@@ -49,8 +49,14 @@ export function toCsv(report: Report): string {
   return lines.join('\n') + '\n';
 }
 
+/** Model-provided text inside Markdown: HTML-significant characters as entities, Markdown ones escaped. */
 function mdEscape(s: string): string {
-  return s.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
 }
 
 /** Markdown: header, aggregate measures with formulas and citations, bounds, per-layer table. */
