@@ -137,8 +137,10 @@ export interface Checkpoint {
   /** Total number of float parameters stored (every float initializer/constant). */
   readonly storedParameters: number;
   readonly warnings: readonly string[];
-  /** The raw model bytes (for graph rewriting); external data is not included. */
-  readonly bytes: Uint8Array;
+  /** Reads the whole model file (for graph rewriting and onnxruntime sessions); external data is not included. */
+  readBytes(): Uint8Array;
+  /** Folder that external data resolves against. */
+  readonly baseDir: string;
 }
 
 export interface LoadOptions {
