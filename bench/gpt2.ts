@@ -52,6 +52,7 @@ const tensorInfo = (w: ProtoWriter, field: number, name: string, dims: (number |
     }));
   });
 
+async function main(): Promise<void> {
 const dir = mkdtempSync(join(tmpdir(), 'theory-lens-gpt2-'));
 const model = join(dir, 'gpt2-small-like.onnx');
 const bin = join(dir, 'matrices.bin');
@@ -131,3 +132,9 @@ print(json.dumps({"gram_eigvalsh": tg, "svdvals": ts, "numpy": np.__version__}))
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

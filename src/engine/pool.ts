@@ -46,7 +46,6 @@ export class LayerPool {
         const slot: Slot = { worker, busy: false };
         worker.on('message', (m: PoolReply) => this.onReply(slot, m));
         worker.on('error', (e) => this.onWorkerError(slot, e));
-        worker.unref();
         this.slots.push(slot);
       }
     }

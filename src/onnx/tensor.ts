@@ -72,6 +72,11 @@ export class TensorImpl implements Tensor {
     throw new Error('not raw storage');
   }
 
+  /** The stored bytes (little-endian elements) for raw_data or external storage, else null. */
+  storedBytes(): Uint8Array | null {
+    return this.storage.kind === 'raw' || this.storage.kind === 'external' ? this.rawBytes() : null;
+  }
+
   /** Raw element values as numbers, before dequantization. */
   private decode(): Float64Array {
     const n = this.size;

@@ -36,6 +36,8 @@ export interface Tensor {
   toFloat32(): Float32Array;
   /** Values as float64 (dequantized when `quant` is set). A fresh array each call. */
   toFloat64(): Float64Array;
+  /** The stored element bytes (raw_data or external data), undecoded; null for typed-field storage. */
+  storedBytes(): Uint8Array | null;
   /** Integer values (int32/int64/uint8/int8 tensors), e.g. shapes held in Constant nodes. */
   toNumbers(): number[];
 }

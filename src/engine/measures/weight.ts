@@ -11,19 +11,19 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const allPositive = (xs: number[]) => xs.length > 0 && xs.every((x) => x > 0 && Number.isFinite(x));
 
 /** Σ ln ‖Wᵢ‖₂², or null when some layer has a zero (or non-finite) spectral norm. */
-function logProdSpecOf(layers: LayerQuantities[]): number | null {
+export function logProdSpecOf(layers: LayerQuantities[]): number | null {
   const s = layers.map((l) => l.spec);
   return allPositive(s) ? sum(s.map((x) => 2 * Math.log(x))) : null;
 }
-function logProdFroOf(layers: LayerQuantities[]): number | null {
+export function logProdFroOf(layers: LayerQuantities[]): number | null {
   const f = layers.map((l) => l.fro);
   return allPositive(f) ? sum(f.map((x) => 2 * Math.log(x))) : null;
 }
-function froOverSpecOf(layers: LayerQuantities[]): number | null {
+export function froOverSpecOf(layers: LayerQuantities[]): number | null {
   if (!allPositive(layers.map((l) => l.spec))) return null;
   return sum(layers.map((l) => (l.fro * l.fro) / (l.spec * l.spec)));
 }
-function distOverSpecOf(layers: LayerQuantities[]): number | null {
+export function distOverSpecOf(layers: LayerQuantities[]): number | null {
   if (!allPositive(layers.map((l) => l.spec)) || layers.some((l) => l.froDist === undefined)) return null;
   return sum(layers.map((l) => (l.froDist! * l.froDist!) / (l.spec * l.spec)));
 }

@@ -1,0 +1,44 @@
+// Seeded randomness shared by every kernel, documented so a Python reference can replicate it exactly.
+
+/** mulberry32: a 32-bit PRNG; returns uniform numbers in [0, 1) as next() / 2³². */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller over mulberry32). */
+export function gaussian(seed: number): () => number {
+  const u = mulberry32(seed);
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    let a = u();
+    while (a === 0) a = u();
+    const b = u();
+    const r = Math.sqrt(-2 * Math.log(a));
+    spare = r * Math.sin(2 * Math.PI * b);
+    return r * Math.cos(2 * Math.PI * b);
+  };
+}
+
+/** A copy of `w` with its entries shuffled by Fisher–Yates (i from len−1 down to 1, j = ⌊u·(i+1)⌋). */
+export function shuffleElements(w: Float32Array, seed: number): Float32Array {
+  const out = Float32Array.from(w);
+  const u = mulberry32(seed);
+  for (let i = out.length - 1; i >= 1; i--) {
+    const j = Math.floor(u() * (i + 1));
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
