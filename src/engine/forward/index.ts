@@ -219,7 +219,7 @@ async function dziugaiteRoy(
   o: { m: number; delta: number; seed: number; draws: number; classes: number; signal?: AbortSignal },
 ): Promise<BoundValue> {
   const layersOf = params.map((_, k) => k); // one scale group per parameter tensor
-  const isoGrid = [1, 0.5, 0.25, 0.125, 0.0625, 0.03125];
+  const isoGrid = [4, 2, 1, 0.5, 0.25, 0.125];
   const K = 2 * isoGrid.length + 2 * layersOf.length;
   const consts = drConstants(o.delta, K);
   const k = params.reduce((a, p) => a + p.values.length, 0);
