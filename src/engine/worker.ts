@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { analyze } from './analyze';
+import { setGramThreads } from './kernels';
 import { measureLayer } from './layers/measureLayer';
 import { CancelledError, type PoolMessage, type PoolReply } from './pool';
 
@@ -12,6 +13,8 @@ const port = parentPort;
 if (!port) throw new Error('worker.js must be started as a worker thread');
 
 if ((workerData as { role?: string } | undefined)?.role === 'layers') {
+  // one BLAS thread per layer worker: the pool already uses the cores, and results stay reproducible
+  setGramThreads(1);
   port.on('message', async (m: PoolMessage) => {
     if (m.type !== 'layer') return;
     let reply: PoolReply;

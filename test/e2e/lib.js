@@ -1,0 +1,112 @@
+// Shared helpers for the end-to-end specs (plain JS for playwright-core + Debian chromium).
+const { chromium } = require('playwright-core');
+
+const T0 = Date.now();
+const t = () => ((Date.now() - T0) / 1000).toFixed(1) + 's';
+
+async function open() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  await page.goto(process.env.CS_URL);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+  return { browser, page, dialogs };
+}
+
+/** Runs named checks; a failure takes a screenshot and is reported, the others still run. */
+function checker(page, shots) {
+  let failures = 0;
+  const check = async (name, fn) => {
+    try {
+      await fn();
+      console.log(`PASS ${name} (${t()})`);
+    } catch (e) {
+      failures++;
+      console.log(`FAIL ${name}: ${String(e && e.message || e).split('\n').slice(0, 3).join(' | ')}`);
+      await page.screenshot({ path: `${shots}/fail-${name}.png` }).catch(() => {});
+    }
+  };
+  return { check, failures: () => failures };
+}
+
+/** Right-clicks an explorer item until `menuItem` shows (contributions register a few seconds late). */
+async function contextMenu(page, treeItem, menuItem) {
+  const item = page.getByRole('menuitem', { name: menuItem });
+  for (let i = 0; ; i++) {
+    await page.getByRole('treeitem', { name: treeItem, exact: true }).first().click({ button: 'right' });
+    try {
+      await item.first().waitFor({ timeout: 2000 });
+      return item.first();
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (i > 40) throw e;
+    }
+  }
+}
+
+/** Right-clicks `treeItem` and chooses `menuItem`, retrying until the menu has closed on the choice. */
+async function chooseFromContextMenu(page, treeItem, menuItem) {
+  for (let i = 0; i < 5; i++) {
+    const item = await contextMenu(page, treeItem, menuItem);
+    await item.hover().catch(() => {});
+    await item.click({ timeout: 5000 }).catch(() => {});
+    try {
+      await page.getByRole('menuitem', { name: menuItem }).first().waitFor({ state: 'hidden', timeout: 3000 });
+      return;
+    } catch {
+      await page.keyboard.press('Enter').catch(() => {});
+      try {
+        await page.getByRole('menuitem', { name: menuItem }).first().waitFor({ state: 'hidden', timeout: 2000 });
+        return;
+      } catch {
+        await page.keyboard.press('Escape');
+      }
+    }
+  }
+  throw new Error(`could not choose ${menuItem} on ${treeItem}`);
+}
+
+/** Expands an explorer folder. */
+async function expand(page, folder) {
+  const item = page.getByRole('treeitem', { name: folder, exact: true }).first();
+  await item.waitFor({ timeout: 60000 });
+  if ((await item.getAttribute('aria-expanded')) !== 'true') await item.click();
+}
+
+/** The inner frame of a webview whose document has `selector`, polling until it appears. */
+async function webviewFrame(page, selector, timeout = 120000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$(selector)) return f;
+      } catch { /* detached */ }
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`no webview frame with ${selector}`);
+}
+
+/** Non-transparent pixels drawn on a canvas in a frame. */
+async function drawnPixels(frame, canvasSelector) {
+  return frame.$eval(canvasSelector, (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill(`>${title}`);
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
+}
+
+module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, drawnPixels, runCommand, t };

@@ -1,0 +1,31 @@
+// Builds the e2e workspace: a copy of ../shared/fixtures/fmnist, a model whose layer is named
+// `<img src=x onerror=alert(1)>` (must render as text), a metrics file for Kendall τ, and workspace
+// settings (the training-set size of the fixtures). Usage: tsx make-workspace.ts FIXTURES_DIR OUT_DIR
+import { cpSync, mkdirSync, writeFileSync, readFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildModel, mlp } from '../helpers/onnx-writer';
+
+const [src, out] = process.argv.slice(2);
+mkdirSync(out, { recursive: true });
+cpSync(src, out, { recursive: true });
+const writable = (d: string) => {
+  chmodSync(d, 0o755);
+  for (const n of readdirSync(d)) {
+    const p = join(d, n);
+    if (statSync(p).isDirectory()) writable(p);
+    else chmodSync(p, 0o644);
+  }
+};
+writable(out);
+const spec = mlp([6, 4, 3]);
+spec.initializers![0].name = '<img src=x onerror=alert(1)>';
+spec.nodes[0].inputs[1] = '<img src=x onerror=alert(1)>';
+mkdirSync(join(out, 'xss'), { recursive: true });
+writeFileSync(join(out, 'xss', 'xss.onnx'), buildModel(spec).bytes);
+const fx = JSON.parse(readFileSync(join(src, 'fixtures.json'), 'utf8'));
+mkdirSync(join(out, '.vscode'), { recursive: true });
+writeFileSync(join(out, '.vscode', 'settings.json'), JSON.stringify({ 'theoryLens.trainSize': fx.train_subset }, null, 2));
+// a per-checkpoint metrics file for the comparison view (test accuracy of the run's checkpoints is
+// not recorded in the fixtures; this one is made up, only to exercise Kendall τ)
+writeFileSync(join(out, 'run_mlp', 'metrics.csv'), 'checkpoint,test_acc\nepoch_05,0.74\nepoch_10,0.76\nepoch_15,0.77\nepoch_20,0.775\nepoch_25,0.78\nepoch_30,0.779\n');
+console.log(out);

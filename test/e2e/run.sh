@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# End-to-end tests in a real VS Code: code-server (installed offline by ../shared/e2e/setup-code-server.sh
+# into .e2e-cache), driven by playwright-core and Debian's chromium. Runs every test/e2e/*.e2e.js against
+# one server whose workspace is a copy of ../shared/fixtures/fmnist, with the built extension (the repo
+# root; `npm test` builds first). Screenshots go to test-output/shots.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=${THEORY_LENS_SHARED:-$REPO/../shared}
+if [ ! -d "$SHARED/e2e" ] || [ ! -d "$SHARED/fixtures/fmnist" ]; then
+  echo "e2e: $SHARED/e2e or fixtures missing; cannot run the end-to-end tests" >&2
+  exit 1
+fi
+CACHE=$REPO/.e2e-cache
+mkdir -p "$CACHE"
+echo "e2e: installing code-server (cached in .e2e-cache)…"
+bash "$SHARED/e2e/setup-code-server.sh" "$CACHE" > "$CACHE/setup.log" 2>&1 || { tail -30 "$CACHE/setup.log"; exit 1; }
+WORK=$(mktemp -d /tmp/theory-lens-e2e.XXXXXX)
+WS=$WORK/workspace
+node --import tsx "$REPO/test/e2e/make-workspace.ts" "$SHARED/fixtures/fmnist" "$WS" > /dev/null
+SHOTS=$REPO/test-output/shots
+mkdir -p "$SHOTS"
+PORT=${E2E_PORT:-$((8100 + RANDOM % 800))}
+OUT=$(bash "$SHARED/e2e/start-code-server.sh" "$CACHE" "$WORK/profile" "$REPO" "$WS" "$PORT")
+PID=$(echo "$OUT" | head -1)
+URL=$(echo "$OUT" | tail -1)
+cleanup() { kill "$PID" 2>/dev/null || true; sleep 1; kill -9 "$PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+status=0
+passed=0
+failed=0
+for spec in "$REPO"/test/e2e/*.e2e.js; do
+  echo "e2e: $(basename "$spec")"
+  if CS_URL="$URL" SHOTS="$SHOTS" WORKSPACE="$WS" REPO="$REPO" timeout 900 node "$spec"; then passed=$((passed+1)); else failed=$((failed+1)); status=1; fi
+done
+echo "e2e: $passed passed, $failed failed"
+[ $status -eq 0 ] || { echo "--- server log ---"; tail -40 "$WORK/profile/server.log" || true; }
+exit $status
