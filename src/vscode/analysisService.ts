@@ -44,7 +44,7 @@ export class WorkerAnalysisService implements AnalysisService {
   /** Per file, the reports of each option set (the default options' first when present). */
   private cache = new Map<string, { key: string; report: Report; defaults: boolean }[]>();
   private inflight = new Map<string, Promise<Report>>();
-  private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; report: Report; defaults: boolean }>();
+  private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; report: Report; defaults: boolean; background: boolean }>();
   readonly onDidAnalyze = this.emitter.event;
   /** Per-file overrides chosen by the user (init, probe). */
   readonly overrides = new Map<string, Partial<AnalyzeOptions>>();
@@ -111,7 +111,7 @@ export class WorkerAnalysisService implements AnalysisService {
       this.cache.set(file.fsPath, list);
       this.output.appendLine(`[${new Date().toISOString()}] analysed ${file.fsPath} in ${Date.now() - t0} ms (engine ${report.elapsedMs.toFixed(0)} ms; ${Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
       for (const w of report.warnings) this.output.appendLine(`  warning: ${w}`);
-      this.emitter.fire({ uri: file, report, defaults });
+      this.emitter.fire({ uri: file, report, defaults, background: !!request.background });
       return report;
     } catch (e) {
       this.output.appendLine(`[${new Date().toISOString()}] ${file.fsPath}: ${(e as Error).message}`);

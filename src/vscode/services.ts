@@ -19,8 +19,11 @@ export interface AnalysisService extends vscode.Disposable {
   analyze(file: vscode.Uri, request?: AnalyzeRequest): Promise<Report>;
   /** The cached report for the file's current (size, mtime, settings), if any. */
   cached(file: vscode.Uri): Report | undefined;
-  /** Fires after every successful analysis; `defaults` is false for runs with overrides (comparisons). */
-  readonly onDidAnalyze: vscode.Event<{ uri: vscode.Uri; report: Report; defaults: boolean }>;
+  /**
+   * Fires after every successful analysis; `defaults` is false for runs with overrides (comparisons),
+   * `background` true for analyses nobody asked to see (hints, live run watching).
+   */
+  readonly onDidAnalyze: vscode.Event<{ uri: vscode.Uri; report: Report; defaults: boolean; background: boolean }>;
   /** Options for a file: settings + conventions (X.init.onnx / init.onnx / epoch_00.onnx; a .npz beside it). */
   optionsFor(file: vscode.Uri): Promise<AnalyzeOptions>;
 }

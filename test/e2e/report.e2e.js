@@ -99,7 +99,8 @@ const REPO = process.env.REPO;
     while (Date.now() < deadline) {
       for (const fr of page.frames()) {
         try {
-          if ((await fr.textContent('#file-name').catch(() => null)) === 'cnn.onnx') return;
+          const el = await fr.$('#file-name');
+          if (el && (await el.textContent()) === 'cnn.onnx') return;
         } catch { /* detached */ }
       }
       await page.waitForTimeout(500);

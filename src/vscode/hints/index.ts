@@ -31,7 +31,11 @@ async function resolveRef(ref: CheckpointRef, doc: vscode.TextDocument): Promise
     }
   };
   void doc;
-  return hits.sort((a, b) => (epochOf(basename(b.fsPath)) ?? -1) - (epochOf(basename(a.fsPath)) ?? -1) || mtime(b) - mtime(a) || b.fsPath.localeCompare(a.fsPath));
+  // Epoch numbers order a run (epoch_05 … epoch_30) only when the names differ by their numbers alone;
+  // otherwise the newest file wins.
+  const stems = new Set(hits.map((f) => basename(f.fsPath).replace(/\d+/g, '#')));
+  const byEpoch = stems.size === 1;
+  return hits.sort((a, b) => (byEpoch ? (epochOf(basename(b.fsPath)) ?? -1) - (epochOf(basename(a.fsPath)) ?? -1) : 0) || mtime(b) - mtime(a) || b.fsPath.localeCompare(a.fsPath));
 }
 
 /** The headline of a report for a lens: α̂ · ‖W‖₂ product · best bound. */
@@ -144,7 +148,7 @@ class LayerHints implements vscode.InlayHintsProvider {
       if (def.line < range.start.line || def.line > range.end.line) continue;
       const layers = modules.map((m) => found.report.layers.find((l) => l.module === m)).filter((l): l is LayerReport => !!l);
       if (!layers.length) continue;
-      const label = layers.length === 1 ? layerLine(layers[0]) : layers.map((l) => `${l.module!.split('.').pop()}: ${layerLine(l)}`).join(' | ');
+      const label = layers.length === 1 ? layerLine(layers[0]) : layers.map((l) => `${l.module}: ${layerLine(l)}`).join(' | ');
       const hint = new vscode.InlayHint(new vscode.Position(def.line, def.end), `  θ ${label}`, vscode.InlayHintKind.Parameter);
       hint.tooltip = hover(found.report, layers);
       hint.paddingLeft = true;
@@ -156,6 +160,7 @@ class LayerHints implements vscode.InlayHintsProvider {
 
 export function registerHints(context: vscode.ExtensionContext, services: TheoryLensServices): void {
   const recent: Report[] = [];
+  const foreground = new Set<string>();
   const lens = new LensProvider(services);
   const hints = new LayerHints(() => recent);
   const diagnostics = vscode.languages.createDiagnosticCollection('theoryLens');
@@ -192,11 +197,18 @@ export function registerHints(context: vscode.ExtensionContext, services: Theory
     vscode.languages.registerCodeLensProvider(SELECTOR, lens),
     vscode.languages.registerInlayHintsProvider({ language: 'python' }, hints),
     diagnostics,
-    services.analysis.onDidAnalyze(({ report, defaults }) => {
+    services.analysis.onDidAnalyze(({ report, defaults, background }) => {
       if (!defaults) return;
+      // reports the user opened come before those analysed in the background for lenses
       const i = recent.findIndex((r) => r.model.path === report.model.path);
       if (i >= 0) recent.splice(i, 1);
-      recent.unshift(report);
+      if (background) {
+        const firstBackground = recent.findIndex((r) => !foreground.has(r.model.path));
+        recent.splice(firstBackground < 0 ? recent.length : firstBackground, 0, report);
+      } else {
+        foreground.add(report.model.path);
+        recent.unshift(report);
+      }
       if (recent.length > 20) recent.pop();
       refreshSoon();
     }),
