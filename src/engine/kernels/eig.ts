@@ -1,6 +1,7 @@
 // Eigenvalues of a real symmetric matrix, values only: Householder tridiagonalization followed by the
 // implicit QL algorithm with Wilkinson-type shifts (EISPACK tred1 + tql1; Numerical Recipes tqli).
-// Everything in float64. O(4/3·n³) for the reduction, O(n²) for QL.
+// O(4/3·n³) for the reduction (WebAssembly SIMD when built, see wasm.ts), O(n²) for QL in float64.
+import { tridiagonalizeWasm } from './wasm';
 
 /**
  * Tridiagonalizes the symmetric n×n matrix `a` (row-major; only the lower triangle is read; `a` is
@@ -118,10 +119,18 @@ export function tridiagonalEigenvalues(d: Float64Array, eIn: Float64Array): Floa
   return Float64Array.from(d).sort();
 }
 
-/** All eigenvalues (ascending) of the symmetric n×n matrix `a` (row-major, lower triangle read; not modified). */
-export function eigvalsSym(a: Float64Array | Float32Array, n: number): Float64Array {
+/**
+ * All eigenvalues (ascending) of the symmetric n×n matrix `a` (row-major, lower triangle read; not
+ * modified). The reduction runs in WebAssembly with SIMD when dist/eig.wasm is built: in float32 (4
+ * lanes) when `a` is a Float32Array and precision is 'float32', else float64; the TypeScript reduction
+ * otherwise and for tiny matrices. QL on the tridiagonal is always float64.
+ */
+export function eigvalsSym(a: Float64Array | Float32Array, n: number, opts: { precision?: 'float32' | 'float64'; wasm?: boolean } = {}): Float64Array {
   if (a.length < n * n) throw new RangeError(`eigvalsSym: matrix has ${a.length} entries, expected ${n * n}`);
   if (n === 0) return new Float64Array(0);
+  const f32 = a instanceof Float32Array && opts.precision !== 'float64';
+  const viaWasm = opts.wasm !== false && n >= 24 ? tridiagonalizeWasm(a, n, f32) : null;
+  if (viaWasm) return tridiagonalEigenvalues(viaWasm.d, viaWasm.e);
   const w = Float64Array.from(a.subarray(0, n * n));
   const { d, e } = tridiagonalize(w, n);
   return tridiagonalEigenvalues(d, e);

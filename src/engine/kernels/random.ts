@@ -33,12 +33,16 @@ export function gaussian(seed: number): () => number {
 /** A copy of `w` with its entries shuffled by Fisher–Yates (i from len−1 down to 1, j = ⌊u·(i+1)⌋). */
 export function shuffleElements(w: Float32Array, seed: number): Float32Array {
   const out = Float32Array.from(w);
-  const u = mulberry32(seed);
+  // mulberry32 inlined (the same sequence as mulberry32(seed)): this loop runs once per weight
+  let a = seed >>> 0;
   for (let i = out.length - 1; i >= 1; i--) {
-    const j = Math.floor(u() * (i + 1));
-    const t = out[i];
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (i + 1));
+    const x = out[i];
     out[i] = out[j];
-    out[j] = t;
+    out[j] = x;
   }
   return out;
 }

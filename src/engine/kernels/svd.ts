@@ -15,7 +15,7 @@ export async function singularValues(w: Float32Array | Float64Array, rows: numbe
   const k = Math.min(rows, cols);
   if (k === 0) return { eig: new Float64Array(0), sigma: new Float64Array(0) };
   const g = await gram(w, rows, cols, opts);
-  const eig = eigvalsSym(g, k);
+  const eig = eigvalsSym(g, k, { precision: opts.precision ?? 'float32' });
   for (let i = 0; i < eig.length; i++) if (eig[i] < 0) eig[i] = 0;
   const sigma = new Float64Array(k);
   for (let i = 0; i < k; i++) sigma[i] = Math.sqrt(eig[k - 1 - i]);
