@@ -33,6 +33,7 @@ Options of analyze:
   --landscape-2d          also compute a 2-D loss-landscape grid
   --no-conv-exact         skip the exact convolution operator spectra
   --conv-ww               also compute WeightWatcher's pooled kernel-slice α for convs
+  --no-randomize          skip the randomization check (shuffled-ESD distance; halves the spectral work)
   --no-fold-bn            do not fold BatchNorm into the preceding layer
   --weights-only          skip forward passes even when --data is given
   --threads N             worker threads for per-layer spectra (default: cores, at most 4)
@@ -125,6 +126,7 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--landscape-2d': o.landscape2d = true; break;
       case '--no-conv-exact': o.convExact = false; break;
       case '--conv-ww': o.convWeightWatcher = true; break;
+      case '--no-randomize': o.randomize = false; break;
       case '--no-fold-bn': o.foldBatchNorm = false; break;
       case '--weights-only': o.weightsOnly = true; break;
       case '--threads': o.threads = num(a, next(), { int: true, min: 1, max: 64 }); break;

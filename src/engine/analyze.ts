@@ -60,6 +60,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     foldBatchNorm: options.foldBatchNorm ?? DEFAULTS.foldBatchNorm,
     seed: options.seed ?? DEFAULTS.seed,
     esdMaxPoints: options.esdMaxPoints ?? DEFAULTS.esdMaxPoints,
+    randomize: options.randomize ?? DEFAULTS.randomize,
   };
 
   progress({ phase: 'read', done: 0, total: 1, message: `reading ${basename(options.model)}` });
@@ -79,7 +80,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   }
   const taskOptions: LayerTaskOptions = {
     precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher,
-    randomize: DEFAULTS.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
+    randomize: o.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
   };
   const folded: (string | undefined)[] = [];
   const makeTask = (layer: Layer, index: number): LayerTask => {
@@ -201,7 +202,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     settings: {
       precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
       seed: o.seed, delta: options.delta ?? DEFAULTS.delta, mcDraws: options.mcDraws ?? DEFAULTS.mcDraws,
-      provider: options.provider ?? 'auto', threads: pool.threads, randomize: DEFAULTS.randomize,
+      provider: options.provider ?? 'auto', threads: pool.threads, randomize: o.randomize,
     },
     model: {
       path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,

@@ -22,6 +22,8 @@ export interface AnalyzeOptions {
   precision?: Precision;
   /** Conv spectra: the reshaped kernel (default), plus the exact operator spectrum when shapes are known. */
   convExact?: boolean;
+  /** Randomization check: the ESD of each layer with its entries shuffled (doubles the spectral work; default true). */
+  randomize?: boolean;
   /** Also compute WeightWatcher's pooled kernel-slice conv spectrum. */
   convWeightWatcher?: boolean;
   /** Fold a BatchNormalization that follows a conv/Gemm into it before measuring (default true). */

@@ -25,6 +25,7 @@ export function readSettings(): Settings {
     mcDraws: c.get('mcDraws', 10),
     landscapePoints: c.get('landscapePoints', 21),
     forwardPasses: c.get('forwardPasses', true),
+    randomize: c.get('randomize', true),
   };
 }
 

@@ -19,6 +19,7 @@ export interface Settings {
   mcDraws: number;
   landscapePoints: number;
   forwardPasses: boolean;
+  randomize: boolean;
 }
 
 /** The initial checkpoint of `file` by convention: the pattern setting, then X.init.onnx, init.onnx, epoch_00/epoch_0. */
@@ -74,6 +75,7 @@ export function optionsFor(file: string, s: Settings, workspace: string | undefi
     delta: s.delta,
     mcDraws: s.mcDraws,
     landscapePoints: s.landscapePoints,
+    randomize: s.randomize,
     ...overrides,
   };
 }

@@ -12,13 +12,13 @@ const probe = join(repoRoot, 'examples', 'probe_train.npz');
 test('analyze with every option', () => {
   const a = parseArgs(['analyze', model, '--init', init, '--data', probe, '--test-data', probe, '--data-keys', 'images,labels',
     '--train-size', '3000', '--json', '--provider', 'cpu', '--precision', 'float64', '--seed', '7', '--delta', '0.01',
-    '--mc-draws', '5', '--landscape', '11', '--landscape-2d', '--no-conv-exact', '--conv-ww', '--no-fold-bn', '--threads', '2', '--quiet']);
+    '--mc-draws', '5', '--landscape', '11', '--landscape-2d', '--no-conv-exact', '--conv-ww', '--no-randomize', '--no-fold-bn', '--threads', '2', '--quiet']);
   assert.equal(a.command, 'analyze');
   assert.equal(a.format, 'json');
   assert.deepEqual(a.options, {
     model, init, data: probe, testData: probe, dataKeys: { x: 'images', y: 'labels' }, trainSize: 3000, provider: 'cpu',
     precision: 'float64', seed: 7, delta: 0.01, mcDraws: 5, landscapePoints: 11, landscape2d: true, convExact: false,
-    convWeightWatcher: true, foldBatchNorm: false, threads: 2,
+    convWeightWatcher: true, randomize: false, foldBatchNorm: false, threads: 2,
   });
   assert.equal(a.quiet, true);
 });
