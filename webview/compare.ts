@@ -1,99 +1,262 @@
-// The comparison side view: checkpoints grouped by run and ordered by epoch, measures side by side
-// with deltas, a trend chart of a chosen measure over a run, the distance between consecutive
-// checkpoints, and Kendall τ of every measure against a user-supplied metrics file.
-import type { CompareEntry, FromWebview, ToWebview } from '../src/protocol/webview';
+// The comparison side view: checkpoints grouped by run (pick several), the chosen measures' trends over
+// the selected checkpoints (chart.js, one small chart per measure), every measure side by side with
+// the last change, the distance between consecutive checkpoints, and Kendall τ-b of each measure
+// against a metrics file, ranked. The host computes every number (src/vscode/compare/comparison.ts);
+// this script renders them. Every string is inserted as text (h() → textContent).
+import type { CheckpointGroup, CheckpointItem, Comparison, ComparisonRow, FromCompareView, MetricsSource, ToCompareView } from '../src/protocol/compare';
 import { Chart, fmt, h, num, palette, vscodeApi } from './common/dom';
 
+type State = Extract<ToCompareView, { type: 'state' }>;
+
+interface UiState {
+  /** Row ids whose trend is plotted. */
+  trends?: string[];
+  /** Groups the user collapsed or expanded (others: expanded when something in them is selected). */
+  collapsed?: string[];
+  expanded?: string[];
+}
+
 const app = document.getElementById('app')!;
-const post = (m: FromWebview) => vscodeApi.postMessage(m);
-let chart: Chart | null = null;
-let state = (vscodeApi.getState() as { group?: string; measure?: string } | undefined) ?? {};
+const post = (m: FromCompareView) => vscodeApi.postMessage(m);
+const ui: UiState = (vscodeApi.getState() as UiState | undefined) ?? {};
+const saveUi = () => vscodeApi.setState(ui);
+let charts: Chart[] = [];
+let last: State | null = null;
 
-function kendall(x: number[], y: number[]): number | null {
-  let c = 0, d = 0, tx = 0, ty = 0;
-  for (let i = 0; i < x.length; i++) for (let j = i + 1; j < x.length; j++) {
-    const a = Math.sign(x[i] - x[j]);
-    const b = Math.sign(y[i] - y[j]);
-    if (!a && !b) continue;
-    if (!a) tx++;
-    else if (!b) ty++;
-    else if (a === b) c++;
-    else d++;
-  }
-  const den = Math.sqrt((c + d + tx) * (c + d + ty));
-  return den ? (c - d) / den : null;
+const STATE_TEXT: Record<CheckpointItem['state'], string> = { idle: '', queued: 'queued', running: 'analysing', done: '', error: 'failed' };
+
+function itemRow(it: CheckpointItem): HTMLLIElement {
+  const box = h('input', {
+    type: 'checkbox', id: `sel-${it.path}`, 'aria-label': `compare ${it.rel}`,
+    onchange: (e: Event) => post({ type: 'toggle', path: it.path, selected: (e.target as HTMLInputElement).checked }),
+  });
+  box.checked = it.selected;
+  const status = it.state === 'error' ? `failed: ${it.error ?? ''}` : it.state === 'running' ? `analysing${it.progress ? ` (${it.progress})` : '…'}` : it.progress === 'stopped' ? 'stopped' : STATE_TEXT[it.state];
+  return h('li', { class: `cp ${it.state}`, 'data-path': it.path, 'data-label': it.label, 'data-state': it.state },
+    box,
+    h('button', { class: 'link', title: `${it.rel} — open its report`, onclick: () => post({ type: 'openReport', path: it.path }) }, it.label),
+    status ? h('span', { class: `status small ${it.state === 'error' ? 'bad' : 'muted'}`, title: it.error ?? '' }, ` ${status}`) : null);
 }
 
-function order(xs: CompareEntry[]): CompareEntry[] {
-  return xs.slice().sort((a, b) => (a.epoch !== null && b.epoch !== null && a.epoch !== b.epoch ? a.epoch - b.epoch : a.mtime - b.mtime || a.label.localeCompare(b.label, undefined, { numeric: true })));
+function groupBlock(g: CheckpointGroup, open: boolean): HTMLElement {
+  const all = g.items.every((i) => i.selected);
+  const some = g.items.some((i) => i.selected);
+  const box = h('input', {
+    type: 'checkbox', 'aria-label': `compare every checkpoint in ${g.label}`,
+    onchange: (e: Event) => post({ type: 'selectGroup', group: g.id, selected: (e.target as HTMLInputElement).checked }),
+  });
+  box.checked = all;
+  box.indeterminate = some && !all;
+  const details = h('details', { class: 'group', 'data-group': g.id },
+    h('summary', {}, box, h('span', { class: 'group-name' }, ` ${g.label}`), h('span', { class: 'muted small' }, ` (${g.items.length}${some && !all ? `, ${g.items.filter((i) => i.selected).length} selected` : ''})`)),
+    h('ol', { class: 'checkpoints', 'data-group': g.id }, ...g.items.map(itemRow)));
+  details.open = open;
+  details.addEventListener('toggle', () => {
+    const c = new Set(ui.collapsed ?? []);
+    const x = new Set(ui.expanded ?? []);
+    if (details.open) {
+      c.delete(g.id);
+      x.add(g.id);
+    } else {
+      x.delete(g.id);
+      c.add(g.id);
+    }
+    ui.collapsed = [...c];
+    ui.expanded = [...x];
+    saveUi();
+  });
+  return details;
 }
 
-function render(entries: CompareEntry[], metrics: { file: string; values: Record<string, number>; column: string } | null): void {
-  const groups = new Map<string, CompareEntry[]>();
-  for (const e of entries) groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
-  const names = [...groups.keys()].sort((a, b) => (groups.get(b)!.length - groups.get(a)!.length) || a.localeCompare(b));
-  if (!state.group || !groups.has(state.group)) state.group = names[0];
-  const run = order(groups.get(state.group ?? '') ?? []);
-  const done = run.filter((e) => e.report);
-  const measureIds = done.length ? Object.keys(done[0].report!.measures).filter((k) => done.some((e) => e.report!.measures[k]?.value !== null)) : [];
-  if (!state.measure || !measureIds.includes(state.measure)) state.measure = measureIds.includes('wwMeanAlphaWeighted') ? 'wwMeanAlphaWeighted' : measureIds[0];
-  vscodeApi.setState(state);
+/** Rows to plot by default: α̂, the product of spectral norms, the step distance, the user's metric, test accuracy, a bound. */
+function defaultTrends(c: Comparison): string[] {
+  const have = new Set(c.rows.filter((r) => r.values.some((v) => v !== null)).map((r) => r.id));
+  const wanted = ['wwMeanAlphaWeighted', 'logProdSpec', 'stepDistance', ...c.rows.filter((r) => r.kind === 'metric').map((r) => r.id), 'testAccuracy'];
+  return wanted.filter((id) => have.has(id)).slice(0, 4);
+}
 
-  const groupSel = h('select', { id: 'run', 'aria-label': 'Run (folder)', onchange: (e: Event) => { state.group = (e.target as HTMLSelectElement).value; render(entries, metrics); } },
-    ...names.map((g) => h('option', { value: g }, `${g} (${groups.get(g)!.length})`)));
-  (groupSel as HTMLSelectElement).value = state.group ?? '';
-  const measureSel = h('select', { id: 'trend-measure', 'aria-label': 'Measure to plot', onchange: (e: Event) => { state.measure = (e.target as HTMLSelectElement).value; render(entries, metrics); } },
-    ...measureIds.map((k) => h('option', { value: k }, done[0].report!.measures[k].name)));
-  (measureSel as HTMLSelectElement).value = state.measure ?? '';
+function xLabels(c: Comparison): string[] {
+  const epochs = c.columns.every((col) => col.epoch !== null) && new Set(c.columns.map((col) => col.epoch)).size === c.columns.length;
+  return c.columns.map((col) => (epochs && c.columns.length > 1 ? String(col.epoch) : col.label));
+}
 
-  const list = h('ol', { id: 'checkpoint-list', class: 'checkpoints' }, ...run.map((e) => h('li', { 'data-path': e.path, class: e.state },
-    h('button', { class: 'link', title: e.path, onclick: () => post({ type: 'openReport', path: e.path }) }, e.label),
-    h('span', { class: 'small muted' }, e.state === 'done' ? '' : e.state === 'error' ? ` — ${e.error}` : ` — ${e.state}…`))));
-
-  const canvas = h('canvas', { id: 'trend-chart', role: 'img', 'aria-label': 'trend of the chosen measure over the run', height: 200 });
-  const table = h('table', { class: 'data', id: 'compare-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'measure'), ...done.map((e) => h('th', {}, e.label)), h('th', {}, 'Δ last'))),
-    h('tbody', {},
-      h('tr', {}, h('td', {}, '‖Wₖ − Wₖ₋₁‖_F (from previous)'), ...done.map((e, i) => num(i > 0 && e.report!.measures.froDist?.value != null ? Math.sqrt(e.report!.measures.froDist.value!) : null)), h('td', {})),
-      ...measureIds.map((k) => {
-        const vals = done.map((e) => e.report!.measures[k]?.value ?? null);
-        const last = vals.length > 1 && vals[vals.length - 1] !== null && vals[vals.length - 2] !== null ? vals[vals.length - 1]! - vals[vals.length - 2]! : null;
-        return h('tr', {}, h('td', { title: done[0].report!.measures[k].formula }, done[0].report!.measures[k].name), ...vals.map((v) => num(v)), num(last));
-      })));
-
-  let tau: Node = h('p', { class: 'small muted' }, 'Add a metrics file (CSV or JSON of per-checkpoint test accuracy or loss) to rank measures by Kendall τ against it.');
-  if (metrics) {
-    const rows = measureIds.map((k) => {
-      const pairs = done.filter((e) => metrics.values[e.label] !== undefined && e.report!.measures[k]?.value !== null);
-      return { k, tau: pairs.length >= 3 ? kendall(pairs.map((e) => e.report!.measures[k].value!), pairs.map((e) => metrics.values[e.label])) : null, n: pairs.length };
-    }).filter((r) => r.tau !== null).sort((a, b) => Math.abs(b.tau!) - Math.abs(a.tau!));
-    tau = h('div', {}, h('p', { class: 'small' }, `Kendall τ-b against ${metrics.column} from ${metrics.file}:`),
-      h('table', { class: 'data', id: 'tau-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'measure'), h('th', {}, 'τ'), h('th', {}, 'n'))),
-        h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, done[0].report!.measures[r.k].name), num(r.tau), h('td', { class: 'num' }, String(r.n)))))));
-  }
-
-  app.replaceChildren(
-    h('div', { class: 'toolbar' }, h('label', {}, 'Run ', groupSel), h('button', { onclick: () => post({ type: 'refresh' }) }, 'Refresh'), h('button', { onclick: () => post({ type: 'chooseMetrics' }) }, 'Metrics file…')),
-    list,
-    done.length ? h('div', { class: 'chart' }, h('label', {}, 'Trend of ', measureSel), canvas) : h('p', { class: 'muted' }, 'Analysing checkpoints…'),
-    done.length ? h('div', { class: 'scroll' }, table) : '',
-    tau,
-  );
-  if (done.length && state.measure) {
-    const p = palette();
-    chart?.destroy();
-    chart = new Chart(canvas, {
+function trendChart(c: Comparison, r: ComparisonRow, color: string): HTMLElement {
+  const canvas = h('canvas', { id: `trend-${r.id}`, class: 'trend', 'data-row': r.id, role: 'img', 'aria-label': `${r.name} over the selected checkpoints`, height: 150 });
+  const p = palette();
+  const wrap = h('figure', { class: 'trend-box', 'data-row': r.id },
+    h('figcaption', {},
+      h('span', { title: `${r.formula}\n${r.reference}` }, r.name),
+      h('button', { class: 'icon', title: `stop plotting ${r.name}`, 'aria-label': `remove the trend of ${r.name}`, onclick: () => setTrends((ui.trends ?? []).filter((x) => x !== r.id)) }, '×')),
+    canvas);
+  queueMicrotask(() => {
+    charts.push(new Chart(canvas, {
       type: 'line',
-      data: { labels: done.map((e) => e.label), datasets: [{ label: done[0].report!.measures[state.measure].name, data: done.map((e) => e.report!.measures[state.measure!]?.value ?? null), borderColor: p.a, backgroundColor: p.a }] },
-      options: { animation: false, plugins: { legend: { labels: { color: p.fg } } }, scales: { x: { ticks: { color: p.muted }, grid: { color: p.grid } }, y: { ticks: { color: p.muted }, grid: { color: p.grid } } } },
-    });
-  }
-  app.setAttribute('data-count', String(run.length));
-  app.setAttribute('data-done', String(done.length));
-  void fmt;
+      data: {
+        labels: xLabels(c),
+        datasets: [{ label: r.name, data: r.values, borderColor: color, backgroundColor: color, pointRadius: 3, spanGaps: true, tension: 0 }],
+      },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => `${r.name}: ${fmt(ctx.parsed.y, 6)}` } } },
+        scales: {
+          x: { title: { display: c.columns.every((col) => col.epoch !== null), text: 'epoch', color: p.muted }, ticks: { color: p.muted }, grid: { color: p.grid } },
+          y: { ticks: { color: p.muted, callback: (v) => fmt(Number(v), 3) }, grid: { color: p.grid } },
+        },
+      },
+    }));
+  });
+  return wrap;
 }
 
-window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
-  if (e.data.type === 'checkpoints') render(e.data.entries, e.data.metrics);
+function setTrends(ids: string[]): void {
+  ui.trends = [...new Set(ids)];
+  saveUi();
+  if (last) render(last);
+}
+
+function trendsSection(c: Comparison): HTMLElement {
+  const plottable = c.rows.filter((r) => r.values.filter((v) => v !== null).length >= 1);
+  if (!ui.trends) ui.trends = defaultTrends(c);
+  const chosen = ui.trends.map((id) => plottable.find((r) => r.id === id)).filter((r): r is ComparisonRow => !!r);
+  const p = palette();
+  const colors = [p.a, p.b, p.d, p.e, p.c];
+  const add = h('select', {
+    id: 'trend-add', 'aria-label': 'add the trend of a measure',
+    onchange: (e: Event) => {
+      const v = (e.target as HTMLSelectElement).value;
+      if (v) setTrends([...(ui.trends ?? []), v]);
+    },
+  }, h('option', { value: '' }, 'Add a trend…'), ...plottable.filter((r) => !chosen.includes(r)).map((r) => h('option', { value: r.id }, r.name)));
+  return h('section', { id: 'trends' },
+    h('h2', {}, 'Trends'),
+    h('div', { class: 'trend-grid' }, ...chosen.map((r, i) => trendChart(c, r, colors[i % colors.length]))),
+    chosen.length ? null : h('p', { class: 'muted small' }, 'No trend chosen.'),
+    add);
+}
+
+function tableSection(c: Comparison): HTMLElement {
+  const head = h('tr', {}, h('th', { scope: 'col' }, 'measure'),
+    ...c.columns.map((col) => h('th', { scope: 'col', class: `num ${col.state === 'error' ? 'bad' : ''}`, title: col.error ? `${col.path}\n${col.error}` : col.path },
+      h('button', { class: 'link', onclick: () => post({ type: 'openReport', path: col.path }) }, col.label), col.state === 'error' ? ' ⚠' : col.state === 'running' || col.state === 'queued' ? ' …' : '')),
+    h('th', { scope: 'col', class: 'num', title: 'last value minus the one before it (relative change in parentheses)' }, 'Δ last'));
+  const body: HTMLElement[] = [];
+  let group = '';
+  for (const r of c.rows) {
+    if (r.group !== group) {
+      group = r.group;
+      body.push(h('tr', { class: 'group' }, h('th', { colspan: c.columns.length + 2 }, group)));
+    }
+    const plotted = (ui.trends ?? []).includes(r.id);
+    body.push(h('tr', { 'data-row': r.id },
+      h('th', { scope: 'row', title: `${r.formula}\n${r.reference}` },
+        h('button', { class: 'link name', title: plotted ? 'plotted above' : 'plot its trend', 'aria-pressed': String(plotted), onclick: () => setTrends(plotted ? (ui.trends ?? []).filter((x) => x !== r.id) : [...(ui.trends ?? []), r.id]) }, r.name)),
+      ...r.values.map((v, i) => num(v, r.reasons[i] ? { title: r.reasons[i]! } : {})),
+      num(r.delta, r.relDelta !== null ? { title: `${r.relDelta >= 0 ? '+' : ''}${fmt(100 * r.relDelta, 3)} %` } : {})));
+  }
+  return h('section', { id: 'table' }, h('h2', {}, 'Side by side'),
+    h('div', { class: 'scroll' }, h('table', { class: 'data', id: 'compare-table' }, h('thead', {}, head), h('tbody', {}, ...body))));
+}
+
+function tauSection(c: Comparison, m: MetricsSource | null): HTMLElement {
+  const s = h('section', { id: 'tau' }, h('h2', {}, 'Kendall τ against your metrics'));
+  if (!m) {
+    s.append(h('p', { class: 'muted small' },
+      'Add a CSV or JSON of per-checkpoint test accuracy or loss (columns: checkpoint or epoch, and numbers; or a metrics.csv beside the checkpoints) to rank every measure by Kendall τ-b against it, as Jiang et al. 2020 do.'),
+      h('button', { onclick: () => post({ type: 'chooseMetrics' }) }, 'Choose metrics file…'));
+    return s;
+  }
+  const origin = m.origin === 'beside' ? 'found beside the checkpoints' : m.origin === 'setting' ? 'theoryLens.compare.metricsFile' : 'chosen';
+  s.append(h('p', { class: 'small' }, 'From ', h('code', {}, m.file), ` (${origin}) `,
+    h('button', { class: 'link', onclick: () => post({ type: 'chooseMetrics' }) }, 'change'),
+    m.origin === 'picked' ? h('button', { class: 'link', onclick: () => post({ type: 'clearMetrics' }) }, 'remove') : null));
+  if (m.error) {
+    s.append(h('p', { class: 'error', role: 'alert' }, m.error));
+    return s;
+  }
+  if (m.columns.length > 1) {
+    const sel = h('select', { id: 'metric-column', 'aria-label': 'metric column', onchange: (e: Event) => post({ type: 'metricColumn', column: (e.target as HTMLSelectElement).value }) },
+      ...m.columns.map((col) => h('option', { value: col }, col)));
+    sel.value = m.column;
+    s.append(h('label', { class: 'small' }, 'Column ', sel));
+  }
+  const t = c.tau;
+  if (!t || !t.rows.length) {
+    s.append(h('p', { class: 'muted small' }, `τ needs at least 3 selected checkpoints with a value in the metrics file (${t?.matched ?? 0} matched).`));
+    return s;
+  }
+  const orient = t.orientation === 1 ? 'higher is better' : t.orientation === -1 ? 'lower is better' : 'direction unknown';
+  s.append(h('p', { class: 'small' }, `τ-b of each measure against ${t.column} (${orient}) over ${t.matched} checkpoints. ✓: the sign theory expects (a measure that predicts worse generalization should fall as accuracy rises). Few checkpoints make τ noisy.`));
+  s.append(h('div', { class: 'scroll' }, h('table', { class: 'data', id: 'tau-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'measure'), h('th', { class: 'num' }, 'τ'), h('th', { class: 'num' }, 'n'), h('th', { title: 'sign agrees with theory' }, 'expected'))),
+    h('tbody', {}, ...t.rows.map((r, i) => h('tr', { 'data-row': r.id },
+      h('td', { class: 'num' }, String(i + 1)), h('td', {}, r.name), num(r.tau), h('td', { class: 'num' }, String(r.n)),
+      h('td', { class: r.agrees === null ? 'muted' : r.agrees ? 'good' : 'bad', title: r.expected === 0 ? 'no expected sign' : `expected ${r.expected > 0 ? 'positive' : 'negative'}` },
+        r.agrees === null ? '—' : r.agrees ? '✓' : '✗')))))));
+  return s;
+}
+
+/** Expanded groups: those the user opened, else those with a selected checkpoint. */
+function isOpen(g: CheckpointGroup): boolean {
+  if ((ui.collapsed ?? []).includes(g.id)) return false;
+  if ((ui.expanded ?? []).includes(g.id)) return true;
+  return g.items.some((i) => i.selected);
+}
+
+let lastComparison = '';
+
+function render(st: State): void {
+  last = st;
+  const y = window.scrollY;
+  const c = st.comparison;
+  const running = st.groups.flatMap((g) => g.items).filter((i) => i.state === 'running' || i.state === 'queued').length;
+  const done = c.columns.filter((col) => col.state === 'done').length;
+  const toolbar = h('div', { class: 'toolbar', id: 'toolbar' },
+    h('button', { title: 'rescan the workspace and retry failed analyses', onclick: () => post({ type: 'refresh' }) }, 'Refresh'),
+    st.busy || running ? h('button', { title: 'stop the background analyses', onclick: () => post({ type: 'stop' }) }, 'Stop') : null,
+    h('button', { onclick: () => post({ type: 'chooseMetrics' }) }, 'Metrics file…'),
+    h('span', { class: 'small muted', id: 'busy', 'aria-live': 'polite' },
+      st.busy || running ? (done < c.columns.length ? ` analysing ${done}/${c.columns.length}…` : ' distances between checkpoints…') : ''));
+  const list = st.groups.length
+    ? h('section', { id: 'checkpoints' }, ...st.groups.map((g) => groupBlock(g, isOpen(g))))
+    : h('p', { id: 'checkpoints', class: 'muted' }, 'No .onnx checkpoints in the workspace yet. New ones appear here as training writes them.');
+  // the comparison (charts) is rebuilt only when its numbers changed, not on every progress message
+  const key = JSON.stringify([c, st.metrics, ui.trends]);
+  let comparison = document.getElementById('comparison');
+  if (!comparison || key !== lastComparison) {
+    lastComparison = key;
+    for (const ch of charts) ch.destroy();
+    charts = [];
+    const parts: (HTMLElement | null)[] = [];
+    if (!c.columns.length) parts.push(h('p', { class: 'muted' }, 'Tick checkpoints (or a whole run) to compare them.'));
+    else if (!c.rows.length) parts.push(h('p', { class: 'muted' }, done ? 'The selected checkpoints have no measures in common.' : 'Analysing the selected checkpoints…'));
+    else parts.push(trendsSection(c), tableSection(c), tauSection(c, st.metrics));
+    if (c.notes.length) {
+      parts.push(h('details', { id: 'notes', class: 'small' }, h('summary', {}, `Not computed or failed (${c.notes.length})`),
+        h('ul', {}, ...c.notes.map((n) => h('li', { class: /failed|error|cannot|not valid/i.test(n) ? 'bad' : 'muted' }, n)))));
+    }
+    comparison = h('div', { id: 'comparison' }, ...parts.filter((p): p is HTMLElement => !!p));
+  }
+  app.replaceChildren(toolbar, list, comparison);
+  app.setAttribute('data-columns', String(c.columns.length));
+  app.setAttribute('data-done', String(done));
+  app.setAttribute('data-busy', String(st.busy || running > 0));
+  app.setAttribute('data-ready', 'true');
+  window.scrollTo(0, y);
+}
+
+let pending: State | null = null;
+window.addEventListener('message', (e: MessageEvent<ToCompareView>) => {
+  if (e.data?.type !== 'state') return;
+  // one render per frame however fast states arrive
+  if (!pending) requestAnimationFrame(() => {
+    const s = pending!;
+    pending = null;
+    try {
+      render(s);
+    } catch (err) {
+      app.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The comparison view failed to render: ${(err as Error).message}`));
+    }
+  });
+  pending = e.data;
 });
 post({ type: 'ready' });

@@ -37,7 +37,8 @@ export function patternRegExps(parts: readonly PathPart[], docDir: string, roots
   const lead = parts.slice(0, k).map((p) => (p as { glob: string }).glob);
   const out = new Map<string, RegExp>();
   for (const base of [docDir, ...roots]) {
-    const prefix = posix.resolve(slash(base), ...lead);
+    // base folders are absolute (POSIX or `C:/…`): join, do not resolve against the process's cwd
+    const prefix = posix.join(slash(base), ...lead).replace(/\/+$/, '') || '/';
     const tail = rest(k);
     const src = `^${esc(prefix === '/' ? '' : prefix)}/${tail}$`;
     out.set(src, new RegExp(src));
@@ -48,6 +49,14 @@ export function patternRegExps(parts: readonly PathPart[], docDir: string, roots
 /** Literal characters of a pattern: the more, the more specific. */
 export function specificity(parts: readonly PathPart[]): number {
   return parts.reduce((n, p) => n + (p.kind === 'glob' ? p.glob.replace(/\*/g, '').length : 0), 0);
+}
+
+/** Whether matches form a numbered series (a substituted number, or an epoch number in every name): then "previous" means something. */
+export function isSeries(ms: readonly RefMatch[]): boolean {
+  if (ms.length < 2) return false;
+  const width = Math.min(...ms.map((m) => m.captures.length));
+  for (let i = 0; i < width; i++) if (ms.every((m) => /^\d+$/.test(m.captures[i]))) return true;
+  return ms.every((m) => epochOf(posix.basename(slash(m.path))) !== null) && width === 0;
 }
 
 /** Newest first: by the last substituted value that is a number in every match, else the epoch number in every name, else mtime. */

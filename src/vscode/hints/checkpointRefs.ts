@@ -202,8 +202,8 @@ class Reader {
     return -1;
   }
 
-  /** Path parts written before an expression starting at `start`: join-call arguments, `/` operands. */
-  leadingParts(start: number): PathPart[] {
+  /** Path parts written before an expression starting at `start` (join-call arguments, `/` operands); null when a join puts more after it. */
+  leadingParts(start: number): PathPart[] | null {
     const parts: PathPart[] = [];
     const asPart = (g: string): PathPart => (g === '*' ? { kind: 'any' } : { kind: 'glob', glob: g });
     // pathlib: a / b / "c.onnx"
@@ -232,7 +232,7 @@ class Reader {
     if (close < 0) return parts;
     const args = this.args(open, close);
     const mine = args.findIndex(([a, b]) => a <= start && start < b);
-    if (mine !== args.length - 1) return parts;
+    if (mine !== args.length - 1) return null;
     if (/\.joinpath$/.test(callee) || (/\.(?:join|resolve)$/.test(callee) && !/(?:^|\.)(?:path|posixpath|ntpath)\.(?:join|resolve)$/.test(callee))) {
       parts.push({ kind: 'any' }); // receiver.joinpath(…), p.join(…) on a path object
     }
@@ -283,7 +283,9 @@ export function findCheckpointRefs(text: string, language: SourceLanguage = 'pyt
     const percent = language === 'python' && src.masked[after] === '%' && src.masked[after + 1] !== '=';
     const chain = reader.plusChain({ start: tok.start, end: tok.end, token: tok });
     const glob = reader.chainGlob(chain, formatted, percent);
-    const parts = normalizeParts([...reader.leadingParts(chain[0].start), { kind: 'glob', glob }]);
+    const lead = reader.leadingParts(chain[0].start);
+    if (!lead) continue;
+    const parts = normalizeParts([...lead, { kind: 'glob', glob }]);
     if (!parts.length || parts[parts.length - 1].kind !== 'glob') continue;
     const a = positionAt(src.lineStarts, tok.start);
     const b = positionAt(src.lineStarts, tok.end);

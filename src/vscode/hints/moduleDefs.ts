@@ -27,6 +27,9 @@ export interface ModuleDef {
   ctor: string;
   /** The enclosing class, or `<receiver>` (e.g. `<model>`) for assignments outside a class. */
   owner: string;
+  /** Where a hint goes: the end of the line's code, or just after the call when another definition follows on the line. */
+  hintLine: number;
+  hintCol: number;
 }
 
 /** Constructors of modules whose weights the engine measures. */
@@ -232,7 +235,7 @@ export function findModuleDefs(text: string): ModuleDef[] {
       const b = positionAt(src.lineStarts, leaf.end);
       out.push({
         line: a.line, col: a.col, endLine: b.line, endCol: b.col, path: [...prefix, ...leaf.path].join('.'), ctor: leaf.ctor,
-        owner: ownerAt(a.line) ?? `<${receiver}>`,
+        owner: ownerAt(a.line) ?? `<${receiver}>`, hintLine: b.line, hintCol: b.col,
       });
     }
   };
@@ -282,5 +285,21 @@ export function findModuleDefs(text: string): ModuleDef[] {
       emit(leaves.map((l) => ({ ...l, path: l.path.length ? l.path : ['*'] })), open, m[2], m[4].split('.'));
     }
   }
-  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+  out.sort((a, b) => a.line - b.line || a.col - b.col);
+  const masked = src.masked.split('\n');
+  for (const d of out) {
+    const later = out.some((o) => o !== d && o.endLine === d.endLine && o.endCol > d.endCol);
+    if (!later) d.hintCol = Math.max(d.endCol, masked[d.endLine].replace(/\r$/, '').trimEnd().length);
+  }
+  return out;
+}
+
+/** Lines of `class Name` statements, by name (the first one when a name repeats). */
+export function classLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  scanSource(text, 'python').masked.split('\n').forEach((l, i) => {
+    const m = /^\s*class\s+(\w+)/.exec(l);
+    if (m && !out.has(m[1])) out.set(m[1], i);
+  });
+  return out;
 }
