@@ -259,13 +259,15 @@ function convMetrics(task: LayerTask, notes: Record<string, string>): Record<str
 async function initMetrics(task: LayerTask, metrics: Record<string, number | null>, notes: Record<string, string>, precision: Precision): Promise<Partial<LayerQuantityValues>> {
   if (!task.init) return {};
   const { rows, cols } = task;
-  const d = new Float32Array(task.matrix.length);
-  for (let i = 0; i < d.length; i++) d[i] = task.matrix[i] - task.init[i];
-  if (countNonFinite(d).nan + countNonFinite(d).inf > 0) {
+  // W − W⁰ in float64 (both stored as float32: the difference itself is exact in float64)
+  const d64 = new Float64Array(task.matrix.length);
+  for (let i = 0; i < d64.length; i++) d64[i] = task.matrix[i] - task.init[i];
+  if (d64.some((x) => !Number.isFinite(x))) {
     notes.distFrobeniusInit = 'non-finite initial weights';
     return {};
   }
-  const { fro, l21 } = froAndL21(d, rows, cols);
+  const d = precision === 'float64' ? d64 : Float32Array.from(d64);
+  const { fro, l21 } = froAndL21(d64, rows, cols);
   metrics.distFrobeniusInit = fro;
   let spec: number;
   if (Math.min(rows, cols) > task.options.maxFullSpectrum) {
