@@ -13,7 +13,12 @@ fi
 CACHE=$REPO/.e2e-cache
 mkdir -p "$CACHE"
 echo "e2e: installing code-server (cached in .e2e-cache)…"
-bash "$SHARED/e2e/setup-code-server.sh" "$CACHE" > "$CACHE/setup.log" 2>&1 || { tail -30 "$CACHE/setup.log"; exit 1; }
+# Run the installer outside npm's lifecycle environment: under `npm test`, npm_* variables point nested
+# npm runs at node 20, and code-server's postinstall then refuses to run (it needs node 24).
+clean_env=(env)
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*'); do clean_env+=(-u "$v"); done
+clean_env+=(-u NODE -u INIT_CWD)
+"${clean_env[@]}" bash "$SHARED/e2e/setup-code-server.sh" "$CACHE" > "$CACHE/setup.log" 2>&1 || { tail -30 "$CACHE/setup.log"; exit 1; }
 WORK=$(mktemp -d /tmp/theory-lens-e2e.XXXXXX)
 WS=$WORK/workspace
 node --import tsx "$REPO/test/e2e/make-workspace.ts" "$SHARED/fixtures/fmnist" "$WS" > /dev/null
