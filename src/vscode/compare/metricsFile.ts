@@ -109,6 +109,7 @@ export function parseMetricsFile(text: string, file: string): MetricsTable {
   const sep = lines[0].includes(',') ? ',' : lines[0].includes('\t') ? '\t' : lines[0].includes(';') ? ';' : ',';
   const header = splitCsvLine(lines[0], sep);
   if (header.every((h) => toNumber(h) !== null)) throw new Error(`${file}: the first line must be a header (e.g. checkpoint,test_acc)`);
+  if (lines.length < 2) throw new Error(`${file}: no rows under the header (${header.join(', ')})`);
   const records = lines.slice(1).map((l) => {
     const cells = splitCsvLine(l, sep);
     return Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
