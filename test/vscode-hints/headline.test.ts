@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { Report } from '../../src/protocol/report';
 import { formatNumber } from '../../src/report/format';
 import { headlineBound, headlineItems, headlineText, headlineTooltip, trendArrow } from '../../src/vscode/hints/headline';
-import { distinctNames, escapeMarkdown, layerHintLabel, layerHintMarkdown } from '../../src/vscode/hints/layerHint';
+import { escapeMarkdown, layerHintLabel, layerHintMarkdown } from '../../src/vscode/hints/layerHint';
 import { report, skipReason } from './helpers';
 
 test('trend arrows: up, down, equal within 1e-9 relative, none without a previous value', () => {
@@ -48,21 +48,22 @@ test('the headline bound: the smallest non-vacuous one, else the smallest; vacuo
   assert.match(headlineText(v), /· bound 1 \(vacuous\)$/);
 });
 
-test('layer hint labels: one layer, a ModuleList (index names), many layers as ranges; flags marked', { skip: skipReason }, () => {
+test('layer hint labels: one layer, several layers as ranges with their count; flags marked', { skip: skipReason }, () => {
   const r = report('run_mlp/epoch_30.onnx');
   const [l0, l1, head] = r.layers;
   const one = (l: typeof l0) => `‖W‖₂ ${formatNumber(l.metrics.spectralNorm, 3)} · α ${formatNumber(l.metrics.alpha, 3)} · srank ${formatNumber(l.metrics.stableRank, 3)}`;
   assert.equal(layerHintLabel(r, [head]), `θ ${one(head)}`);
   // layers.0 and layers.1 have α < 2 in this checkpoint: flagged
   assert.ok(l0.flags?.some((f) => f.id === 'alpha<2'));
-  assert.equal(layerHintLabel(r, [l0, l1]), `θ 0: ${one(l0)} │ 1: ${one(l1)} ⚠`);
+  const range = (ls: (typeof l0)[], id: string) => {
+    const vs = ls.map((l) => l.metrics[id]!);
+    return `${formatNumber(Math.min(...vs), 3)}–${formatNumber(Math.max(...vs), 3)}`;
+  };
+  assert.equal(layerHintLabel(r, [l0, l1]), `θ ‖W‖₂ ${range([l0, l1], 'spectralNorm')} · α ${range([l0, l1], 'alpha')} ×2 ⚠`);
+  // short enough for VS Code's default inlay-hint length (43)
+  assert.ok(layerHintLabel(r, [l0, l1]).length <= 43 && layerHintLabel(r, [head]).length <= 43);
   const four = [l0, l1, head, { ...head, module: 'x.head' }];
-  const lo = Math.min(...four.map((l) => l.metrics.spectralNorm!));
-  const hi = Math.max(...four.map((l) => l.metrics.spectralNorm!));
-  assert.match(layerHintLabel(r, four), new RegExp(`^θ ‖W‖₂ ${formatNumber(lo, 3)}–${formatNumber(hi, 3)} · α .* \\(4 layers\\) ⚠$`));
-  assert.deepEqual(distinctNames(['layers.0', 'layers.1']), ['0', '1']);
-  assert.deepEqual(distinctNames(['layer1.0.conv1', 'layer2.0.conv1']), ['layer1', 'layer2']);
-  assert.deepEqual(distinctNames(['a.lstm', 'a.lstm']), ['lstm', 'lstm']);
+  assert.equal(layerHintLabel(r, four), `θ ‖W‖₂ ${range(four, 'spectralNorm')} · α ${range(four, 'alpha')} ×4 ⚠`);
 });
 
 test('hover Markdown: every metric of the layer by its report name, and no Markdown/HTML from model strings', { skip: skipReason }, () => {

@@ -65,7 +65,7 @@ export function headlineText(r: Report, prev?: Report): string {
   return items
     .map((i) => {
       const arrow = trendArrow(i.value, i.previous);
-      return `${i.label} ${formatNumber(i.value, 3)}${arrow ? ` ${arrow}` : ''}${i.suffix ?? ''}`;
+      return `${i.label} ${formatNumber(i.value, 3)}${i.suffix ?? ''}${arrow ? ` ${arrow}` : ''}`;
     })
     .join(' · ');
 }

@@ -24,16 +24,6 @@ function oneLayer(r: Report, l: LayerReport): string {
   return bits.join(' · ') || 'no metrics';
 }
 
-/** Short distinct names of several module paths: the segments where they differ (`layers.0` → `0`). */
-export function distinctNames(paths: readonly string[]): string[] {
-  const split = paths.map((p) => p.split('.'));
-  let head = 0;
-  while (split.every((s) => s.length > head + 1 && s[head] === split[0][head])) head++;
-  let tail = 0;
-  while (split.every((s) => s.length > head + tail + 1 && s[s.length - 1 - tail] === split[0][split[0].length - 1 - tail])) tail++;
-  return split.map((s) => s.slice(head, s.length - tail).join('.'));
-}
-
 const layerName = (l: LayerReport) => (l.module ?? l.name) + (l.part ? ` ${l.part}` : '');
 
 /** Range of a metric over layers: `1.2–3.4`, or one value. */
@@ -45,16 +35,17 @@ function range(r: Report, ls: readonly LayerReport[], id: string): string | null
   return `${symbol(r, id)} ${formatNumber(lo, 3)}${hi !== lo ? `–${formatNumber(hi, 3)}` : ''}`;
 }
 
-/** The hint label for the report layers one definition produced. */
+/**
+ * The hint label for the report layers one definition produced. VS Code cuts inlay hints after
+ * `editor.inlayHints.maximumLength` (43 characters by default), so several layers (a ModuleList
+ * comprehension, a block used at several places) show ranges of ‖W‖₂ and α and their count; the
+ * hover lists each layer.
+ */
 export function layerHintLabel(r: Report, layers: readonly LayerReport[]): string {
   const flagged = layers.some((l) => l.flags?.length) ? ' ⚠' : '';
   if (layers.length === 1) return `θ ${oneLayer(r, layers[0])}${flagged}`;
-  if (layers.length <= 3) {
-    const names = distinctNames(layers.map(layerName));
-    return `θ ${layers.map((l, i) => `${names[i]}: ${oneLayer(r, l)}`).join(' │ ')}${flagged}`;
-  }
-  const parts = HINT_METRICS.map((id) => range(r, layers, id)).filter((x): x is string => !!x);
-  return `θ ${parts.join(' · ')} (${layers.length} layers)${flagged}`;
+  const parts = HINT_METRICS.slice(0, 2).map((id) => range(r, layers, id)).filter((x): x is string => !!x);
+  return `θ ${parts.join(' · ')} ×${layers.length}${flagged}`;
 }
 
 /** Markdown hover: per layer, every metric (name, symbol, value) and the flags; then where the numbers come from. */
