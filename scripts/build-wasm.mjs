@@ -1,13 +1,29 @@
-// Compiles the AssemblyScript kernels (assembly/*.ts) to dist/*.wasm with SIMD; skipped when the output
-// is newer than its source. Called by scripts/build.mjs.
+// Compiles the AssemblyScript kernels (assembly/eig.ts and the files it imports) into dist/eig.wasm with
+// SIMD at -O3. Skipped when dist/eig.wasm is newer than every source under assembly/ and this script.
+// Called by scripts/build.mjs; also usable alone: node scripts/build-wasm.mjs
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+/** Builds `${dist}/eig.wasm` from `${root}/assembly/eig.ts` unless it is up to date. Returns its path. */
 export async function buildWasm(root, dist) {
-  const src = join(root, 'assembly', 'eig.ts');
+  const srcDir = join(root, 'assembly');
+  const entry = join(srcDir, 'eig.ts');
   const out = join(dist, 'eig.wasm');
-  if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs) return;
-  const asc = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'asc.cmd' : 'asc');
-  execFileSync(asc, [src, '--outFile', out, '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--exportRuntime'], { cwd: root, stdio: 'inherit' });
+  const sources = [fileURLToPath(import.meta.url), ...readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => join(srcDir, f))];
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
+  if (existsSync(out) && statSync(out).mtimeMs > newest) return out;
+  mkdirSync(dist, { recursive: true });
+  const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+  if (!existsSync(asc)) throw new Error(`cannot build ${out}: the AssemblyScript compiler (${asc}) is not installed; run npm install`);
+  execFileSync(process.execPath, [
+    asc, entry, '--outFile', out, '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--initialMemory', '1',
+  ], { cwd: root, stdio: 'inherit' });
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  console.log(await buildWasm(root, join(root, 'dist')));
 }

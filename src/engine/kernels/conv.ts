@@ -1,67 +1,105 @@
-// Singular values of convolution operators.
+// Singular values of convolution layers.
 //
-// Exact (Sedghi, Gupta & Long 2019, "The Singular Values of Convolutional Layers", ICLR): a 2-D
-// convolution with circular padding and stride 1 on an H×W input is block-diagonalised by the 2-D DFT;
-// its singular values are the union over frequencies (u, v) of the singular values of the c_out×c_in
-// complex matrix K̂[u,v] = Σ_{a,b} K[:,:,a,b]·e^{−2πi(u·a·d_h/H + v·b·d_w/W)} (dilation d; a kernel larger
-// than the input wraps around). Frequencies (u,v) and (−u,−v) give conjugate matrices with the same
-// singular values, so only half are solved. σ² of each complex matrix = eigenvalues of its Hermitian
-// Gram, computed through the real symmetric embedding [[Re, −Im], [Im, Re]] whose eigenvalues are
-// those of the Hermitian matrix, each twice. Groups: the operator is block-diagonal over groups.
+// Exact operator spectrum (Sedghi, Gupta & Long, "The Singular Values of Convolutional Layers", ICLR
+// 2019, Theorem 6): a 2-D convolution with circular padding and stride 1 on an H×W input is
+// block-diagonalized by the 2-D DFT, so its singular values are the union over the H·W frequencies
+// (u, v) of the singular values of the c_out×c_in complex matrix
+//   K̂[u,v] = Σ_{a<kh, b<kw} K[:, :, a, b] · e^{−2πi(u·((a·d_h) mod H)/H + v·((b·d_w) mod W)/W)},
+// i.e. FFT₂ of the kernel zero-stuffed by the dilation d, wrapped around (mod H, W) when it is larger
+// than the input, zero-padded to H×W. The sums are direct (kernels are tiny). Cross-correlation (ONNX
+// Conv) and convolution differ by a flip that conjugates K̂ — the same singular values. K̂[−u,−v] =
+// conj K̂[u,v], so only one of each conjugate pair is solved. σ(K̂) comes from the real embedding
+// M = [[Re, −Im], [Im, Re]] (2c_out × 2c_in), whose singular values are those of K̂, each twice: the
+// Gram of M's short side (WebAssembly, f64) and the f64 eigensolver give σ² in equal pairs, of which
+// the mean is taken. Groups: the operator is block-diagonal over groups, so the spectrum is the union of
+// the groups' spectra, padded with zeros to min(c_out, c_in·group)·H·W values — all singular values of
+// the c_out·H·W × c_in·group·H·W operator. A 1-D convolution is the case kh = 1, H = 1.
+// Strides ≠ 1: a strided conv is a row subsampling of the stride-1 conv, so the stride-1 spectral norm
+// is an upper bound of the strided operator's (callers report it as such).
 import { eigvalsSym } from './eig';
+import { assertFinite } from './finite';
+import { gramWasm } from './wasm';
 
 export interface ConvSpectrum {
-  /** All singular values of the operator, descending. */
+  /** All singular values of the operator, descending: min(c_out, c_in·group)·H·W of them. */
   sigma: Float64Array;
+  /** σ_max, the operator 2-norm (0 for an all-zero kernel). */
   spectralNorm: number;
 }
 
+export interface ConvOptions {
+  /** Number of groups; c_out must be divisible by it. Default 1. */
+  group?: number;
+  /** [d_h, d_w] for 2-D, [d] for 1-D (= [1, d]). Default all 1. */
+  dilations?: number[];
+}
+
+function checkDims(what: string, dims: Record<string, number>): void {
+  for (const [name, v] of Object.entries(dims)) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${what}: ${name} must be a positive integer, got ${v}`);
+  }
+}
+
+/**
+ * All singular values of the circularly padded, stride-1 convolution with kernel `kernel`
+ * ([c_out, c_in/group, kh, kw], row-major) on an H×W input (1-D: kh = 1, H = 1, kernel [c_out, c_in/g, kw]).
+ */
 export function convSingularValues(
   kernel: ArrayLike<number>, cout: number, cinPerGroup: number, kh: number, kw: number, H: number, W: number,
-  opts: { group?: number; dilations?: number[] } = {},
+  opts: ConvOptions = {},
 ): ConvSpectrum {
   const group = opts.group ?? 1;
-  const [dh, dw] = opts.dilations?.length === 2 ? opts.dilations : opts.dilations?.length === 1 ? [1, opts.dilations[0]] : [1, 1];
-  if (cout % group) throw new RangeError(`c_out ${cout} is not divisible by group ${group}`);
-  const coutG = cout / group;
-  const m = coutG;
+  const dil = opts.dilations ?? [];
+  const [dh, dw] = dil.length === 2 ? dil : dil.length === 1 ? [1, dil[0]] : [1, 1];
+  checkDims('convSingularValues', { cout, cinPerGroup, kh, kw, H, W, group, dh, dw });
+  if (cout % group) throw new RangeError(`convSingularValues: c_out ${cout} is not divisible by group ${group}`);
+  if (kernel.length !== cout * cinPerGroup * kh * kw) {
+    throw new RangeError(`convSingularValues: kernel has ${kernel.length} entries, expected ${cout}×${cinPerGroup}×${kh}×${kw} = ${cout * cinPerGroup * kh * kw}`);
+  }
+  assertFinite(kernel, 'convSingularValues');
+  const m = cout / group;
   const c = cinPerGroup;
   const small = Math.min(m, c);
-  const out: number[] = [];
-  // twiddles
-  const cosH = new Float64Array(H * kh);
-  const sinH = new Float64Array(H * kh);
-  for (let u = 0; u < H; u++) for (let a = 0; a < kh; a++) {
+  const total = Math.min(cout, cinPerGroup * group) * H * W;
+  const sigma = new Float64Array(total); // unfilled entries stay 0 (the padding zeros)
+  let filled = 0;
+
+  // Phases of the (wrapped, dilated) taps. A single tap along an axis makes K̂ independent of that
+  // frequency, so it is solved once and counted H (or W) times.
+  const us = kh === 1 ? 1 : H;
+  const vs = kw === 1 ? 1 : W;
+  const mult = (kh === 1 ? H : 1) * (kw === 1 ? W : 1);
+  const cosH = new Float64Array(us * kh);
+  const sinH = new Float64Array(us * kh);
+  for (let u = 0; u < us; u++) for (let a = 0; a < kh; a++) {
     const t = (-2 * Math.PI * u * ((a * dh) % H)) / H;
     cosH[u * kh + a] = Math.cos(t);
     sinH[u * kh + a] = Math.sin(t);
   }
-  const cosW = new Float64Array(W * kw);
-  const sinW = new Float64Array(W * kw);
-  for (let v = 0; v < W; v++) for (let b = 0; b < kw; b++) {
+  const cosW = new Float64Array(vs * kw);
+  const sinW = new Float64Array(vs * kw);
+  for (let v = 0; v < vs; v++) for (let b = 0; b < kw; b++) {
     const t = (-2 * Math.PI * v * ((b * dw) % W)) / W;
     cosW[v * kw + b] = Math.cos(t);
     sinW[v * kw + b] = Math.sin(t);
   }
-  const re = new Float64Array(m * c);
-  const im = new Float64Array(m * c);
-  const emb = new Float64Array(4 * small * small);
+
+  // M = [[Re, −Im], [Im, Re]], 2m × 2c, row-major
+  const M = new Float64Array(4 * m * c);
   for (let g = 0; g < group; g++) {
-    for (let u = 0; u < H; u++) {
-      for (let v = 0; v < W; v++) {
-        // (u,v) and its mirror (−u mod H, −v mod W) have the same singular values: solve one of them.
-        const mu = (H - u) % H;
-        const mv = (W - v) % W;
-        const self = mu === u && mv === v;
-        if (!self && (mu * W + mv) < (u * W + v)) continue;
-        const copies = self ? 1 : 2;
-        re.fill(0);
-        im.fill(0);
+    for (let u = 0; u < us; u++) {
+      for (let v = 0; v < vs; v++) {
+        // (u, v) and (−u mod H, −v mod W) have conjugate K̂: solve the first of the pair, count it twice
+        const mu = us === 1 ? 0 : (H - u) % H;
+        const mv = vs === 1 ? 0 : (W - v) % W;
+        const selfPaired = mu === u && mv === v;
+        if (!selfPaired && mu * vs + mv < u * vs + v) continue;
+        const copies = mult * (selfPaired ? 1 : 2);
         for (let o = 0; o < m; o++) {
           for (let ci = 0; ci < c; ci++) {
-            let sr = 0;
-            let si = 0;
-            const base = (((g * coutG + o) * c + ci) * kh) * kw;
+            let re = 0;
+            let im = 0;
+            const base = ((g * m + o) * c + ci) * kh * kw;
             for (let a = 0; a < kh; a++) {
               const ca = cosH[u * kh + a];
               const sa = sinH[u * kh + a];
@@ -70,80 +108,49 @@ export function convSingularValues(
                 if (k === 0) continue;
                 const cb = cosW[v * kw + b];
                 const sb = sinW[v * kw + b];
-                // e^{i(ta+tb)} = (ca·cb − sa·sb) + i(sa·cb + ca·sb)
-                sr += k * (ca * cb - sa * sb);
-                si += k * (sa * cb + ca * sb);
+                // e^{i(θa+θb)} = (ca·cb − sa·sb) + i(sa·cb + ca·sb)
+                re += k * (ca * cb - sa * sb);
+                im += k * (sa * cb + ca * sb);
               }
             }
-            re[o * c + ci] = sr;
-            im[o * c + ci] = si;
+            M[o * 2 * c + ci] = re;
+            M[o * 2 * c + c + ci] = -im;
+            M[(m + o) * 2 * c + ci] = im;
+            M[(m + o) * 2 * c + c + ci] = re;
           }
         }
-        // Hermitian Gram of the short side: G = A·Aᴴ (m ≤ c) or Aᴴ·A.
-        const n = small;
-        const gRe = new Float64Array(n * n);
-        const gIm = new Float64Array(n * n);
-        if (m <= c) {
-          for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
-            let r = 0;
-            let s = 0;
-            for (let t = 0; t < c; t++) {
-              // (a_it)(conj a_jt)
-              r += re[i * c + t] * re[j * c + t] + im[i * c + t] * im[j * c + t];
-              s += im[i * c + t] * re[j * c + t] - re[i * c + t] * im[j * c + t];
-            }
-            gRe[i * n + j] = r; gRe[j * n + i] = r;
-            gIm[i * n + j] = s; gIm[j * n + i] = -s;
-          }
-        } else {
-          for (let i = 0; i < c; i++) for (let j = 0; j <= i; j++) {
-            let r = 0;
-            let s = 0;
-            for (let t = 0; t < m; t++) {
-              // (conj a_ti)(a_tj)
-              r += re[t * c + i] * re[t * c + j] + im[t * c + i] * im[t * c + j];
-              s += re[t * c + i] * im[t * c + j] - im[t * c + i] * re[t * c + j];
-            }
-            gRe[i * n + j] = r; gRe[j * n + i] = r;
-            gIm[i * n + j] = s; gIm[j * n + i] = -s;
-          }
-        }
-        // real symmetric embedding [[Re, −Im], [Im, Re]]
-        const N2 = 2 * n;
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          emb[i * N2 + j] = gRe[i * n + j];
-          emb[(i + n) * N2 + (j + n)] = gRe[i * n + j];
-          emb[(i + n) * N2 + j] = gIm[i * n + j];
-          emb[i * N2 + (j + n)] = -gIm[i * n + j];
-        }
-        const ev = eigvalsSym(emb, N2);
-        for (let i = 0; i < N2; i += 2) {
+        const G = gramWasm(M, 2 * m, 2 * c, 'float64');
+        const ev = eigvalsSym(G, 2 * small, { precision: 'float64' });
+        for (let i = 0; i < 2 * small; i += 2) {
           const s = Math.sqrt(Math.max(0, (ev[i] + ev[i + 1]) / 2));
-          for (let r = 0; r < copies; r++) out.push(s);
+          for (let r = 0; r < copies; r++) sigma[filled++] = s;
         }
-        // the operator also has (c − n) or (m − n) zero singular values per frequency when m ≠ c: they are
-        // not singular values of the short side, matching numpy's svd of the dense operator (min(m,c)·H·W values)
       }
     }
   }
-  const sigma = Float64Array.from(out).sort().reverse();
-  return { sigma, spectralNorm: sigma.length ? sigma[0] : 0 };
+  sigma.sort().reverse();
+  return { sigma, spectralNorm: total ? sigma[0] : 0 };
 }
 
-/** WeightWatcher's conv default: eigenvalues λ = σ² of every kh·kw slice W[:,:,i,j] (c_out×c_in), pooled, ascending. */
+/**
+ * WeightWatcher's default for conv layers: the eigenvalues λ = σ² of every kh·kw slice W[:, :, i, j]
+ * (a c_out×c_in matrix; c_in = the kernel's second dimension, c_in/group for grouped convs), pooled into
+ * one ascending array of kh·kw·min(c_out, c_in) values. Float64 throughout.
+ */
 export function convSliceEigenvalues(kernel: ArrayLike<number>, cout: number, cin: number, kh: number, kw: number): Float64Array {
-  const out: number[] = [];
-  const k = Math.min(cout, cin);
-  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
-    const g = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) {
-      let s = 0;
-      if (cout <= cin) for (let t = 0; t < cin; t++) s += kernel[((i * cin + t) * kh + a) * kw + b] * kernel[((j * cin + t) * kh + a) * kw + b];
-      else for (let t = 0; t < cout; t++) s += kernel[((t * cin + i) * kh + a) * kw + b] * kernel[((t * cin + j) * kh + a) * kw + b];
-      g[i * k + j] = s;
-      g[j * k + i] = s;
-    }
-    for (const e of eigvalsSym(g, k)) out.push(Math.max(0, e));
+  checkDims('convSliceEigenvalues', { cout, cin, kh, kw });
+  if (kernel.length !== cout * cin * kh * kw) {
+    throw new RangeError(`convSliceEigenvalues: kernel has ${kernel.length} entries, expected ${cout}×${cin}×${kh}×${kw} = ${cout * cin * kh * kw}`);
   }
-  return Float64Array.from(out).sort();
+  assertFinite(kernel, 'convSliceEigenvalues');
+  const k = Math.min(cout, cin);
+  const out = new Float64Array(kh * kw * k);
+  const slice = new Float64Array(cout * cin);
+  let at = 0;
+  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
+    for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) slice[o * cin + i] = kernel[((o * cin + i) * kh + a) * kw + b];
+    const ev = eigvalsSym(gramWasm(slice, cout, cin, 'float64'), k, { precision: 'float64' });
+    for (const e of ev) out[at++] = Math.max(0, e);
+  }
+  return out.sort();
 }

@@ -1,9 +1,14 @@
-// Numeric kernels of the spectral engine: pure functions on typed arrays.
-export { eigvalsSym } from './eig';
-export { gram, gramJs, setGramThreads } from './gram';
-export { singularValues, type Spectrum } from './svd';
-export { spectralNormLanczos, jacobiEigen } from './lanczos';
-export { fitPowerLaw, type PowerLawFit } from './powerlaw';
+// Numeric kernels of the spectral engine: pure functions on typed arrays (no ONNX knowledge).
+// The O(n³) loops run in WebAssembly SIMD (dist/eig.wasm, built by `npm run build`; see wasm.ts).
+export { allFinite, assertFinite, countNonFinite, NonFiniteError } from './finite';
+export { eigvalsSym, tridiagonalize, type EigOptions } from './eig';
+export { tridiagonalEigen, type TridiagonalEigen } from './ql';
+export { gram, gramBackend, gramModel, setGramThreads, type GramOptions, type GramPrecision } from './gram';
+export { singularValues, type Spectrum, type SpectrumOptions } from './svd';
+export { jacobiSingularValues } from './jacobiSvd';
+export { spectralNormLanczos, type LanczosOptions, type LanczosResult } from './lanczos';
+export { fitPowerLaw, EIG_FLOOR, MIN_EIGS, type PowerLawFit, type PowerLawOptions } from './powerlaw';
 export { esdStats, logAlphaNorm, esdDistance, type EsdStats } from './esd';
 export { mulberry32, gaussian, shuffleElements } from './random';
-export { convSingularValues, convSliceEigenvalues } from './conv';
+export { convSingularValues, convSliceEigenvalues, type ConvOptions, type ConvSpectrum } from './conv';
+export { gramWasm, wasmAvailable, wasmPath } from './wasm';

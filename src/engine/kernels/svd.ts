@@ -1,22 +1,46 @@
-// Singular values of a weight matrix through the Gram matrix of its short side and the symmetric
-// eigensolver: λ = σ² (ascending), σ = √λ. Tiny negative eigenvalues (round-off) are clamped to 0.
-import type { Precision } from '../../protocol/worker';
+// Singular values of a weight matrix: Gram matrix of the short side (gram.ts) and the symmetric
+// eigensolver (eig.ts), λ = σ², with round-off negatives clamped to 0. Small matrices go to one-sided
+// Jacobi in float64 instead (jacobiSvd.ts), which is exact to a few ulps there, small σ included.
 import { eigvalsSym } from './eig';
-import { gram } from './gram';
+import { assertFinite, checkShape } from './finite';
+import { gram, type GramOptions } from './gram';
+import { jacobiSingularValues } from './jacobiSvd';
 
 export interface Spectrum {
-  /** Eigenvalues λ = σ² of WᵀW restricted to the short side, ascending (min(rows, cols) of them). */
+  /** Eigenvalues λ = σ² of the short-side Gram matrix, ascending (min(rows, cols) of them, all ≥ 0). */
   eig: Float64Array;
-  /** Singular values, descending. */
+  /** Singular values σ = √λ, descending. */
   sigma: Float64Array;
 }
 
-export async function singularValues(w: Float32Array | Float64Array, rows: number, cols: number, opts: { precision?: Precision } = {}): Promise<Spectrum> {
+export interface SpectrumOptions extends GramOptions {
+  /**
+   * Use one-sided Jacobi (float64, directly on W) when k²·L ≤ this (k = short side, L = long side).
+   * Default 2²⁰; 0 switches the exact small path off.
+   */
+  exactBelow?: number;
+}
+
+/**
+ * All singular values of the row-major rows×cols matrix `w` (and λ = σ²). precision 'float32' (default):
+ * float32 Gram and reduction, |Δλ| ≲ 1e-7·λ_max; 'float64': |Δλ| ≲ 1e-13·λ_max. Throws a RangeError
+ * for a wrong size and a NonFiniteError for NaN/±Inf weights (test allFinite() first to skip a layer).
+ */
+export async function singularValues(w: Float32Array | Float64Array, rows: number, cols: number, opts: SpectrumOptions = {}): Promise<Spectrum> {
+  checkShape(w, rows, cols, 'singularValues');
+  assertFinite(w, 'singularValues');
   const k = Math.min(rows, cols);
+  const L = Math.max(rows, cols);
   if (k === 0) return { eig: new Float64Array(0), sigma: new Float64Array(0) };
+  if (k * k * L <= (opts.exactBelow ?? 1 << 20)) {
+    const sigma = jacobiSingularValues(w, rows, cols);
+    const eig = new Float64Array(k);
+    for (let i = 0; i < k; i++) eig[i] = sigma[k - 1 - i] ** 2;
+    return { eig, sigma };
+  }
   const g = await gram(w, rows, cols, opts);
   const eig = eigvalsSym(g, k, { precision: opts.precision ?? 'float32' });
-  for (let i = 0; i < eig.length; i++) if (eig[i] < 0) eig[i] = 0;
+  for (let i = 0; i < k; i++) if (eig[i] < 0) eig[i] = 0;
   const sigma = new Float64Array(k);
   for (let i = 0; i < k; i++) sigma[i] = Math.sqrt(eig[k - 1 - i]);
   return { eig, sigma };

@@ -1,10 +1,12 @@
-// Loads the WebAssembly tridiagonalization kernel (assembly/eig.ts → dist/eig.wasm, built by
-// `npm run build`). Each thread gets its own instance; its memory grows to the largest matrix seen
-// and is reused. Without the .wasm (not built) the TypeScript path in eig.ts is used.
+// Loader of the WebAssembly kernels (assembly/*.ts → dist/eig.wasm, built by `npm run build`) and the
+// typed-array wrappers around them. Each thread that imports this module (the extension host, the CLI,
+// every pool worker) instantiates its own module; its linear memory grows to the largest problem seen
+// and is reused by later calls (WebAssembly memory cannot shrink). Calls are synchronous, so buffers
+// laid out from heapBase() are never shared between two calls in flight.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-// The WebAssembly global of the JS engine (typed here: the project's lib settings do not include the DOM's).
+// The WebAssembly global of the JS engine, typed here (the project's lib settings do not include it).
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -16,58 +18,159 @@ const WA = (globalThis as unknown as {
   };
 }).WebAssembly;
 
+type Kernel = (...offsetsAndSizes: number[]) => void;
 interface Exports {
   memory: WasmMemory;
   heapBase(): number;
-  tridiag64(a: number, n: number, d: number, e: number, v: number, p: number): void;
-  tridiag32(a: number, n: number, d: number, e: number, v: number, p: number): void;
+  tridiag32: Kernel;
+  tridiag64: Kernel;
+  gram32: Kernel;
+  gram64: Kernel;
+  gram64from32: Kernel;
+  normalApply32: Kernel;
+  normalApply64: Kernel;
 }
 
-let instance: Exports | null | undefined;
+export const WASM_FILE = 'eig.wasm';
+
+/**
+ * Where dist/eig.wasm is: next to the running bundle (dist/*.js), or in `<repo>/dist/` for code run
+ * from sources (tsx, tests), found by walking up from this file to the folder holding package.json.
+ */
+export function wasmCandidates(): string[] {
+  const out = [join(__dirname, WASM_FILE)];
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      out.push(join(dir, 'dist', WASM_FILE));
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return out;
+}
 
 export function wasmPath(): string | null {
-  const candidates = [join(__dirname, 'eig.wasm'), join(__dirname, '..', '..', '..', 'dist', 'eig.wasm')];
-  return candidates.find((p) => existsSync(p)) ?? null;
+  return wasmCandidates().find((p) => existsSync(p)) ?? null;
 }
 
-function load(): Exports | null {
-  if (instance !== undefined) return instance;
+let instance: Exports | undefined;
+
+/** The module of this thread, instantiated on first use. Throws a clear error when it is not built. */
+function kernels(): Exports {
+  if (instance) return instance;
   const p = wasmPath();
-  if (!p) return (instance = null);
+  if (!p) {
+    throw new Error(`the WebAssembly kernels (${WASM_FILE}) are not built: looked in ${wasmCandidates().join(', ')}; run npm run build`);
+  }
   try {
     const mod = new WA.Module(readFileSync(p));
-    const inst = new WA.Instance(mod, { env: { abort: () => { throw new Error('eig.wasm aborted'); } } });
-    instance = inst.exports as unknown as Exports;
-  } catch {
-    instance = null;
+    instance = new WA.Instance(mod, {}).exports as Exports;
+  } catch (e) {
+    throw new Error(`cannot load the WebAssembly kernels ${p}: ${(e as Error).message}; rebuild them with npm run build`);
   }
   return instance;
 }
 
+/** True when dist/eig.wasm can be loaded (it is then instantiated for this thread). */
 export function wasmAvailable(): boolean {
-  return load() !== null;
+  try {
+    kernels();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Householder tridiagonalization in WebAssembly: float32 storage and SIMD lanes when `a` is a
- * Float32Array and precision is float32, float64 otherwise. Returns (d, e) or null without the module.
+ * Byte offsets of consecutive 16-byte-aligned buffers of the given sizes (bytes) from heapBase(),
+ * growing the memory when they do not fit. The buffers are valid until the next call.
  */
-export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f32: boolean): { d: Float64Array; e: Float64Array } | null {
-  const x = load();
-  if (!x) return null;
+function layout(x: Exports, sizes: number[]): number[] {
+  const offsets: number[] = [];
+  let at = x.heapBase();
+  for (const s of sizes) {
+    offsets.push(at);
+    at += Math.ceil(s / 16) * 16;
+  }
+  const need = at - x.memory.buffer.byteLength;
+  if (need > 0) {
+    if (at > 2 ** 32) throw new RangeError(`a WebAssembly kernel needs ${(at / 2 ** 30).toFixed(1)} GiB, above the 4 GiB of 32-bit WebAssembly memory`);
+    try {
+      x.memory.grow(Math.ceil(need / 65536));
+    } catch (e) {
+      throw new RangeError(`cannot grow the WebAssembly memory to ${(at / 2 ** 20).toFixed(0)} MiB: ${(e as Error).message}`);
+    }
+  }
+  return offsets;
+}
+
+/**
+ * Householder tridiagonalization of the symmetric n×n matrix `a` (row-major, lower triangle read; `a`
+ * itself is not modified). f32: float32 storage and 4-lane SIMD; otherwise float64 and 2 lanes.
+ * Returns the diagonal d (n) and sub-diagonal e (n−1) in float64.
+ */
+export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f32: boolean): { d: Float64Array; e: Float64Array } {
+  const x = kernels();
   const el = f32 ? 4 : 8;
-  const base = x.heapBase();
-  const aOff = base;
-  const dOff = aOff + ((n * n * el + 15) & ~15);
-  const eOff = dOff + ((n * 8 + 15) & ~15);
-  const vOff = eOff + ((n * 8 + 15) & ~15);
-  const pOff = vOff + ((n * el + 15) & ~15);
-  const end = pOff + ((n * el + 15) & ~15) + 16;
-  const need = end - x.memory.buffer.byteLength;
-  if (need > 0) x.memory.grow(Math.ceil(need / 65536));
+  const [aOff, dOff, eOff, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, n * el, n * el, n * el, n * el]);
   const buf = x.memory.buffer;
-  if (f32) new Float32Array(buf, aOff, n * n).set(a instanceof Float32Array ? a.subarray(0, n * n) : Float32Array.from(a.subarray(0, n * n)));
-  else new Float64Array(buf, aOff, n * n).set(a.subarray(0, n * n));
-  (f32 ? x.tridiag32 : x.tridiag64)(aOff, n, dOff, eOff, vOff, pOff);
-  return { d: new Float64Array(buf.slice(dOff, dOff + n * 8)), e: new Float64Array(buf.slice(eOff, eOff + Math.max(n - 1, 0) * 8)) };
+  (f32 ? new Float32Array(buf, aOff, n * n) : new Float64Array(buf, aOff, n * n)).set(a.subarray(0, n * n));
+  (f32 ? x.tridiag32 : x.tridiag64)(aOff, n, dOff, eOff, ...vecs);
+  return {
+    d: new Float64Array(buf.slice(dOff, dOff + n * 8)),
+    e: new Float64Array(buf.slice(eOff, eOff + Math.max(n - 1, 0) * 8)),
+  };
+}
+
+/** Elements of the inner dimension per Gram panel: about 1 MiB of panel, at least 64, a multiple of 16. */
+function panelChunk(kp: number, el: number, inner: number): number {
+  const ch = Math.max(64, Math.floor((1 << 20) / (kp * el)) & ~15);
+  return Math.min(ch, Math.ceil(inner / 16) * 16);
+}
+
+/**
+ * The k×k Gram matrix of the short side (WWᵀ when rows ≤ cols, else WᵀW) in WebAssembly SIMD, returned
+ * in float64. float32: f32 products summed in f32 over chunks of ≤ a few hundred terms, chunks summed
+ * in f64; float64: exact products of the (widened) weights summed in f64.
+ */
+export function gramWasm(w: Float32Array | Float64Array, rows: number, cols: number, precision: 'float32' | 'float64'): Float64Array {
+  const x = kernels();
+  const k = Math.min(rows, cols);
+  const inner = Math.max(rows, cols);
+  const kp = Math.ceil(k / 4) * 4;
+  const wEl = w instanceof Float32Array ? 4 : 8;
+  const el = precision === 'float32' ? 4 : 8;
+  const ch = panelChunk(kp, el, inner);
+  const [wOff, gOff, pOff] = layout(x, [rows * cols * wEl, k * k * 8, kp * ch * el]);
+  const buf = x.memory.buffer;
+  (wEl === 4 ? new Float32Array(buf, wOff, rows * cols) : new Float64Array(buf, wOff, rows * cols)).set(w.subarray(0, rows * cols));
+  const kernel = wEl === 8 ? (el === 8 ? x.gram64 : null) : el === 4 ? x.gram32 : x.gram64from32;
+  if (!kernel) {
+    // float64 weights, float32 arithmetic: round the weights once (what an f32 GEMM would see)
+    const w32 = Float32Array.from(w.subarray(0, rows * cols));
+    return gramWasm(w32, rows, cols, 'float32');
+  }
+  kernel(wOff, rows, cols, gOff, pOff, ch);
+  return new Float64Array(buf.slice(gOff, gOff + k * k * 8));
+}
+
+/**
+ * The operator z = Wᵀ(W·x) of a row-major rows×cols matrix, for Lanczos: W is copied into the module's
+ * memory once; `apply` then streams it once per call (f64 arithmetic). Valid until the next kernel call
+ * on this thread (all calls are synchronous).
+ */
+export function normalOperatorWasm(w: Float32Array | Float64Array, rows: number, cols: number): (v: Float64Array, out: Float64Array) => void {
+  const x = kernels();
+  const wEl = w instanceof Float32Array ? 4 : 8;
+  const [wOff, vOff, zOff] = layout(x, [rows * cols * wEl, cols * 8, cols * 8]);
+  const buf = x.memory.buffer;
+  (wEl === 4 ? new Float32Array(buf, wOff, rows * cols) : new Float64Array(buf, wOff, rows * cols)).set(w.subarray(0, rows * cols));
+  const v = new Float64Array(buf, vOff, cols);
+  const z = new Float64Array(buf, zOff, cols);
+  const kernel = wEl === 4 ? x.normalApply32 : x.normalApply64;
+  return (input, out) => {
+    v.set(input);
+    kernel(wOff, rows, cols, vOff, zOff);
+    out.set(z);
+  };
 }
