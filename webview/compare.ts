@@ -86,7 +86,7 @@ function trendChart(c: Comparison, r: ComparisonRow, color: string): HTMLElement
   const wrap = h('figure', { class: 'trend-box', 'data-row': r.id },
     h('figcaption', {},
       h('span', { title: `${r.formula}\n${r.reference}` }, r.name),
-      h('button', { class: 'icon', title: `stop plotting ${r.name}`, 'aria-label': `remove the trend of ${r.name}`, onclick: () => setTrends((ui.trends ?? []).filter((x) => x !== r.id)) }, '×')),
+      h('button', { class: 'icon', title: `stop plotting ${r.name}`, 'aria-label': `remove the trend of ${r.name}`, onclick: () => setTrends(trendIds(c).filter((x) => x !== r.id)) }, '×')),
     canvas);
   queueMicrotask(() => {
     charts.push(new Chart(canvas, {
@@ -108,6 +108,11 @@ function trendChart(c: Comparison, r: ComparisonRow, color: string): HTMLElement
   return wrap;
 }
 
+/** The plotted rows: the user's choice once they made one, else the defaults for what is there now. */
+function trendIds(c: Comparison): string[] {
+  return ui.trends ?? defaultTrends(c);
+}
+
 function setTrends(ids: string[]): void {
   ui.trends = [...new Set(ids)];
   saveUi();
@@ -116,15 +121,14 @@ function setTrends(ids: string[]): void {
 
 function trendsSection(c: Comparison): HTMLElement {
   const plottable = c.rows.filter((r) => r.values.filter((v) => v !== null).length >= 1);
-  if (!ui.trends) ui.trends = defaultTrends(c);
-  const chosen = ui.trends.map((id) => plottable.find((r) => r.id === id)).filter((r): r is ComparisonRow => !!r);
+  const chosen = trendIds(c).map((id) => plottable.find((r) => r.id === id)).filter((r): r is ComparisonRow => !!r);
   const p = palette();
   const colors = [p.a, p.b, p.d, p.e, p.c];
   const add = h('select', {
     id: 'trend-add', 'aria-label': 'add the trend of a measure',
     onchange: (e: Event) => {
       const v = (e.target as HTMLSelectElement).value;
-      if (v) setTrends([...(ui.trends ?? []), v]);
+      if (v) setTrends([...trendIds(c), v]);
     },
   }, h('option', { value: '' }, 'Add a trend…'), ...plottable.filter((r) => !chosen.includes(r)).map((r) => h('option', { value: r.id }, r.name)));
   return h('section', { id: 'trends' },
@@ -146,10 +150,10 @@ function tableSection(c: Comparison): HTMLElement {
       group = r.group;
       body.push(h('tr', { class: 'group' }, h('th', { colspan: c.columns.length + 2 }, group)));
     }
-    const plotted = (ui.trends ?? []).includes(r.id);
+    const plotted = trendIds(c).includes(r.id);
     body.push(h('tr', { 'data-row': r.id },
       h('th', { scope: 'row', title: `${r.formula}\n${r.reference}` },
-        h('button', { class: 'link name', title: plotted ? 'plotted above' : 'plot its trend', 'aria-pressed': String(plotted), onclick: () => setTrends(plotted ? (ui.trends ?? []).filter((x) => x !== r.id) : [...(ui.trends ?? []), r.id]) }, r.name)),
+        h('button', { class: 'link name', title: plotted ? 'plotted above' : 'plot its trend', 'aria-pressed': String(plotted), onclick: () => setTrends(plotted ? trendIds(c).filter((x) => x !== r.id) : [...trendIds(c), r.id]) }, r.name)),
       ...r.values.map((v, i) => num(v, r.reasons[i] ? { title: r.reasons[i]! } : {})),
       num(r.delta, r.relDelta !== null ? { title: `${r.relDelta >= 0 ? '+' : ''}${fmt(100 * r.relDelta, 3)} %` } : {})));
   }
@@ -220,7 +224,7 @@ function render(st: State): void {
     ? h('section', { id: 'checkpoints' }, ...st.groups.map((g) => groupBlock(g, isOpen(g))))
     : h('p', { id: 'checkpoints', class: 'muted' }, 'No .onnx checkpoints in the workspace yet. New ones appear here as training writes them.');
   // the comparison (charts) is rebuilt only when its numbers changed, not on every progress message
-  const key = JSON.stringify([c, st.metrics, ui.trends]);
+  const key = JSON.stringify([c, st.metrics, trendIds(c)]);
   let comparison = document.getElementById('comparison');
   if (!comparison || key !== lastComparison) {
     lastComparison = key;
