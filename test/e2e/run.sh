@@ -2,7 +2,7 @@
 # End-to-end tests in a real VS Code: code-server (installed offline by ../shared/e2e/setup-code-server.sh
 # into .e2e-cache), driven by playwright-core and Debian's chromium. Runs every test/e2e/*.e2e.js against
 # one server whose workspace is a copy of ../shared/fixtures/fmnist, with the built extension (the repo
-# root; `npm test` builds first). Screenshots go to test-output/shots.
+# root; `npm test` builds first). Screenshots go to test-output/shots. E2E_ONLY=name runs matching specs only.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SHARED=${THEORY_LENS_SHARED:-$REPO/../shared}
@@ -34,6 +34,7 @@ status=0
 passed=0
 failed=0
 for spec in "$REPO"/test/e2e/*.e2e.js; do
+  case "$(basename "$spec")" in *"${E2E_ONLY:-}"*) ;; *) continue ;; esac
   echo "e2e: $(basename "$spec")"
   if CS_URL="$URL" SHOTS="$SHOTS" WORKSPACE="$WS" REPO="$REPO" timeout 900 node "$spec"; then passed=$((passed+1)); else failed=$((failed+1)); status=1; fi
 done
