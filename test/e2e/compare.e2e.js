@@ -37,7 +37,8 @@ function tauB(x, y) {
 }
 
 const rowValues = (frame, id) => frame.$$eval(`#compare-table tr[data-row="${id}"] td.num`, (tds) => tds.map((td) => td.getAttribute('data-value')));
-const settled = (n) => () => {
+/** Runs in the webview: at least n columns analysed and nothing left to do. */
+const settled = (n) => {
   const a = document.getElementById('app');
   return Number(a.getAttribute('data-done')) >= n && a.getAttribute('data-busy') === 'false';
 };
@@ -75,7 +76,7 @@ const settled = (n) => () => {
     });
 
     await check('all-analysed-with-distances', async () => {
-      await frame.waitForFunction(settled(7), null, { timeout: 420000 });
+      await frame.waitForFunction(settled, 7, { timeout: 420000 });
       const head = await frame.$$eval('#compare-table thead th button', (b) => b.map((x) => x.textContent));
       if (JSON.stringify(head) !== JSON.stringify(['run_mlp.init', ...RUN])) throw new Error(`columns ${head.join(', ')}`);
     });
@@ -138,7 +139,7 @@ const settled = (n) => () => {
         const ls = [...document.querySelectorAll('ol.checkpoints[data-group="run_mlp"] li')];
         return ls.length === 8 && ls[7].getAttribute('data-label') === 'epoch_35' && ls[7].querySelector('input').checked;
       }, null, { timeout: 60000 });
-      await frame.waitForFunction(settled(8), null, { timeout: 240000 });
+      await frame.waitForFunction(settled, 8, { timeout: 240000 });
       // a copy of epoch_30: zero distance from it
       const dist = await rowValues(frame, 'stepDistance');
       if (Number(dist[7]) !== 0) throw new Error(`distance epoch_30 → epoch_35 (a copy) is ${dist[7]}`);
