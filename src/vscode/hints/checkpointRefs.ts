@@ -270,8 +270,9 @@ export function displayParts(parts: readonly PathPart[]): string {
   return parts.map((p) => (p.kind === 'any' ? '*' : p.glob)).join('/') || '/';
 }
 
-export function findCheckpointRefs(text: string, language: SourceLanguage = 'python'): CheckpointRef[] {
-  const src = scanSource(text, language);
+/** `source`: the text, or its scan (scanSource) when the caller reads the same text for several things. */
+export function findCheckpointRefs(source: string | ScannedSource, language: SourceLanguage = 'python'): CheckpointRef[] {
+  const src = typeof source === 'string' ? scanSource(source, language) : source;
   const reader = new Reader(src, language);
   const out: CheckpointRef[] = [];
   for (const tok of src.strings) {

@@ -14,6 +14,7 @@ import { findCheckpointRefs, type CheckpointRef } from './checkpointRefs';
 import { CheckpointIndex } from './checkpointIndex';
 import { byOwner, matchOwner, type OwnerMatch } from './moduleMatcher';
 import { classLines, findModuleDefs, type ModuleDef } from './moduleDefs';
+import { scanSource } from './sourceScanner';
 
 export interface RefInfo {
   ref: CheckpointRef;
@@ -37,6 +38,9 @@ export interface LayerAnnotation {
   layers: LayerReport[];
   owner: OwnerAnnotation;
 }
+
+/** Source files larger than this (characters) get no hints: parsing one takes ~50 ms per MB on every edit. */
+const MAX_CHARS = 2_000_000;
 
 export const languageOf = (doc: vscode.TextDocument): 'python' | 'js' | null =>
   doc.languageId === 'python' ? 'python' : /^(typescript|javascript)(react)?$/.test(doc.languageId) ? 'js' : null;
@@ -98,12 +102,15 @@ export class HintModel implements vscode.Disposable {
     const hit = this.textCache.get(k);
     if (hit && hit.version === doc.version) return hit;
     const lang = languageOf(doc);
-    const text = doc.getText();
+    // one lexical pass serves the references, the definitions and the class lines; a huge generated
+    // file (over MAX_CHARS) gets no hints rather than a slow extension host
+    const text = lang ? doc.getText() : '';
+    const src = lang && text.length <= MAX_CHARS ? scanSource(text, lang) : null;
     const value = {
       version: doc.version,
-      refs: lang ? findCheckpointRefs(text, lang) : [],
-      defs: lang === 'python' ? findModuleDefs(text) : [],
-      classes: lang === 'python' ? classLines(text) : new Map<string, number>(),
+      refs: src && lang ? findCheckpointRefs(src, lang) : [],
+      defs: src && lang === 'python' ? findModuleDefs(src) : [],
+      classes: src && lang === 'python' ? classLines(src) : new Map<string, number>(),
     };
     this.textCache.set(k, value);
     return value;

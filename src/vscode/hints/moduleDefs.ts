@@ -221,8 +221,9 @@ function classSpans(src: ScannedSource): ClassSpan[] {
   return spans;
 }
 
-export function findModuleDefs(text: string): ModuleDef[] {
-  const src = scanSource(text, 'python');
+/** `source`: Python text, or its scan (scanSource(text, 'python')). */
+export function findModuleDefs(source: string | ScannedSource): ModuleDef[] {
+  const src = typeof source === 'string' ? scanSource(source, 'python') : source;
   const r = new DefReader(src);
   const spans = classSpans(src);
   const ownerAt = (line: number) => spans.filter((s) => s.from <= line && line <= s.to).sort((a, b) => b.indent - a.indent)[0]?.name;
@@ -295,9 +296,9 @@ export function findModuleDefs(text: string): ModuleDef[] {
 }
 
 /** Lines of `class Name` statements, by name (the first one when a name repeats). */
-export function classLines(text: string): Map<string, number> {
+export function classLines(source: string | ScannedSource): Map<string, number> {
   const out = new Map<string, number>();
-  scanSource(text, 'python').masked.split('\n').forEach((l, i) => {
+  (typeof source === 'string' ? scanSource(source, 'python') : source).masked.split('\n').forEach((l, i) => {
     const m = /^\s*class\s+(\w+)/.exec(l);
     if (m && !out.has(m[1])) out.set(m[1], i);
   });

@@ -50,13 +50,20 @@ const isIdent = (c: string | undefined) => c !== undefined && /[\w$]/.test(c);
 
 export function scanSource(text: string, language: SourceLanguage): ScannedSource {
   const strings: StringToken[] = [];
-  const mask = text.split('');
+  // ranges to blank, in order; the masked text is assembled once at the end
+  const blanks: [number, number][] = [];
   const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (mask[k] !== '\n' && mask[k] !== '\r') mask[k] = ' ';
+    if (to > from) blanks.push([from, to]);
   };
   let i = 0;
   const n = text.length;
+  // jump from one character that can start a comment or string to the next
+  const next = language === 'python' ? /["'#]/g : /["'`/]/g;
   while (i < n) {
+    next.lastIndex = i;
+    const hit = next.exec(text);
+    if (!hit) break;
+    i = hit.index;
     const c = text[i];
     if (language === 'python' && c === '#') {
       const e = text.indexOf('\n', i);
@@ -127,5 +134,12 @@ export function scanSource(text: string, language: SourceLanguage): ScannedSourc
     }
     i++;
   }
-  return { text, strings, masked: mask.join(''), lineStarts: lineStartsOf(text) };
+  const parts: string[] = [];
+  let at = 0;
+  for (const [a, b] of blanks) {
+    parts.push(text.slice(at, a), text.slice(a, b).replace(/[^\r\n]/g, ' '));
+    at = b;
+  }
+  parts.push(text.slice(at));
+  return { text, strings, masked: parts.join(''), lineStarts: lineStartsOf(text) };
 }
