@@ -89,40 +89,35 @@ function block4x2<T>(panel: usize, ch: usize, i0: usize, j0: usize, g: usize, k:
   addTo(g, k, i0 + 3, j0 + 1, hsum<T>(a31));
 }
 
-/**
- * G (k×k f64 at g) of the rows×cols matrix W at w (storage TW), arithmetic in T. panel: scratch of
- * kp·ch elements of T (kp = k rounded up to a multiple of 4; ch a multiple of 4).
- */
-function gram<TW, T>(w: usize, rows: i32, cols: i32, g: usize, panel: usize, ch: i32): void {
-  const trans = rows > cols;
-  const k = <usize>(trans ? cols : rows);
-  const L = <usize>(trans ? rows : cols);
-  const kp = (k + 3) & ~3;
-  const CH = <usize>ch;
-  memory.fill(g, 0, k * k * 8);
-  for (let c0: usize = 0; c0 < L; c0 += CH) {
-    const cl = c0 + CH <= L ? CH : L - c0;
-    fillPanel<TW, T>(w, <usize>rows, <usize>cols, trans, c0, cl, panel, kp, CH);
-    for (let i0: usize = 0; i0 < kp; i0 += 4) {
-      for (let j0: usize = 0; j0 < i0 + 4; j0 += 2) block4x2<T>(panel, CH, i0, j0, g, k);
-    }
+// The host (src/engine/kernels/wasm.ts) zeroes G, then for each chunk calls gramFill* once and gramBand*
+// over bands of row blocks (many short calls, so V8 can tier up from baseline code between them), and
+// finally mirrors the lower triangle.
+
+/** Panel ← chunk [c0, c0+cl) of X (X = Wᵀ when rows > cols), f32 weights as f32. */
+export function gramFill32(w: usize, rows: i32, cols: i32, c0: i32, cl: i32, panel: usize, kp: i32, ch: i32): void {
+  fillPanel<f32, f32>(w, <usize>rows, <usize>cols, rows > cols, <usize>c0, <usize>cl, panel, <usize>kp, <usize>ch);
+}
+
+/** Panel ← chunk of X, f32 weights widened to f64. */
+export function gramFill64from32(w: usize, rows: i32, cols: i32, c0: i32, cl: i32, panel: usize, kp: i32, ch: i32): void {
+  fillPanel<f32, f64>(w, <usize>rows, <usize>cols, rows > cols, <usize>c0, <usize>cl, panel, <usize>kp, <usize>ch);
+}
+
+/** Panel ← chunk of X, f64 weights. */
+export function gramFill64(w: usize, rows: i32, cols: i32, c0: i32, cl: i32, panel: usize, kp: i32, ch: i32): void {
+  fillPanel<f64, f64>(w, <usize>rows, <usize>cols, rows > cols, <usize>c0, <usize>cl, panel, <usize>kp, <usize>ch);
+}
+
+/** G (k×k f64, lower triangle) += the products of panel row blocks i0 ∈ [i0From, i0To) (multiples of 4), f32. */
+export function gramBand32(panel: usize, ch: i32, i0From: i32, i0To: i32, g: usize, k: i32): void {
+  for (let i0 = <usize>i0From; i0 < <usize>i0To; i0 += 4) {
+    for (let j0: usize = 0; j0 < i0 + 4; j0 += 2) block4x2<f32>(panel, <usize>ch, i0, j0, g, <usize>k);
   }
-  for (let i: usize = 0; i < k; i++) {
-    for (let j: usize = 0; j < i; j++) store<f64>(g + (j * k + i) * 8, load<f64>(g + (i * k + j) * 8));
+}
+
+/** The same with an f64 panel. */
+export function gramBand64(panel: usize, ch: i32, i0From: i32, i0To: i32, g: usize, k: i32): void {
+  for (let i0 = <usize>i0From; i0 < <usize>i0To; i0 += 4) {
+    for (let j0: usize = 0; j0 < i0 + 4; j0 += 2) block4x2<f64>(panel, <usize>ch, i0, j0, g, <usize>k);
   }
-}
-
-/** f32 weights, f32 products (chunk sums in f64). */
-export function gram32(w: usize, rows: i32, cols: i32, g: usize, panel: usize, ch: i32): void {
-  gram<f32, f32>(w, rows, cols, g, panel, ch);
-}
-
-/** f32 weights widened to f64: the precise Gram of float32 weights. */
-export function gram64from32(w: usize, rows: i32, cols: i32, g: usize, panel: usize, ch: i32): void {
-  gram<f32, f64>(w, rows, cols, g, panel, ch);
-}
-
-/** f64 weights, f64 arithmetic. */
-export function gram64(w: usize, rows: i32, cols: i32, g: usize, panel: usize, ch: i32): void {
-  gram<f64, f64>(w, rows, cols, g, panel, ch);
 }

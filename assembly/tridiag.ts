@@ -120,18 +120,37 @@ function fusedPass<T>(a: usize, N: usize, K: usize, v: usize, p: usize, vp: usiz
   }
 }
 
+// State of a reduction in progress, kept in linear memory between calls (the host drives the steps,
+// a few at a time, so V8 can swap Liftoff code for optimized code between calls; a single long call
+// would run entirely in the baseline tier): four scratch vectors of n elements of T and a flag.
+const V = 0;
+const P = 4;
+const VP = 8;
+const WP = 12;
+const PENDING = 16;
+
 /**
- * Reduces the symmetric n×n matrix at `a` (lower triangle; overwritten) to tridiagonal form: d (n f64)
- * gets the diagonal, e (n−1 f64) the sub-diagonal. v, p, vp, wp are scratch vectors of n elements of T.
+ * Steps k0 … k1−1 of the reduction of the symmetric n×n matrix at `a` (lower triangle; overwritten);
+ * d (n f64) gets the diagonal, e (n−1 f64) the sub-diagonal. `state` (20 bytes) holds the offsets of
+ * the scratch vectors v, p, vp, wp (n elements of T each) and the pending flag; k0 = 0 initializes it.
+ * When k1 ≥ n − 2 the reduction is finished (the last 2×2 block is read out).
  */
-function tridiag<T>(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vp: usize, wp: usize): void {
+function tridiag<T>(a: usize, n: i32, d: usize, e: usize, state: usize, k0: i32, k1: i32): void {
   const S = sizeof<T>();
   const N = <usize>n;
-  // no update is pending before step 0: vp = wp = 0 makes the fused pass apply a zero update
-  memory.fill(vp, 0, N * S);
-  memory.fill(wp, 0, N * S);
-  let pending = false;
-  for (let K: usize = 0; K + 2 < N; K++) {
+  let v = <usize>load<u32>(state + V);
+  let p = <usize>load<u32>(state + P);
+  let vp = <usize>load<u32>(state + VP);
+  let wp = <usize>load<u32>(state + WP);
+  let pending = load<u32>(state + PENDING) != 0;
+  if (k0 == 0) {
+    // no update is pending before step 0: vp = wp = 0 makes the fused pass apply a zero update
+    memory.fill(vp, 0, N * S);
+    memory.fill(wp, 0, N * S);
+    pending = false;
+  }
+  const kEnd = <usize>(k1 < n - 2 ? k1 : n - 2);
+  for (let K = <usize>k0; K < kEnd; K++) {
     if (pending) updateColumn<T>(a, N, K, vp, wp);
     store<f64>(d + K * 8, <f64>load<T>(a + (K * N + K) * S));
     // Householder vector of x = a[k+1…n−1, k]: v ∝ x − α·e₁ with α = −sign(x₀)·‖x‖
@@ -172,6 +191,12 @@ function tridiag<T>(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vp
     let t = vp; vp = v; v = t;
     t = wp; wp = p; p = t;
   }
+  store<u32>(state + V, <u32>v);
+  store<u32>(state + P, <u32>p);
+  store<u32>(state + VP, <u32>vp);
+  store<u32>(state + WP, <u32>wp);
+  store<u32>(state + PENDING, pending ? 1 : 0);
+  if (k1 < n - 2) return;
   if (N >= 2) {
     const K = N - 2;
     if (pending) {
@@ -187,11 +212,11 @@ function tridiag<T>(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vp
 }
 
 /** f32 storage and SIMD arithmetic (4 lanes). */
-export function tridiag32(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vp: usize, wp: usize): void {
-  tridiag<f32>(a, n, d, e, v, p, vp, wp);
+export function tridiag32(a: usize, n: i32, d: usize, e: usize, state: usize, k0: i32, k1: i32): void {
+  tridiag<f32>(a, n, d, e, state, k0, k1);
 }
 
 /** f64 storage and SIMD arithmetic (2 lanes): the precise variant. */
-export function tridiag64(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vp: usize, wp: usize): void {
-  tridiag<f64>(a, n, d, e, v, p, vp, wp);
+export function tridiag64(a: usize, n: i32, d: usize, e: usize, state: usize, k0: i32, k1: i32): void {
+  tridiag<f64>(a, n, d, e, state, k0, k1);
 }

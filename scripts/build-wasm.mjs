@@ -25,5 +25,5 @@ export async function buildWasm(root, dist) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  console.log(await buildWasm(root, join(root, 'dist')));
+  buildWasm(root, join(root, 'dist')).then((p) => console.log(p));
 }

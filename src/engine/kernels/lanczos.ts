@@ -45,7 +45,7 @@ export function spectralNormLanczos(w: Float32Array | Float64Array, rows: number
   const rnd = mulberry32(opts.seed ?? 0);
   let q = new Float64Array(n);
   for (let i = 0; i < n; i++) q[i] = rnd() - 0.5;
-  scale(q, 1 / norm(q));
+  divide(q, norm(q));
 
   const Q: Float64Array[] = [];
   const alpha: number[] = [];
@@ -75,7 +75,7 @@ export function spectralNormLanczos(w: Float32Array | Float64Array, rows: number
     }
     beta.push(b);
     q = Float64Array.from(z);
-    scale(q, 1 / b);
+    divide(q, b);
   }
   return { sigmaMax: Math.sqrt(theta), iterations: maxIter, residual };
 }
@@ -90,6 +90,6 @@ function norm(a: Float64Array): number {
   return Math.sqrt(dot(a, a));
 }
 
-function scale(a: Float64Array, f: number): void {
-  for (let i = 0; i < a.length; i++) a[i] *= f;
+function divide(a: Float64Array, f: number): void {
+  for (let i = 0; i < a.length; i++) a[i] /= f;
 }

@@ -56,7 +56,7 @@ export function fitPowerLaw(eigs: ArrayLike<number>, opts: PowerLawOptions = {})
   const xs = Float64Array.from(kept).sort();
   const N = xs.length;
   const none = (reason: string): PowerLawFit => ({ status: 'too-few', reason, alpha: NaN, xmin: NaN, D: NaN, sigma: NaN, n: 0, numEigs: N });
-  if (N < minEigs) return none(`${N} eigenvalue${N === 1 ? '' : 's'} above ${EIG_FLOOR} (a tail fit needs at least ${minEigs})`);
+  if (N < minEigs) return none(`${N} eigenvalue${N === 1 ? '' : 's'} above ${EIG_FLOOR} (at least ${minEigs} are needed for a tail fit)`);
   const logs = new Float64Array(N);
   for (let i = 0; i < N; i++) logs[i] = Math.log(xs[i]);
   // S[i] = Σ_{j≥i} ln x_j

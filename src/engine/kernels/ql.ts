@@ -33,6 +33,11 @@ export function tridiagonalEigen(dIn: ArrayLike<number>, eIn: ArrayLike<number>,
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(d[i]) || !Number.isFinite(e[i])) throw new RangeError('tridiagonalEigen: non-finite entry in the tridiagonal matrix');
   }
+  // ‖T‖∞: off-diagonals below ε·‖T‖ are negligible (EISPACK tql1's test); without this absolute floor a
+  // cluster of (near-)zero eigenvalues, whose couplings never fall below ε·|d|, would never deflate
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
+  const floor = EPS * norm;
   const z = opts.lastRow ? new Float64Array(n) : null;
   if (z && n) z[n - 1] = 1;
   for (let l = 0; l < n; l++) {
@@ -41,7 +46,7 @@ export function tridiagonalEigen(dIn: ArrayLike<number>, eIn: ArrayLike<number>,
     do {
       for (m = l; m < n - 1; m++) {
         const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(e[m]) <= EPS * dd) break;
+        if (Math.abs(e[m]) <= EPS * dd || Math.abs(e[m]) <= floor) break;
       }
       if (m !== l) {
         if (iter++ === 60) throw new Error(`tridiagonalEigen: QL did not converge for eigenvalue ${l} of ${n}`);

@@ -24,9 +24,11 @@ interface Exports {
   heapBase(): number;
   tridiag32: Kernel;
   tridiag64: Kernel;
-  gram32: Kernel;
-  gram64: Kernel;
-  gram64from32: Kernel;
+  gramFill32: Kernel;
+  gramFill64: Kernel;
+  gramFill64from32: Kernel;
+  gramBand32: Kernel;
+  gramBand64: Kernel;
   normalApply32: Kernel;
   normalApply64: Kernel;
 }
@@ -107,15 +109,24 @@ function layout(x: Exports, sizes: number[]): number[] {
 /**
  * Householder tridiagonalization of the symmetric n×n matrix `a` (row-major, lower triangle read; `a`
  * itself is not modified). f32: float32 storage and 4-lane SIMD; otherwise float64 and 2 lanes.
- * Returns the diagonal d (n) and sub-diagonal e (n−1) in float64.
+ * Returns the diagonal d (n) and sub-diagonal e (n−1) in float64. The steps are driven from here one
+ * call per step: V8 starts WebAssembly in its baseline compiler and swaps in optimized code between
+ * calls, which a single long call would never see.
  */
 export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f32: boolean): { d: Float64Array; e: Float64Array } {
   const x = kernels();
   const el = f32 ? 4 : 8;
-  const [aOff, dOff, eOff, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, n * el, n * el, n * el, n * el]);
+  const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
   const buf = x.memory.buffer;
-  (f32 ? new Float32Array(buf, aOff, n * n) : new Float64Array(buf, aOff, n * n)).set(a.subarray(0, n * n));
-  (f32 ? x.tridiag32 : x.tridiag64)(aOff, n, dOff, eOff, ...vecs);
+  (f32 ? new Float32Array(buf, aOff, n * n) : new Float64Array(buf, aOff, n * n)).set(a);
+  new Uint32Array(buf, state, 5).set([...vecs, 0]);
+  const step = f32 ? x.tridiag32 : x.tridiag64;
+  const last = Math.max(n - 2, 0);
+  let k = 0;
+  do {
+    step(aOff, n, dOff, eOff, state, k, Math.min(k + 1, last));
+    k++;
+  } while (k < last);
   return {
     d: new Float64Array(buf.slice(dOff, dOff + n * 8)),
     e: new Float64Array(buf.slice(eOff, eOff + Math.max(n - 1, 0) * 8)),
@@ -129,11 +140,15 @@ function panelChunk(kp: number, el: number, inner: number): number {
 }
 
 /**
- * The k×k Gram matrix of the short side (WWᵀ when rows ≤ cols, else WᵀW) in WebAssembly SIMD, returned
- * in float64. float32: f32 products summed in f32 over chunks of ≤ a few hundred terms, chunks summed
- * in f64; float64: exact products of the (widened) weights summed in f64.
+ * The k×k Gram matrix of the short side (W·Wᵀ when rows ≤ cols, else Wᵀ·W) in WebAssembly SIMD, full
+ * and row-major in float64. float32: f32 products summed in f32 within chunks of a few hundred terms,
+ * chunk sums in f64; float64: products of the (widened) weights summed in f64.
  */
 export function gramWasm(w: Float32Array | Float64Array, rows: number, cols: number, precision: 'float32' | 'float64'): Float64Array {
+  if (w instanceof Float64Array && precision === 'float32') {
+    // float64 weights, float32 arithmetic: round the weights once (what an f32 GEMM would see)
+    return gramWasm(Float32Array.from(w), rows, cols, 'float32');
+  }
   const x = kernels();
   const k = Math.min(rows, cols);
   const inner = Math.max(rows, cols);
@@ -143,15 +158,21 @@ export function gramWasm(w: Float32Array | Float64Array, rows: number, cols: num
   const ch = panelChunk(kp, el, inner);
   const [wOff, gOff, pOff] = layout(x, [rows * cols * wEl, k * k * 8, kp * ch * el]);
   const buf = x.memory.buffer;
-  (wEl === 4 ? new Float32Array(buf, wOff, rows * cols) : new Float64Array(buf, wOff, rows * cols)).set(w.subarray(0, rows * cols));
-  const kernel = wEl === 8 ? (el === 8 ? x.gram64 : null) : el === 4 ? x.gram32 : x.gram64from32;
-  if (!kernel) {
-    // float64 weights, float32 arithmetic: round the weights once (what an f32 GEMM would see)
-    const w32 = Float32Array.from(w.subarray(0, rows * cols));
-    return gramWasm(w32, rows, cols, 'float32');
+  (wEl === 4 ? new Float32Array(buf, wOff, rows * cols) : new Float64Array(buf, wOff, rows * cols)).set(w);
+  const G = new Float64Array(buf, gOff, k * k);
+  G.fill(0);
+  const fill = wEl === 8 ? x.gramFill64 : el === 4 ? x.gramFill32 : x.gramFill64from32;
+  const band = el === 4 ? x.gramBand32 : x.gramBand64;
+  // bands of row blocks with about equal work (rows i cost ∝ i): boundaries at kp·√(b/B)
+  const B = Math.min(16, kp / 4);
+  const bounds = Array.from({ length: B + 1 }, (_, b) => Math.min(kp, Math.ceil((kp * Math.sqrt(b / B)) / 4) * 4));
+  for (let c0 = 0; c0 < inner; c0 += ch) {
+    fill(wOff, rows, cols, c0, Math.min(ch, inner - c0), pOff, kp, ch);
+    for (let b = 0; b < B; b++) if (bounds[b + 1] > bounds[b]) band(pOff, ch, bounds[b], bounds[b + 1], gOff, k);
   }
-  kernel(wOff, rows, cols, gOff, pOff, ch);
-  return new Float64Array(buf.slice(gOff, gOff + k * k * 8));
+  const out = Float64Array.from(G);
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) out[j * k + i] = out[i * k + j];
+  return out;
 }
 
 /**
@@ -164,7 +185,7 @@ export function normalOperatorWasm(w: Float32Array | Float64Array, rows: number,
   const wEl = w instanceof Float32Array ? 4 : 8;
   const [wOff, vOff, zOff] = layout(x, [rows * cols * wEl, cols * 8, cols * 8]);
   const buf = x.memory.buffer;
-  (wEl === 4 ? new Float32Array(buf, wOff, rows * cols) : new Float64Array(buf, wOff, rows * cols)).set(w.subarray(0, rows * cols));
+  (wEl === 4 ? new Float32Array(buf, wOff, rows * cols) : new Float64Array(buf, wOff, rows * cols)).set(w);
   const v = new Float64Array(buf, vOff, cols);
   const z = new Float64Array(buf, zOff, cols);
   const kernel = wEl === 4 ? x.normalApply32 : x.normalApply64;

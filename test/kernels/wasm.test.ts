@@ -1,0 +1,41 @@
+// Building and finding dist/eig.wasm: skipped when up to date, found next to a bundle and from sources,
+// and a clear error when it is not built.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { wasmPath } from '../../src/engine/kernels';
+import { ensureWasm, repoRoot } from './helpers';
+
+before(ensureWasm);
+
+test('buildWasm skips an up-to-date module; the loader finds <repo>/dist/eig.wasm from sources', async () => {
+  const out = join(repoRoot, 'dist', 'eig.wasm');
+  const before = statSync(out).mtimeMs;
+  assert.equal(await ensureWasm(), out);
+  assert.equal(statSync(out).mtimeMs, before, 'not rebuilt');
+  assert.equal(wasmPath(), out);
+});
+
+test('a bundle finds eig.wasm beside itself; without it the error says to run npm run build', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-wasm-'));
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, `import { eigvalsSym } from ${JSON.stringify(join(repoRoot, 'src', 'engine', 'kernels'))};
+const n = 20, a = new Float64Array(n * n);
+for (let i = 0; i < n; i++) a[i * n + i] = i;
+try { console.log(JSON.stringify(Array.from(eigvalsSym(a, n)))); } catch (e) { console.log('ERROR ' + (e as Error).message); }
+`);
+  const withWasm = join(dir, 'with', 'dist');
+  const without = join(dir, 'without', 'dist');
+  for (const d of [withWasm, without]) {
+    mkdirSync(d, { recursive: true });
+    await esbuild.build({ entryPoints: [entry], outfile: join(d, 'main.js'), bundle: true, platform: 'node', format: 'cjs', external: ['onnxruntime-node'], logLevel: 'silent' });
+  }
+  copyFileSync(join(repoRoot, 'dist', 'eig.wasm'), join(withWasm, 'eig.wasm'));
+  const run = (d: string) => spawnSync(process.execPath, [join(d, 'main.js')], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(run(withWasm), JSON.stringify(Array.from({ length: 20 }, (_, i) => i)));
+  assert.match(run(without), /^ERROR the WebAssembly kernels \(eig\.wasm\) are not built: looked in .*without.*; run npm run build$/);
+});
