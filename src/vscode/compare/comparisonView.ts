@@ -176,7 +176,8 @@ export class ComparisonView implements vscode.WebviewViewProvider, vscode.Dispos
     this.groups = groupCheckpoints(this.index.files(), roots);
     const known = new Set(this.groups.flatMap((g) => g.files.map((f) => f.path)));
     for (const p of [...this.selected]) if (!known.has(p)) this.selected.delete(p);
-    if (!this.initialised && this.groups.length) {
+    // the default selection (the largest run) is made once the view is shown, not before
+    if (!this.initialised && this.view && this.groups.length) {
       this.initialised = true;
       for (const f of defaultGroup(this.groups)?.files ?? []) this.selected.add(f.path);
       this.updateFollowing();
@@ -229,7 +230,8 @@ export class ComparisonView implements vscode.WebviewViewProvider, vscode.Dispos
   }
 
   private pump(): void {
-    if (this.running || this.stopped) return;
+    // nothing runs for a view that was never shown
+    if (this.running || this.stopped || !this.view) return;
     const job = this.nextJob();
     if (!job) {
       this.postSoon();

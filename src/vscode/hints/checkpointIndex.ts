@@ -51,10 +51,6 @@ export class CheckpointIndex implements vscode.Disposable {
     return [...this.map.values()];
   }
 
-  get(path: string): (CheckpointFile & { size: number }) | undefined {
-    return this.map.get(path);
-  }
-
   async rescan(): Promise<void> {
     const uris = await vscode.workspace.findFiles('**/*.onnx', EXCLUDE, 50000);
     const seen = new Set<string>();
