@@ -2,7 +2,7 @@
 // spectra, the TypeScript reference reduction, and degenerate input.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { eigvalsSym, NonFiniteError, tridiagonalEigen, tridiagonalize } from '../../src/engine/kernels';
+import { eigvalsSym, NonFiniteError, tridiagonalEigen, tridiagonalEigenvalues, tridiagonalize } from '../../src/engine/kernels';
 import { tridiagonalizeWasm } from '../../src/engine/kernels/wasm';
 import { ensureWasm, maxAbsDiff, noNumpy, numpy, orthonormal, randomSymmetric } from './helpers';
 
@@ -86,6 +86,36 @@ test('the fused WebAssembly reduction gives the tridiagonal of the TypeScript re
     assert.ok(maxAbsDiff(ts.d, wasm.d) <= 1e-12 * scale, `d, n=${n}`);
     assert.ok(maxAbsDiff(ts.e, wasm.e) <= 1e-12 * scale, `e, n=${n}`);
   }
+});
+
+test('root-free QL/QR on tridiagonals: the [−1, 2, −1] matrix exactly, graded and reversed ones against numpy', { skip: noNumpy }, () => {
+  // eigenvalues 2 − 2cos(kπ/(n+1)), k = 1…n
+  const n = 300;
+  const toeplitz = tridiagonalEigenvalues(new Float64Array(n).fill(2), new Float64Array(n - 1).fill(-1));
+  const want = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort((a, b) => a - b);
+  assert.ok(maxAbsDiff(toeplitz, want) <= 4e-15 * 4, `${maxAbsDiff(toeplitz, want)}`);
+  // graded both ways (QL when the top is small, QR when the bottom is), a split block, huge and tiny scales
+  const m = 60;
+  const graded = Float64Array.from({ length: m }, (_, i) => Math.pow(10, -i / 6));
+  const ge = Float64Array.from({ length: m - 1 }, (_, i) => 0.5 * Math.pow(10, -(i + 0.5) / 6));
+  const split = Float64Array.from(ge, (x, i) => (i === 30 ? 0 : x));
+  const cases: [string, Float64Array, Float64Array][] = [
+    ['graded down', graded, ge],
+    ['graded up', graded.slice().reverse(), ge.slice().reverse()],
+    ['split', Float64Array.from(graded, (x, i) => (i % 2 ? -x : x)), split],
+    ['huge', graded.map((x) => x * 1e200), ge.map((x) => x * 1e200)],
+    ['tiny', graded.map((x) => x * 1e-200), ge.map((x) => x * 1e-200)],
+  ];
+  const ref = numpy(`out = [np.linalg.eigvalsh(np.diag(d) + np.diag(e, 1) + np.diag(e, -1)) for d, e in [${cases.map((_, i) => `(d${i}, e${i})`).join(', ')}]]`,
+    Object.fromEntries(cases.flatMap(([, d, e], i) => [[`d${i}`, d], [`e${i}`, e]]))) as number[][];
+  cases.forEach(([name, d, e], i) => {
+    const got = tridiagonalEigenvalues(d, e);
+    const scale = maxAbs(ref[i]);
+    assert.ok(maxAbsDiff(got, ref[i]) <= 1e-14 * scale, `${name}: ${maxAbsDiff(got, ref[i]) / scale}`);
+  });
+  assert.deepEqual(Array.from(tridiagonalEigenvalues([0, 0, 0], [0, 0])), [0, 0, 0]);
+  assert.deepEqual(Array.from(tridiagonalEigenvalues([3], [])), [3]);
+  assert.throws(() => tridiagonalEigenvalues([1, NaN], [0]), /non-finite/);
 });
 
 test('tridiagonalEigen tracks the last eigenvector components (numpy eigh)', { skip: noNumpy }, () => {

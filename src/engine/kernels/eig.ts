@@ -1,11 +1,11 @@
 // Eigenvalues of a real symmetric matrix, values only: Householder reduction to tridiagonal form
 // (Golub & Van Loan, Matrix Computations, 4th ed., §8.3.1; EISPACK tred1), then implicit QL on the
-// tridiagonal (ql.ts). The O(4/3·n³) reduction runs in WebAssembly SIMD (assembly/tridiag.ts: f32x4
+// tridiagonal (root-free Pal–Walker–Kahan QL/QR, ql.ts). The O(4/3·n³) reduction runs in WebAssembly SIMD (assembly/tridiag.ts: f32x4
 // for float32 storage, f64x2 for float64), with the pending rank-2 update fused into the next
 // matrix–vector product so the matrix is streamed once per step. Tiny matrices (n < 16) use the
 // TypeScript reduction below in float64, which is also the readable reference of the algorithm.
 import { assertFinite } from './finite';
-import { tridiagonalEigen } from './ql';
+import { tridiagonalEigenvalues } from './ql';
 import { tridiagonalizeWasm } from './wasm';
 
 /** Below this order the TypeScript reduction (float64) is used. */
@@ -91,5 +91,5 @@ export function eigvalsSym(a: Float32Array | Float64Array, n: number, opts: EigO
   if (n === 0) return new Float64Array(0);
   const f32 = (opts.precision ?? (a instanceof Float32Array ? 'float32' : 'float64')) === 'float32';
   const { d, e } = n < TINY_N ? tridiagonalize(Float64Array.from(a), n) : tridiagonalizeWasm(a, n, f32);
-  return tridiagonalEigen(d, e).values;
+  return tridiagonalEigenvalues(d, e);
 }

@@ -2,7 +2,7 @@
 // The O(n³) loops run in WebAssembly SIMD (dist/eig.wasm, built by `npm run build`; see wasm.ts).
 export { allFinite, assertFinite, countNonFinite, NonFiniteError } from './finite';
 export { eigvalsSym, tridiagonalize, type EigOptions } from './eig';
-export { tridiagonalEigen, type TridiagonalEigen } from './ql';
+export { tridiagonalEigen, tridiagonalEigenvalues, type TridiagonalEigen } from './ql';
 export { gram, gramBackend, gramModel, setGramThreads, type GramOptions, type GramPrecision } from './gram';
 export { singularValues, type Spectrum, type SpectrumOptions } from './svd';
 export { jacobiSingularValues } from './jacobiSvd';
