@@ -1,31 +1,50 @@
 // activate(): builds the adapters and pushes every registration into context.subscriptions. Nothing
-// heavy loads here: the analysis worker (and onnxruntime inside it) starts on the first analysis.
-import { basename } from 'node:path';
+// heavy loads here: the analysis worker (and onnxruntime inside it) starts on the first analysis. The
+// activation time is logged to the "Theory Lens" Output channel.
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { Report } from './protocol/report';
-import { formatNumber } from './report/format';
 import { WorkerAnalysisService } from './vscode/analysisService';
 import { CheckpointEditorProvider } from './vscode/checkpointEditor';
+import { CheckpointStatus } from './vscode/checkpointStatus';
+import { CheckpointWatcher } from './vscode/checkpointWatcher';
+import { ReportPanels } from './vscode/reportPanels';
+import { ReportViews } from './vscode/reportViews';
+import type { TheoryLensServices } from './vscode/services';
 import { registerComparison } from './vscode/compare';
 import { registerHints } from './vscode/hints';
-import { ReportPanels } from './vscode/reportPanels';
-import type { TheoryLensServices } from './vscode/services';
 
-/** The file a command applies to: its argument, the active .onnx editor/report, or a picker. */
-async function targetFile(arg: unknown, panels: ReportPanels): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri) return arg;
-  const active = vscode.window.activeTextEditor?.document.uri ?? (vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined)?.uri;
-  if (active?.fsPath.endsWith('.onnx')) return active;
-  if (panels.active) return panels.active.file;
-  const pick = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX checkpoints': ['onnx'] }, title: 'Checkpoint to analyse' });
-  return pick?.[0];
+const isCheckpoint = (u: unknown): u is vscode.Uri => u instanceof vscode.Uri && /\.onnx$/i.test(u.path);
+
+/** The checkpoint of the active editor tab (the .onnx editor, or a text/binary view of a .onnx file). */
+function activeTabCheckpoint(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
+  return isCheckpoint(input?.uri) ? input.uri : undefined;
+}
+
+/** Asks for a checkpoint: the workspace's .onnx files, or any file through the open dialog. */
+async function pickCheckpoint(title: string): Promise<vscode.Uri | undefined> {
+  const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 2000);
+  const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
+  const items = found
+    .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+    .map((uri) => {
+      const rel = dirname(vscode.workspace.asRelativePath(uri, vscode.workspace.workspaceFolders !== undefined && vscode.workspace.workspaceFolders.length > 1));
+      return { label: basename(uri.fsPath), description: rel === '.' ? '' : rel, uri };
+    });
+  const pick = items.length ? await vscode.window.showQuickPick([...items, browse], { title, matchOnDescription: true, placeHolder: 'ONNX checkpoint' }) : browse;
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX checkpoints': ['onnx'] }, title });
+  return chosen?.[0];
 }
 
 export function activate(context: vscode.ExtensionContext): void {
   const t0 = performance.now();
   const output = vscode.window.createOutputChannel('Theory Lens');
   const analysis = new WorkerAnalysisService(context.extensionUri, output);
-  const panels = new ReportPanels(context.extensionUri, analysis, output);
+  const views = new ReportViews();
+  const status = new CheckpointStatus(analysis);
+  const panels = new ReportPanels(context.extensionUri, analysis, output, views, status);
   const services: TheoryLensServices = {
     extensionUri: context.extensionUri,
     analysis,
@@ -33,73 +52,87 @@ export function activate(context: vscode.ExtensionContext): void {
     openReport: (file) => panels.open(file),
   };
 
-  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 50);
-  status.command = 'theoryLens.analyze';
-  const showStatus = (r: Report) => {
-    const ah = r.measures.wwMeanAlphaWeighted?.value;
-    const bound = r.bounds.filter((b) => b.value !== null).sort((a, b) => a.value! - b.value!)[0];
-    status.text = `$(graph) θ ${basename(r.model.path)}${ah != null ? ` α̂ ${formatNumber(ah, 3)}` : ''}${bound ? ` · bound ${formatNumber(bound.value, 2)}` : ''}`;
-    status.tooltip = `Theory Lens: ${r.model.path} — click to open the report`;
-    status.show();
+  /**
+   * The checkpoint a command applies to: its argument (explorer, editor title, status bar), the .onnx of
+   * the active editor tab, the focused report when `useReport` (re-analyse, export, choose…), else asks.
+   */
+  const target = async (arg: unknown, title: string, useReport = true): Promise<vscode.Uri | undefined> =>
+    isCheckpoint(arg) ? arg : activeTabCheckpoint() ?? (useReport ? panels.active?.file : undefined) ?? (await pickCheckpoint(title));
+
+  /** Re-runs the open views of `file` with its new options, or opens its report. */
+  const rerun = async (file: vscode.Uri, force: boolean) => {
+    const open = views.for(file);
+    if (!open.length) return panels.open(file, force);
+    await Promise.all(open.map((v, i) => v.run(force && i === 0)));
+  };
+
+  const choose = async (arg: unknown, what: 'init' | 'data') => {
+    const file = await target(arg, what === 'init' ? 'Checkpoint to choose an init for' : 'Checkpoint to choose probe data for');
+    if (!file) return;
+    const pick = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(dirname(file.fsPath)),
+      title: what === 'init' ? `Initial checkpoint for ${basename(file.fsPath)}` : `Probe data for ${basename(file.fsPath)}`,
+      filters: what === 'init' ? { 'ONNX checkpoints': ['onnx'] } : { 'NumPy probe data': ['npz', 'npy'] },
+    });
+    if (!pick?.[0]) return;
+    analysis.overrides.set(file.fsPath, { ...analysis.overrides.get(file.fsPath), [what]: pick[0].fsPath });
+    output.appendLine(`${file.fsPath}: ${what === 'init' ? 'init checkpoint' : 'probe data'} set to ${pick[0].fsPath}`);
+    await rerun(file, false);
   };
 
   context.subscriptions.push(
-    output, analysis, panels, status,
-    CheckpointEditorProvider.register(context, analysis, output),
-    analysis.onDidAnalyze(({ report, defaults }) => defaults && showStatus(report)),
-    vscode.commands.registerCommand('theoryLens.analyze', async (arg?: unknown) => {
-      const file = await targetFile(arg, panels);
+    output, analysis, status, panels,
+    CheckpointEditorProvider.register(context, analysis, output, views, status),
+    new CheckpointWatcher(analysis, views, output),
+    vscode.commands.registerCommand('theoryLens.analyze', async (arg?: unknown, selected?: unknown) => {
+      // explorer: (clicked, all selected); palette: nothing; editor title: the editor's resource
+      const many = Array.isArray(selected) ? selected.filter(isCheckpoint) : [];
+      if (many.length > 1) {
+        for (const f of many) await panels.open(f);
+        return;
+      }
+      const file = await target(arg, 'Checkpoint to analyse', false);
       if (file) await panels.open(file);
     }),
     vscode.commands.registerCommand('theoryLens.reanalyze', async (arg?: unknown) => {
-      const file = await targetFile(arg, panels);
-      if (file) {
-        analysis.invalidate(file);
-        await panels.open(file, true);
-      }
-    }),
-    vscode.commands.registerCommand('theoryLens.chooseInit', async (arg?: unknown) => {
-      const file = await targetFile(arg, panels);
+      const file = await target(arg, 'Checkpoint to re-analyse');
       if (!file) return;
-      const pick = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX checkpoints': ['onnx'] }, title: `Initial checkpoint for ${basename(file.fsPath)}`, defaultUri: vscode.Uri.joinPath(file, '..') });
-      if (!pick?.[0]) return;
-      analysis.overrides.set(file.fsPath, { ...analysis.overrides.get(file.fsPath), init: pick[0].fsPath });
-      await panels.open(file, true);
+      analysis.invalidate(file);
+      await rerun(file, true);
     }),
-    vscode.commands.registerCommand('theoryLens.chooseProbe', async (arg?: unknown) => {
-      const file = await targetFile(arg, panels);
-      if (!file) return;
-      const pick = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'NumPy probe data': ['npz', 'npy'] }, title: `Probe data for ${basename(file.fsPath)}`, defaultUri: vscode.Uri.joinPath(file, '..') });
-      if (!pick?.[0]) return;
-      analysis.overrides.set(file.fsPath, { ...analysis.overrides.get(file.fsPath), data: pick[0].fsPath });
-      await panels.open(file, true);
-    }),
+    vscode.commands.registerCommand('theoryLens.chooseInit', (arg?: unknown) => choose(arg, 'init')),
+    vscode.commands.registerCommand('theoryLens.chooseProbe', (arg?: unknown) => choose(arg, 'data')),
     vscode.commands.registerCommand('theoryLens.exportReport', async (arg?: unknown) => {
-      const file = await targetFile(arg, panels);
+      const file = await target(arg, 'Checkpoint whose report to export');
       if (!file) return;
-      await panels.open(file);
-      const format = await vscode.window.showQuickPick(['json', 'csv', 'markdown'], { title: 'Export the report as' });
-      if (format) await panels.viewFor(file)?.export(format as 'json' | 'csv' | 'markdown');
+      const format = await vscode.window.showQuickPick(
+        [{ label: 'JSON', description: 'the CLI’s --json schema', id: 'json' as const }, { label: 'CSV', description: 'per-layer table and measures', id: 'csv' as const }, { label: 'Markdown', description: 'for a README or a paper draft', id: 'markdown' as const }],
+        { title: `Export the report of ${basename(file.fsPath)} as` },
+      );
+      if (!format) return;
+      let view = views.for(file).find((v) => v.current);
+      if (!view) {
+        await panels.open(file);
+        view = views.for(file).find((v) => v.current);
+      }
+      await view?.export(format.id);
     }),
     vscode.commands.registerCommand('theoryLens.showOutput', () => output.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('theoryLens')) output.appendLine('settings changed: new analyses use them (cached reports are keyed by settings)');
+      if (e.affectsConfiguration('theoryLens')) output.appendLine('settings changed: analyses from now on use them (cached reports are keyed by the settings); use Re-analyze for an open report');
     }),
   );
-  // Re-analyse open reports when their checkpoint changes on disk (debounced).
-  const watcher = vscode.workspace.createFileSystemWatcher('**/*.onnx', true, false, true);
-  const timers = new Map<string, NodeJS.Timeout>();
-  context.subscriptions.push(watcher, watcher.onDidChange((uri) => {
-    clearTimeout(timers.get(uri.fsPath));
-    timers.set(uri.fsPath, setTimeout(() => {
-      analysis.invalidate(uri);
-      if (panels.viewFor(uri)) void panels.viewFor(uri)!.run(true);
-    }, 1000));
-  }), { dispose: () => timers.forEach(clearTimeout) });
 
-  registerHints(context, services);
-  registerComparison(context, services);
-  output.appendLine(`Theory Lens activated in ${(performance.now() - t0).toFixed(1)} ms (no worker or onnxruntime loaded yet)`);
+  // The other helpers' adapters: a failure there must not take the report panel down with it.
+  for (const [name, register] of [['hints', registerHints], ['comparison', registerComparison]] as const) {
+    try {
+      register(context, services);
+    } catch (e) {
+      output.appendLine(`could not start the ${name}: ${(e as Error).stack ?? e}`);
+    }
+  }
+  output.appendLine(`Theory Lens ${context.extension.packageJSON.version} activated in ${(performance.now() - t0).toFixed(1)} ms (no worker or onnxruntime loaded until the first analysis)`);
 }
 
 export function deactivate(): void {}

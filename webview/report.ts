@@ -1,17 +1,34 @@
-// The report webview: header, plain-language verdict, what could not be computed and how to enable it,
-// bounds, aggregate measures, the per-layer table (sortable) and charts (per-layer bars, ESD with its
-// power-law fit, margin histogram, loss landscape). Renders whatever the report lists; names, formulas
-// and citations come from the report itself.
-import type { FromWebview, ToWebview } from '../src/protocol/webview';
+// The report webview (report panel and read-only .onnx editor): header, plain-language verdict, what
+// could not be computed and the step that enables it, bounds, aggregate measures, the sortable per-layer
+// table, and charts (per-layer bars of a chosen metric, the ESD of a chosen layer on log-log axes with
+// its power-law fit and x_min, the margin histogram, the loss landscape as a curve and, when 2-D, a
+// heatmap). Renders whatever the report lists: names, formulas and citations come from the report.
+// Every model-provided string goes in through textContent (h() in common/dom.ts).
 import type { LayerReport, MeasureValue, Report } from '../src/protocol/report';
+import type { FromWebview, ToWebview } from '../src/protocol/webview';
+import { colorAt, normalizeLoss, parseColor, type Rgb } from './common/colorScale';
 import { Chart, fmt, h, num, palette, vscodeApi } from './common/dom';
+import { logBinnedDensity, powerLawLine } from './common/esd';
+import { missingSteps, needLabel } from './common/notComputed';
+import { citation, NO_ROBUST_MEASURE, verdictItems } from './common/verdict';
 
 const app = document.getElementById('app')!;
 const post = (m: FromWebview) => vscodeApi.postMessage(m);
 let charts: Chart[] = [];
+let fileName = '';
+let shown: { report: Report; cli: string } | null = null;
 
-function copyButton(text: string, label = 'Copy'): HTMLButtonElement {
-  return h('button', { class: 'icon', title: 'Copy the number with its formula and citation', 'aria-label': `${label}: copy with citation`, onclick: () => post({ type: 'copy', text }) }, '⧉');
+interface ViewState {
+  sortKey?: string | null;
+  sortDir?: number;
+  barMetric?: string;
+  esdLayer?: string;
+}
+const state: ViewState = (vscodeApi.getState() as ViewState | undefined) ?? {};
+const saveState = () => vscodeApi.setState(state);
+
+function copyButton(text: string, what: string): HTMLButtonElement {
+  return h('button', { class: 'link copy', title: 'Copy the number with its formula and citation', 'aria-label': `Copy ${what} with its citation`, onclick: () => post({ type: 'copy', text }) }, 'copy');
 }
 
 function section(title: string, id: string, ...body: (Node | null)[]): HTMLElement {
@@ -21,97 +38,58 @@ function section(title: string, id: string, ...body: (Node | null)[]): HTMLEleme
 function header(r: Report): HTMLElement {
   const m = r.model;
   const rt = r.runtime;
+  const provider = rt?.provider ? rt.provider.toUpperCase() : rt?.error ? 'failed' : 'not run (weights only)';
   return h('header', {},
     h('h1', { id: 'file-name' }, m.fileName),
     h('p', { class: 'meta' },
-      `${m.producer ?? 'unknown producer'} ${m.producerVersion ?? ''} · opset ${m.opset ?? '?'} · `,
-      h('span', { id: 'param-count', 'data-value': String(m.parameters) }, `${m.parameters.toLocaleString('en-US')} parameters`),
-      ` in ${m.layerCount} layers · `,
-      rt ? `forward passes: ${rt.provider ? rt.provider.toUpperCase() : 'not run'}` : 'weights only',
-      ` · ${fmt(r.elapsedMs / 1000, 3)} s`),
+      h('span', { title: 'producer of the ONNX file' }, `${m.producer ?? 'unknown producer'}${m.producerVersion ? ` ${m.producerVersion}` : ''}`),
+      ` · opset ${m.opset ?? '?'} · `,
+      h('span', { id: 'param-count', 'data-value': String(m.parameters), title: `${m.storedParameters.toLocaleString('en-US')} parameters stored in the file` }, `${m.parameters.toLocaleString('en-US')} parameters`),
+      ` in ${m.layerCount} layers · forward passes: `,
+      h('span', { id: 'provider' }, provider),
+      ` · analysed in `, h('span', { id: 'elapsed', 'data-value': String(r.elapsedMs) }, `${fmt(r.elapsedMs / 1000, 3)} s`)),
     r.init ? h('p', { class: 'meta' }, `init: ${r.init.path} (${r.init.matchedLayers}/${m.layerCount} layers matched)`) : null,
-    r.data ? h('p', { class: 'meta' }, `probe: ${r.data.path} (${r.data.examples} examples, ${r.data.classes} classes)${r.testData ? ` · test probe: ${r.testData.path}` : ''}${r.trainSize ? ` · m = ${r.trainSize}` : ''}`) : null,
+    r.data ? h('p', { class: 'meta' }, `probe: ${r.data.path} (${r.data.examples} examples, ${r.data.classes} classes)${r.testData ? ` · test probe: ${r.testData.path} (${r.testData.examples})` : ''}${r.trainSize ? ` · m = ${r.trainSize}` : ''}`) : null,
     rt?.providerNote ? h('p', { class: 'note' }, rt.providerNote) : null,
-    rt?.error ? h('p', { class: 'error', role: 'alert' }, `Forward passes failed: ${rt.error}. The weight-only measures below are unaffected.`) : null,
+    rt?.error ? h('p', { class: 'error', role: 'alert', id: 'runtime-error' }, `Forward passes failed: ${rt.error}. The weight-only measures below are unaffected.`) : null,
     h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Report actions' },
-      h('button', { onclick: () => post({ type: 'export', format: 'json' }) }, 'Export JSON'),
-      h('button', { onclick: () => post({ type: 'export', format: 'csv' }) }, 'Export CSV'),
-      h('button', { onclick: () => post({ type: 'export', format: 'markdown' }) }, 'Export Markdown'),
-      h('button', { onclick: () => post({ type: 'reanalyze' }) }, 'Re-analyze'),
-      h('button', { onclick: () => post({ type: 'chooseInit' }) }, 'Choose init…'),
-      h('button', { onclick: () => post({ type: 'chooseProbe' }) }, 'Choose probe…')),
+      h('button', { onclick: () => post({ type: 'export', format: 'json' }), title: 'Save the report as JSON (the CLI’s --json schema)' }, 'Export JSON'),
+      h('button', { onclick: () => post({ type: 'export', format: 'csv' }), title: 'Save the per-layer table and the measures as CSV' }, 'Export CSV'),
+      h('button', { onclick: () => post({ type: 'export', format: 'markdown' }), title: 'Save the report as Markdown' }, 'Export Markdown'),
+      h('button', { class: 'secondary', onclick: () => post({ type: 'reanalyze' }) }, 'Re-analyze'),
+      h('button', { class: 'secondary', onclick: () => post({ type: 'chooseInit' }) }, 'Choose init…'),
+      h('button', { class: 'secondary', onclick: () => post({ type: 'chooseProbe' }) }, 'Choose probe…')),
   );
 }
 
-const val = (r: Report, id: string) => r.measures[id]?.value ?? null;
-
-/** The few numbers that matter most for this model, one sentence each, with how far to trust them. */
 function verdict(r: Report): HTMLElement {
-  const items: Node[] = [];
-  const li = (...c: (Node | string)[]) => items.push(h('li', {}, ...c));
-  const bounds = r.bounds.filter((b) => b.value !== null);
-  if (bounds.length) {
-    const best = bounds.slice().sort((a, b) => a.value! - b.value!)[0];
-    const k = r.data?.classes ?? 10;
-    li(h('strong', {}, `Best certified bound on the test error: ${fmt(best.value, 3)}`), best.vacuous
-      ? ` — vacuous: no better than guessing among ${k} classes (≥ ${fmt(1 - 1 / k, 3)}). ${best.name} (${best.reference}) cannot certify this model at m = ${r.trainSize}; that says more about the bound than the model.`
-      : ` — non-vacuous: with the stated confidence the test error is below this (${best.name}, ${best.reference}; assumptions listed under Bounds).`);
-  } else if (r.bounds.length) li(h('strong', {}, 'No certified bound yet'), ` — ${r.bounds[0].reason ?? 'see Bounds'}.`);
-  const tr = val(r, 'trainAccuracy');
-  const te = val(r, 'testAccuracy');
-  if (tr !== null && te !== null) li(h('strong', {}, `Probe accuracy ${fmt(tr, 3)} (train) vs ${fmt(te, 3)} (test)`), ` — an observed gap of ${fmt(tr - te, 3)} on ${r.data?.examples} + ${r.testData?.examples} examples: the most direct evidence here, but small probes are noisy.`);
-  const ah = val(r, 'wwMeanAlphaWeighted');
-  const a = val(r, 'wwMeanAlpha');
-  if (a !== null) {
-    const low = r.layers.filter((l) => (l.metrics.alpha ?? 99) < 2).length;
-    const high = r.layers.filter((l) => (l.metrics.alpha ?? 0) > 6).length;
-    li(h('strong', {}, `Mean α ${fmt(a, 3)}${ah !== null ? `, α̂ ${fmt(ah, 3)}` : ''}`), ` — heavy-tailed self-regularization (Martin & Mahoney 2021): well-trained layers typically have 2 ≤ α ≤ 6; ${low} layer(s) below 2 (very heavy tails, possibly over-fit), ${high} above 6 (random-like, under-trained). α̂ tracked test accuracy across pretrained model families, but is a comparative, not an absolute, indicator.`);
-  }
-  const flat = val(r, 'magFlatness') ?? val(r, 'pacbayesFlatness');
-  if (flat !== null) li(h('strong', {}, `Flatness 1/σ′² = ${fmt(flat, 3)}`), ` — how much random weight noise the training accuracy survives (Jiang et al. 2020, eq. ${r.measures.magFlatness?.value != null ? '61' : '53'}); flatness measures correlated best with generalization in their study, compare it across checkpoints of one run rather than reading it alone.`);
-  const lps = val(r, 'logProdSpec');
-  if (lps !== null) li(h('strong', {}, `Σ ln‖Wᵢ‖₂² = ${fmt(lps, 3)}`), ' — the spectral-norm product behind Bartlett et al. 2017 and Neyshabur et al. 2018; Jiang et al. 2020 found it correlates negatively with generalization across architectures (it grows with depth), so use it within one architecture.');
-  items.push(h('li', { class: 'muted' }, 'No measure is robust everywhere: Jiang et al. 2020 (ICLR) and Dziugaite et al. 2020 (NeurIPS, "In search of robust measures of generalization") found every one fails in some environment. Treat these as evidence to weigh, not verdicts.'));
+  const items = verdictItems(r).map((v) => h('li', { 'data-verdict': v.id, class: `verdict-${v.tone}` }, h('strong', {}, v.headline), ' — ', v.text));
+  items.push(h('li', { class: 'muted' }, NO_ROBUST_MEASURE));
   return section('What the theory says', 'verdict', h('ul', {}, ...items));
 }
 
-const SETTING_FOR: Record<string, string> = { data: 'theoryLens.probeData', init: 'theoryLens.initPattern', trainSize: 'theoryLens.trainSize', testData: 'theoryLens.testData' };
-
-function unavailable(r: Report): HTMLElement | null {
-  const missing = Object.entries(r.measures).filter(([, m]) => m.value === null && m.needs?.length);
-  const bounds = r.bounds.filter((b) => b.value === null);
-  if (!missing.length && !bounds.length) return null;
-  const byReason = new Map<string, { names: string[]; need?: string }>();
-  for (const [, m] of missing) {
-    const key = m.reason ?? 'not computed';
-    const e = byReason.get(key) ?? { names: [], need: m.needs?.[0] };
-    e.names.push(m.name);
-    byReason.set(key, e);
-  }
-  for (const b of bounds) {
-    const key = b.reason ?? 'not computed';
-    const e = byReason.get(key) ?? { names: [], need: b.needs?.[0] };
-    e.names.push(b.name);
-    byReason.set(key, e);
-  }
-  return section('Not computed (and how to enable)', 'unavailable', h('ul', {}, ...[...byReason].map(([reason, e]) => h('li', {},
-    h('span', {}, `${e.names.length} measure(s): ${e.names.slice(0, 6).join(', ')}${e.names.length > 6 ? ', …' : ''} — ${reason}`),
-    e.need && SETTING_FOR[e.need] ? h('button', { class: 'link', onclick: () => post({ type: 'openSettings', query: SETTING_FOR[e.need!] }) }, 'Open setting') : null,
-    e.need === 'data' ? h('button', { class: 'link', onclick: () => post({ type: 'chooseProbe' }) }, 'Choose probe…') : null,
-    e.need === 'init' ? h('button', { class: 'link', onclick: () => post({ type: 'chooseInit' }) }, 'Choose init…') : null))));
+function notComputed(r: Report): HTMLElement | null {
+  const steps = missingSteps(r);
+  if (!steps.length) return null;
+  return section('Not computed, and how to enable it', 'unavailable', h('ul', {}, ...steps.map((s) => h('li', { 'data-need': s.need },
+    h('strong', {}, `${s.title} (${s.items.length})`), ': ', ...withCode(s.step), ' ',
+    s.action ? h('button', { class: 'link', onclick: () => post({ type: s.action! }) }, s.action === 'chooseInit' ? 'Choose init…' : 'Choose probe…') : null,
+    s.setting ? h('button', { class: 'link', onclick: () => post({ type: 'openSettings', query: s.setting! }) }, `Open ${s.setting}`) : null,
+    h('details', {}, h('summary', {}, `${s.items.length} measure(s) waiting for this`),
+      h('ul', { class: 'small' }, ...s.items.map((i) => h('li', {}, i.name, i.also.length ? h('span', { class: 'muted' }, ` (also needs ${i.also.map(needLabel).join(', ')})`) : null))))))));
 }
 
 function boundsTable(r: Report): HTMLElement | null {
   if (!r.bounds.length) return null;
   return section('Bounds on the test error', 'bounds', h('table', { class: 'data' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'bound'), h('th', {}, 'value'), h('th', {}, 'vacuous?'), h('th', {}, 'assumptions'), h('th', {}, 'reference'), h('th', {}, ''))),
+    h('thead', {}, h('tr', {}, ...['bound', 'value', 'vacuous?', 'assumptions', 'reference', ''].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ...r.bounds.map((b) => h('tr', { 'data-bound': b.id },
-      h('td', {}, b.name),
+      h('th', { scope: 'row' }, b.name),
       num(b.value),
       h('td', { class: b.vacuous ? 'bad' : b.vacuous === false ? 'good' : '' }, b.vacuous === null ? '—' : b.vacuous ? 'vacuous' : 'non-vacuous'),
       h('td', { class: 'small' }, b.value === null ? b.reason ?? '' : h('ul', {}, ...b.assumptions.map((a) => h('li', {}, a)), ...(b.details?.search ? [h('li', {}, `best posterior: ${b.details.search}`)] : []))),
       h('td', { class: 'small' }, b.reference),
-      h('td', {}, b.value !== null ? copyButton(`${b.name} = ${b.value} (vacuous: ${b.vacuous}) — ${b.reference}`) : null))))));
+      h('td', {}, b.value !== null ? copyButton(`${b.name} = ${b.value} (${b.vacuous ? 'vacuous' : 'non-vacuous'}) — ${b.reference}`, b.name) : null))))));
 }
 
 function measuresTable(r: Report): HTMLElement {
@@ -120,181 +98,347 @@ function measuresTable(r: Report): HTMLElement {
     const g = e[1].group ?? 'other';
     groups.set(g, [...(groups.get(g) ?? []), e]);
   }
-  const rows: Node[] = [];
+  const bodies: Node[] = [];
   for (const [g, list] of groups) {
-    rows.push(h('tr', { class: 'group' }, h('th', { colspan: 4, scope: 'rowgroup' }, g)));
-    for (const [id, m] of list) {
-      rows.push(h('tr', { 'data-measure': id },
-        h('td', { title: m.formula }, m.name, h('span', { class: 'formula' }, m.formula)),
+    bodies.push(h('tbody', {},
+      h('tr', { class: 'group' }, h('th', { colspan: 4, scope: 'rowgroup' }, g)),
+      ...list.map(([id, m]) => h('tr', { 'data-measure': id },
+        h('th', { scope: 'row', title: `${m.formula}\n${citation(m)}` }, m.name, h('span', { class: 'formula' }, m.formula)),
         num(m.value, { id: `measure-${id}` }),
-        h('td', { class: 'small' }, m.value === null ? m.reason ?? '' : m.stderr !== undefined ? `± ${fmt(m.stderr, 2)} (Monte-Carlo s.e.)` : '', m.equation ? ` ${m.reference}, eq. ${m.equation}` : ` ${m.reference}`),
-        h('td', {}, m.value !== null ? copyButton(`${m.name} = ${m.value} (${m.formula}; ${m.reference}${m.equation ? `, eq. ${m.equation}` : ''})`) : null)));
-    }
+        h('td', { class: 'small' },
+          m.value === null ? h('span', { class: 'muted' }, m.reason ?? 'not computed') : m.stderr !== undefined ? `± ${fmt(m.stderr, 2)} (Monte-Carlo standard error) · ` : '',
+          m.value === null ? h('br', {}) : null, citation(m)),
+        h('td', {}, m.value !== null ? copyButton(`${m.name} = ${m.value}${m.stderr !== undefined ? ` ± ${m.stderr}` : ''} (${m.formula}; ${citation(m)})`, m.name) : null)))));
   }
-  return section('Measures', 'measures', h('table', { class: 'data' }, h('thead', {}, h('tr', {}, h('th', {}, 'measure'), h('th', {}, 'value'), h('th', {}, 'notes / reference'), h('th', {}, ''))), h('tbody', {}, ...rows)));
+  return section('Measures', 'measures', h('table', { class: 'data' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'measure (hover for formula)'), h('th', { scope: 'col' }, 'value'), h('th', { scope: 'col' }, 'notes and reference'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'copy')))),
+    ...bodies));
 }
 
+/** Metric ids present in some layer, in the registry's order. */
+function layerIds(r: Report): string[] {
+  const order = Object.keys(r.metricInfo);
+  const present = new Set(r.layers.flatMap((l) => Object.keys(l.metrics)));
+  return [...order.filter((k) => present.has(k)), ...[...present].filter((k) => !order.includes(k))];
+}
+
+const layerLabel = (l: LayerReport) => l.name + (l.part ? ` [${l.part}]` : '');
+
 function layersTable(r: Report): HTMLElement {
-  const ids = [...new Set(r.layers.flatMap((l) => Object.keys(l.metrics)))].sort((a, b) => Object.keys(r.metricInfo).indexOf(a) - Object.keys(r.metricInfo).indexOf(b));
-  let sortKey: string | null = null;
-  let dir = 1;
+  const ids = layerIds(r);
   const tbody = h('tbody', {});
+  const headers = new Map<string, HTMLTableCellElement>();
   const fill = () => {
-    const rows = r.layers.map((l, i) => ({ l, i }));
-    if (sortKey) rows.sort((a, b) => dir * (sortKey === 'name' ? a.l.name.localeCompare(b.l.name) : (a.l.metrics[sortKey!] ?? -Infinity) - (b.l.metrics[sortKey!] ?? -Infinity)));
-    tbody.replaceChildren(...rows.map(({ l }) => h('tr', { 'data-layer': l.name },
-      h('th', { scope: 'row', class: 'layer-name' }, l.name + (l.part ? ` [${l.part}]` : ''), h('span', { class: 'small' }, ` ${l.op} ${l.matrixShape.join('×')}${l.foldedBatchNorm ? ' (BN folded)' : ''}`)),
+    const key = state.sortKey ?? null;
+    const dir = state.sortDir ?? 1;
+    const rows = r.layers.slice();
+    if (key === 'name') rows.sort((a, b) => dir * layerLabel(a).localeCompare(layerLabel(b)));
+    else if (key) rows.sort((a, b) => {
+      const x = a.metrics[key];
+      const y = b.metrics[key];
+      if (x == null || y == null) return (x == null ? 1 : 0) - (y == null ? 1 : 0); // missing values last
+      return dir * (x - y);
+    });
+    for (const [k, th] of headers) th.setAttribute('aria-sort', k === key ? (dir > 0 ? 'ascending' : 'descending') : 'none');
+    tbody.replaceChildren(...rows.map((l) => h('tr', { 'data-layer': l.name },
+      h('th', { scope: 'row', class: 'layer-name', title: `${l.node} (${l.op}, ${l.role})` }, layerLabel(l),
+        h('span', { class: 'small muted' }, ` ${l.op} ${l.matrixShape.join('×')}${l.foldedBatchNorm ? ' (BN folded)' : ''}`)),
       ...ids.map((k) => num(l.metrics[k], l.notes?.[k] ? { title: l.notes[k] } : {})),
-      h('td', { class: 'small' }, ...(l.flags ?? []).map((f) => h('div', { class: f.severity }, f.message)), l.notes?.['*'] ?? ''))));
+      h('td', { class: 'small flags' }, ...(l.flags ?? []).map((f) => h('div', { class: f.severity, 'data-flag': f.id }, f.message)), l.notes?.['*'] ?? ''))));
   };
-  const headerCell = (key: string, label: string, title: string) => h('th', { scope: 'col' }, h('button', {
-    class: 'sort', title, 'aria-label': `Sort by ${label}`,
-    onclick: () => { dir = sortKey === key ? -dir : 1; sortKey = key; fill(); },
-  }, label));
+  const headerCell = (key: string, label: string, title: string) => {
+    const th = h('th', { scope: 'col', title, 'aria-sort': 'none' }, h('button', {
+      class: 'sort', 'aria-label': `${label}: sort`,
+      onclick: () => {
+        state.sortDir = state.sortKey === key ? -(state.sortDir ?? 1) : 1;
+        state.sortKey = key;
+        saveState();
+        fill();
+      },
+    }, label));
+    headers.set(key, th);
+    return th;
+  };
+  const head = h('tr', {}, headerCell('name', 'layer', 'initializer name; click to sort'),
+    ...ids.map((k) => {
+      const mi = r.metricInfo[k];
+      return headerCell(k, mi?.symbol ?? k, mi ? `${mi.name}: ${mi.formula} (${mi.reference}); click to sort` : k);
+    }),
+    h('th', { scope: 'col' }, 'flags'));
   fill();
-  return section('Layers', 'layers', h('div', { class: 'scroll' }, h('table', { class: 'data', id: 'layer-table' },
-    h('thead', {}, h('tr', {}, headerCell('name', 'layer', 'initializer name'), ...ids.map((k) => headerCell(k, r.metricInfo[k]?.symbol ?? k, `${r.metricInfo[k]?.name ?? k}: ${r.metricInfo[k]?.formula ?? ''} (${r.metricInfo[k]?.reference ?? ''})`)), h('th', {}, 'flags'))),
-    tbody)),
-  h('p', { class: 'small muted' }, 'Flags: α < 2 — a very heavy-tailed spectrum (Martin & Mahoney: over-trained, over-fit to correlations); α > 6 — random-like (under-trained). Hover a column for its formula and citation.'));
+  return section('Layers', 'layers',
+    h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'per-layer metrics (scrolls sideways)' }, h('table', { class: 'data', id: 'layer-table' }, h('thead', {}, head), tbody)),
+    h('p', { class: 'small muted' },
+      'Flags — α < 2: a very heavy-tailed spectrum, which Martin & Mahoney read as over-trained (over-fit to correlations in the data); ',
+      'α > 6: close to a random matrix, read as under-trained; both are heuristics from pretrained models, weigh them with the fit quality (α σ, KS distance). ',
+      'Hover a column header for its formula and citation; the headers are buttons that sort.'));
 }
 
 function chartCanvas(id: string, label: string): HTMLCanvasElement {
-  return h('canvas', { id, role: 'img', 'aria-label': label, height: 260 });
+  return h('canvas', { id, role: 'img', 'aria-label': label });
 }
 
-function axisOpts(p: ReturnType<typeof palette>, title: string, type: 'linear' | 'logarithmic' = 'linear') {
-  return { type, title: { display: true, text: title, color: p.muted }, ticks: { color: p.muted }, grid: { color: p.grid } };
+type Palette = ReturnType<typeof palette>;
+
+/** Log-axis tick labels only at 1, 2 and 5 × 10^k (the others crowd each other). */
+function logTick(v: number | string): string {
+  const x = Number(v);
+  if (!(x > 0)) return '';
+  const m = x / 10 ** Math.floor(Math.log10(x) + 1e-12);
+  return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? fmt(x, 3) : '';
 }
 
-function categoryAxis(p: ReturnType<typeof palette>, title: string) {
-  return { type: 'category' as const, title: { display: true, text: title, color: p.muted }, ticks: { color: p.muted }, grid: { color: p.grid } };
+function axis(p: Palette, title: string, type: 'linear' | 'logarithmic' | 'category' = 'linear') {
+  return {
+    type, title: { display: true, text: title, color: p.muted },
+    ticks: { color: p.muted, ...(type === 'logarithmic' ? { callback: logTick, autoSkip: false } : {}) },
+    grid: { color: p.grid }, border: { color: p.grid },
+  };
 }
 
-function chartsSection(r: Report): HTMLElement {
-  const p = palette();
-  const ids = Object.keys(r.metricInfo).filter((k) => r.layers.some((l) => typeof l.metrics[k] === 'number'));
-  const metricSel = h('select', { id: 'bar-metric', 'aria-label': 'Metric for the per-layer bars' }, ...ids.map((k) => h('option', { value: k }, r.metricInfo[k]?.name ?? k)));
-  (metricSel as HTMLSelectElement).value = ids.includes('alpha') ? 'alpha' : ids[0];
-  const withEsd = r.layers.filter((l) => l.esd?.length);
-  const layerSel = h('select', { id: 'esd-layer', 'aria-label': 'Layer for the ESD plot' }, ...withEsd.map((l, i) => h('option', { value: String(i) }, l.name + (l.part ? ` [${l.part}]` : ''))));
-  const bar = chartCanvas('bar-chart', 'per-layer metric bars');
-  const esd = chartCanvas('esd-chart', 'empirical spectral density on log-log axes with the fitted power law');
-  const body: Node[] = [
-    h('div', { class: 'chart' }, h('label', {}, 'Per-layer ', metricSel), bar),
-    withEsd.length ? h('div', { class: 'chart' }, h('label', {}, 'ESD of ', layerSel), esd, h('p', { class: 'small muted', id: 'esd-note' })) : h('p', {}, 'No layer has a full spectrum.'),
-  ];
-  let margin: HTMLCanvasElement | null = null;
-  if (r.margins) {
-    margin = chartCanvas('margin-chart', 'histogram of training margins');
-    body.push(h('div', { class: 'chart' }, h('h3', {}, 'Margins on the training probe'), margin, h('p', { class: 'small muted' }, `γ (10th percentile) = ${fmt(r.margins.p10)}, median ${fmt(r.margins.median)}; negative margins are misclassified examples.`)));
-  }
-  let land: HTMLCanvasElement | null = null;
-  if (r.landscape) {
-    land = chartCanvas('landscape-chart', 'loss landscape along a random filter-normalised direction');
-    body.push(h('div', { class: 'chart' }, h('h3', {}, 'Loss landscape'), land, h('p', { class: 'small muted' }, r.landscape.note)));
-  }
-  const sec = section('Charts', 'charts', ...body);
-  queueMicrotask(() => {
-    const drawBar = () => {
-      const k = (metricSel as HTMLSelectElement).value;
-      charts.find((c) => c.canvas === bar)?.destroy();
-      charts = charts.filter((c) => c.canvas !== bar);
-      charts.push(new Chart(bar, {
-        type: 'bar',
-        data: { labels: r.layers.map((l) => l.module ?? l.name), datasets: [{ label: r.metricInfo[k]?.name ?? k, data: r.layers.map((l) => l.metrics[k] ?? null), backgroundColor: p.a }] },
-        options: { animation: false, plugins: { legend: { labels: { color: p.fg } } }, scales: { x: categoryAxis(p, 'layer'), y: axisOpts(p, r.metricInfo[k]?.symbol ?? k) } },
-      }));
-    };
-    const drawEsd = () => {
-      const l = withEsd[Number((layerSel as HTMLSelectElement).value) || 0];
-      if (!l) return;
-      charts.find((c) => c.canvas === esd)?.destroy();
-      charts = charts.filter((c) => c.canvas !== esd);
-      charts.push(esdChart(esd, l, p));
-      const note = document.getElementById('esd-note');
-      if (note) note.textContent = `${l.esd!.length} eigenvalues${l.esdNote ? ` (${l.esdNote})` : ''}; α = ${fmt(l.metrics.alpha)}, x_min = ${fmt(l.metrics.xmin)}, KS D = ${fmt(l.metrics.ksDistance)}. ${l.notes?.alpha ?? ''}`;
-    };
-    metricSel.addEventListener('change', drawBar);
-    layerSel.addEventListener('change', drawEsd);
-    drawBar();
-    if (withEsd.length) drawEsd();
-    if (margin && r.margins) {
-      const mm = r.margins;
-      charts.push(new Chart(margin, {
-        type: 'bar',
-        data: { labels: mm.counts.map((_, i) => fmt((mm.edges[i] + mm.edges[i + 1]) / 2, 3)), datasets: [{ label: 'examples', data: mm.counts, backgroundColor: mm.counts.map((_, i) => (mm.edges[i + 1] <= 0 ? p.c : p.d)) }] },
-        options: { animation: false, plugins: { legend: { display: false } }, scales: { x: categoryAxis(p, 'margin f(x)_y − max_{j≠y} f(x)_j'), y: axisOpts(p, 'count') } },
-      }));
-    }
-    if (land && r.landscape) {
-      const ls = r.landscape;
-      const datasets = [{ label: 'loss along d₁', data: ls.alphas.map((x, i) => ({ x, y: ls.loss1d[i] })), borderColor: p.a, backgroundColor: p.a, showLine: true, pointRadius: 2 }];
-      if (ls.loss2d && ls.betas) {
-        const n = ls.alphas.length;
-        const mid = Math.floor(n / 2);
-        for (const j of [0, n - 1]) datasets.push({ label: `β = ${fmt(ls.betas[j], 2)} (2-D slice)`, data: ls.alphas.map((x, i) => ({ x, y: ls.loss2d![j * n + i] })), borderColor: j ? p.b : p.e, backgroundColor: j ? p.b : p.e, showLine: true, pointRadius: 1 });
-        void mid;
-      }
-      charts.push(new Chart(land, { type: 'scatter', data: { datasets }, options: { animation: false, plugins: { legend: { labels: { color: p.fg } } }, scales: { x: axisOpts(p, 'step α along the direction'), y: axisOpts(p, 'cross-entropy') } } }));
-    }
+/** Text with `setting ids` and `file names` in backquotes, as text nodes and <code> elements. */
+function withCode(text: string): Node[] {
+  return text.split('`').map((part, i) => (i % 2 ? h('code', {}, part) : document.createTextNode(part)));
+}
+
+const legend = (p: Palette) => ({ labels: { color: p.fg } });
+
+function barChart(canvas: HTMLCanvasElement, r: Report, k: string, p: Palette): Chart {
+  const mi = r.metricInfo[k];
+  return new Chart(canvas, {
+    type: 'bar',
+    data: { labels: r.layers.map((l) => l.module ?? layerLabel(l)), datasets: [{ label: mi?.name ?? k, data: r.layers.map((l) => l.metrics[k] ?? null), backgroundColor: p.a }] },
+    options: { animation: false, aspectRatio: 2.4, plugins: { legend: legend(p) }, scales: { x: axis(p, 'layer', 'category'), y: axis(p, mi?.symbol ?? k) } },
   });
-  return sec;
 }
 
-/** Log-binned density of λ on log-log axes, the fitted power law p(λ) ∝ λ^{−α} above x_min, and x_min. */
-function esdChart(canvas: HTMLCanvasElement, l: LayerReport, p: ReturnType<typeof palette>): Chart {
-  const ev = l.esd!.filter((x) => x > 0);
-  const lo = Math.log10(Math.min(...ev));
-  const hi = Math.log10(Math.max(...ev));
-  const bins = Math.max(10, Math.min(60, Math.round(Math.sqrt(ev.length) * 2)));
-  const w = (hi - lo) / bins || 1;
-  const counts = new Array(bins).fill(0);
-  for (const x of ev) counts[Math.min(bins - 1, Math.floor((Math.log10(x) - lo) / w))]++;
-  const density = counts.map((c, i) => {
-    const a = 10 ** (lo + i * w);
-    const b = 10 ** (lo + (i + 1) * w);
-    return { x: Math.sqrt(a * b), y: c > 0 ? c / (ev.length * (b - a)) : null };
-  }).filter((d) => d.y !== null) as { x: number; y: number }[];
+/** Log-binned density of λ on log-log axes, the fitted power law above x_min, and x_min itself. */
+function esdChart(canvas: HTMLCanvasElement, l: LayerReport, p: Palette): Chart {
+  const ev = l.esd ?? [];
+  const density = logBinnedDensity(ev);
   const datasets: object[] = [{ label: 'ESD (log-binned density)', data: density, backgroundColor: p.a, borderColor: p.a, pointRadius: 3, showLine: false }];
   const alpha = l.metrics.alpha;
   const xmin = l.metrics.xmin;
-  if (alpha && xmin) {
-    const tail = ev.filter((x) => x >= xmin).length / ev.length;
-    const xs = Array.from({ length: 30 }, (_, i) => xmin * (Math.max(...ev) / xmin) ** (i / 29));
-    datasets.push({ label: `power law α = ${fmt(alpha, 3)}`, data: xs.map((x) => ({ x, y: (tail * (alpha - 1)) / xmin * (x / xmin) ** -alpha })), borderColor: p.b, backgroundColor: p.b, showLine: true, pointRadius: 0 });
-    const ys = density.map((d) => d.y);
-    datasets.push({ label: `x_min = ${fmt(xmin, 3)}`, data: [{ x: xmin, y: Math.min(...ys) }, { x: xmin, y: Math.max(...ys) }], borderColor: p.c, backgroundColor: p.c, showLine: true, pointRadius: 0, borderDash: [4, 4] });
+  if (alpha != null && xmin != null) {
+    const line = powerLawLine(ev, alpha, xmin);
+    if (line.length) datasets.push({ label: `power law, α = ${fmt(alpha, 3)}`, data: line, borderColor: p.b, backgroundColor: p.b, showLine: true, pointRadius: 0, borderWidth: 2 });
+    const ys = [...density.map((d) => d.y), ...line.map((d) => d.y)].filter((y) => y > 0);
+    if (ys.length) datasets.push({ label: `x_min = ${fmt(xmin, 3)}`, data: [{ x: xmin, y: Math.min(...ys) }, { x: xmin, y: Math.max(...ys) }], borderColor: p.c, backgroundColor: p.c, showLine: true, pointRadius: 0, borderDash: [5, 4] });
   }
   return new Chart(canvas, {
     type: 'scatter', data: { datasets } as never,
-    options: { animation: false, plugins: { legend: { labels: { color: p.fg } } }, scales: { x: axisOpts(p, 'λ = σ²', 'logarithmic'), y: axisOpts(p, 'density', 'logarithmic') } },
+    options: { animation: false, aspectRatio: 2, plugins: { legend: legend(p) }, scales: { x: axis(p, 'eigenvalue λ = σ² (log)', 'logarithmic'), y: axis(p, 'density (log)', 'logarithmic') } },
   });
 }
 
-function render(r: Report, cli: string): void {
+function marginChart(canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
+  const mm = r.margins!;
+  return new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: mm.counts.map((_, i) => fmt((mm.edges[i] + mm.edges[i + 1]) / 2, 3)),
+      datasets: [{ label: 'examples', data: mm.counts, backgroundColor: mm.counts.map((_, i) => (mm.edges[i + 1] <= 0 ? p.c : p.d)), categoryPercentage: 1, barPercentage: 0.95 }],
+    },
+    options: { animation: false, aspectRatio: 2.4, plugins: { legend: { display: false } }, scales: { x: axis(p, 'margin f(x)_y − max_{j≠y} f(x)_j (red: misclassified)', 'category'), y: axis(p, 'examples') } },
+  });
+}
+
+function landscapeChart(canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
+  const ls = r.landscape!;
+  const datasets: object[] = [{ label: 'loss along direction d₁', data: ls.alphas.map((x, i) => ({ x, y: ls.loss1d[i] })), borderColor: p.a, backgroundColor: p.a, showLine: true, pointRadius: 2 }];
+  return new Chart(canvas, {
+    type: 'scatter', data: { datasets } as never,
+    options: { animation: false, aspectRatio: 2.4, plugins: { legend: legend(p) }, scales: { x: axis(p, 'step α along d₁ (filter-normalised)'), y: axis(p, 'cross-entropy on the training probe') } },
+  });
+}
+
+/** The 2-D loss landscape as a heatmap (log scale of loss − min) with the trained weights at the centre. */
+function drawHeatmap(canvas: HTMLCanvasElement, r: Report, p: Palette): void {
+  const ls = r.landscape!;
+  const a = ls.alphas;
+  const b = ls.betas!;
+  const grid = ls.loss2d!;
+  const stops = [p.a, p.f, p.c].map((c) => parseColor(c) ?? ([128, 128, 128] as Rgb));
+  const t = normalizeLoss(grid);
+  const dpr = window.devicePixelRatio || 1;
+  const size = 360;
+  const pad = { l: 56, b: 44, t: 8, r: 90 };
+  canvas.width = (size + pad.l + pad.r) * dpr;
+  canvas.height = (size + pad.t + pad.b) * dpr;
+  canvas.style.width = `${size + pad.l + pad.r}px`;
+  canvas.style.height = `${size + pad.t + pad.b}px`;
+  const g = canvas.getContext('2d')!;
+  g.scale(dpr, dpr);
+  const cw = size / a.length;
+  const ch = size / b.length;
+  for (let j = 0; j < b.length; j++) {
+    for (let i = 0; i < a.length; i++) {
+      const v = t[j * a.length + i];
+      g.fillStyle = Number.isFinite(v) ? colorAt(stops, v) : p.bg;
+      // β grows upwards
+      g.fillRect(pad.l + i * cw, pad.t + (b.length - 1 - j) * ch, Math.ceil(cw), Math.ceil(ch));
+    }
+  }
+  g.strokeStyle = p.fg;
+  g.fillStyle = p.fg;
+  g.font = '11px sans-serif';
+  const cx = pad.l + size * ((0 - a[0]) / (a[a.length - 1] - a[0]) || 0.5);
+  const cy = pad.t + size * (1 - ((0 - b[0]) / (b[b.length - 1] - b[0]) || 0.5));
+  g.beginPath();
+  g.arc(cx, cy, 4, 0, 2 * Math.PI);
+  g.stroke();
+  g.textAlign = 'center';
+  for (const k of [0, Math.floor(a.length / 2), a.length - 1]) g.fillText(fmt(a[k], 2), pad.l + (k + 0.5) * cw, pad.t + size + 14);
+  g.fillText('α along d₁', pad.l + size / 2, pad.t + size + 32);
+  g.textAlign = 'right';
+  for (const k of [0, Math.floor(b.length / 2), b.length - 1]) g.fillText(fmt(b[k], 2), pad.l - 6, pad.t + (b.length - 1 - k + 0.5) * ch + 4);
+  g.save();
+  g.translate(14, pad.t + size / 2);
+  g.rotate(-Math.PI / 2);
+  g.textAlign = 'center';
+  g.fillText('β along d₂', 0, 0);
+  g.restore();
+  // colour bar
+  const finite = grid.filter(Number.isFinite);
+  const x0 = pad.l + size + 24;
+  for (let y = 0; y < size; y++) {
+    g.fillStyle = colorAt(stops, 1 - y / (size - 1));
+    g.fillRect(x0, pad.t + y, 14, 1);
+  }
+  g.fillStyle = p.fg;
+  g.textAlign = 'left';
+  if (finite.length) {
+    g.fillText(fmt(Math.max(...finite), 3), x0 + 18, pad.t + 10);
+    g.fillText(fmt(Math.min(...finite), 3), x0 + 18, pad.t + size);
+  }
+}
+
+/** The charts section, and the function that (re)draws its charts once it is in the document. */
+function chartsSection(r: Report): [HTMLElement, () => void] {
+  const ids = layerIds(r).filter((k) => r.layers.some((l) => typeof l.metrics[k] === 'number'));
+  const metricSel = h('select', { id: 'bar-metric', 'aria-label': 'Metric for the per-layer bars' }, ...ids.map((k) => h('option', { value: k }, r.metricInfo[k]?.name ?? k)));
+  metricSel.value = state.barMetric && ids.includes(state.barMetric) ? state.barMetric : ids.includes('alpha') ? 'alpha' : ids[0] ?? '';
+  const withEsd = r.layers.filter((l) => l.esd?.length);
+  const layerSel = h('select', { id: 'esd-layer', 'aria-label': 'Layer for the ESD plot' }, ...withEsd.map((l) => h('option', { value: l.name + (l.part ?? '') }, layerLabel(l))));
+  if (state.esdLayer && withEsd.some((l) => l.name + (l.part ?? '') === state.esdLayer)) layerSel.value = state.esdLayer;
+  const bar = chartCanvas('bar-chart', 'per-layer bars of the chosen metric');
+  const esd = chartCanvas('esd-chart', 'empirical spectral density of the chosen layer on log-log axes, with the fitted power law and x_min');
+  const esdNote = h('p', { class: 'small muted', id: 'esd-note' });
+  const body: Node[] = [
+    ids.length ? h('div', { class: 'chart' }, h('label', {}, 'Per-layer ', metricSel), bar) : h('p', {}, 'No per-layer metric to plot.'),
+    withEsd.length ? h('div', { class: 'chart' }, h('label', {}, 'ESD of ', layerSel), esd, esdNote) : h('p', {}, 'No layer has a spectrum to plot.'),
+  ];
+  const margin = r.margins ? chartCanvas('margin-chart', 'histogram of the training-probe margins') : null;
+  if (margin) body.push(h('div', { class: 'chart' }, h('h3', {}, 'Margins on the training probe'), margin,
+    h('p', { class: 'small muted' }, `10th percentile γ = ${fmt(r.margins!.p10)}, median ${fmt(r.margins!.median)}, range [${fmt(r.margins!.min)}, ${fmt(r.margins!.max)}]; negative margins are misclassified examples.`)));
+  const land = r.landscape ? chartCanvas('landscape-chart', 'loss along a random filter-normalised direction') : null;
+  const heat = r.landscape?.loss2d && r.landscape.betas ? chartCanvas('landscape-heatmap', 'loss over a 2-D plane of random filter-normalised directions; the circle marks the trained weights') : null;
+  if (land) body.push(h('div', { class: 'chart' }, h('h3', {}, 'Loss landscape'), land, heat ? h('div', { class: 'heatmap' }, heat) : null, h('p', { class: 'small muted' }, r.landscape!.note)));
+
+  const draw = () => {
+    for (const c of charts) c.destroy();
+    charts = [];
+    const p = palette();
+    const l = withEsd.find((x) => x.name + (x.part ?? '') === layerSel.value) ?? withEsd[0];
+    if (ids.length) charts.push(barChart(bar, r, metricSel.value, p));
+    if (l) {
+      charts.push(esdChart(esd, l, p));
+      esdNote.textContent = `${l.esd!.length} eigenvalues${l.esdNote ? ` (${l.esdNote})` : ''}; α = ${fmt(l.metrics.alpha)}, x_min = ${fmt(l.metrics.xmin)}, KS distance ${fmt(l.metrics.ksDistance)}. ${l.notes?.alpha ?? ''}`;
+    }
+    if (margin) charts.push(marginChart(margin, r, p));
+    if (land) charts.push(landscapeChart(land, r, p));
+    if (heat) drawHeatmap(heat, r, p);
+  };
+  metricSel.addEventListener('change', () => {
+    state.barMetric = metricSel.value;
+    saveState();
+    draw();
+  });
+  layerSel.addEventListener('change', () => {
+    state.esdLayer = layerSel.value;
+    saveState();
+    draw();
+  });
+  return [section('Charts', 'charts', ...body), draw];
+}
+
+/** Redraws the charts on screen (after a theme change). */
+let redraw: (() => void) | null = null;
+
+function render(r: Report, cli: string, error?: HTMLElement): void {
   for (const c of charts) c.destroy();
   charts = [];
+  const [chartsEl, draw] = chartsSection(r);
   const warnings = r.warnings.length ? section('Warnings', 'warnings', h('ul', {}, ...r.warnings.map((w) => h('li', {}, w)))) : null;
-  app.replaceChildren(
-    header(r), verdict(r), unavailable(r) ?? '', boundsTable(r) ?? '', measuresTable(r), layersTable(r), chartsSection(r), warnings ?? '',
-    h('footer', { class: 'small muted' }, `Same numbers from the CLI: `, h('code', {}, cli), ` · report schema ${r.schemaVersion}, theory-lens ${r.tool.version}`),
-  );
+  app.replaceChildren(...[
+    error ?? null, header(r), verdict(r), notComputed(r), boundsTable(r), measuresTable(r), layersTable(r), chartsEl, warnings,
+    h('footer', { class: 'small muted' }, 'The same numbers from the CLI: ', h('code', { id: 'cli' }, cli), ` · report schema ${r.schemaVersion} · theory-lens ${r.tool.version}`),
+  ].filter((x): x is HTMLElement => x !== null));
+  // charts need the canvases in the document to size themselves
+  redraw = draw;
+  draw();
   app.setAttribute('data-ready', 'true');
+}
+
+function progressView(m: Extract<ToWebview, { type: 'progress' }>): void {
+  const line = `${m.progress.phase}: ${m.progress.message}`;
+  if (shown) {
+    // a report is on screen: keep it, and show the re-analysis in a banner above it
+    let banner = document.getElementById('progress-banner');
+    if (!banner) {
+      banner = h('div', { id: 'progress-banner', class: 'banner', role: 'status' },
+        h('span', { class: 'text' }), ' ', h('progress', { max: 1, 'aria-label': 'analysis progress' }), ' ',
+        h('button', { class: 'secondary', id: 'cancel', onclick: () => post({ type: 'cancel' }) }, 'Cancel'));
+      app.prepend(banner);
+    }
+    banner.querySelector('.text')!.textContent = `Re-analysing — ${line}`;
+    (banner.querySelector('progress') as HTMLProgressElement).value = m.fraction;
+    return;
+  }
+  app.replaceChildren(
+    h('h1', { id: 'file-name' }, fileName),
+    h('p', { class: 'progress', role: 'status' }, line),
+    h('progress', { max: 1, value: m.fraction, 'aria-label': 'analysis progress' }),
+    h('div', {}, h('button', { class: 'secondary', id: 'cancel', onclick: () => post({ type: 'cancel' }) }, 'Cancel')),
+  );
+  app.setAttribute('data-ready', 'progress');
 }
 
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
-  if (m.type === 'report') render(m.report, m.cli);
-  else if (m.type === 'progress') {
-    if (app.getAttribute('data-ready') === 'true') return;
-    app.replaceChildren(h('p', { class: 'progress', role: 'status' }, `${m.progress.phase}: ${m.progress.message}`), h('progress', { max: m.progress.total || 1, value: m.progress.done }));
-  } else if (m.type === 'error') {
-    const box = h('div', { class: 'error', role: 'alert', id: 'error' }, h('h2', {}, 'Analysis failed'), h('p', {}, m.message),
-      h('button', { onclick: () => post({ type: 'reanalyze' }) }, 'Try again'));
-    if (m.report) {
-      render(m.report, '');
-      app.prepend(box);
-    } else app.replaceChildren(box);
+  switch (m.type) {
+    case 'init':
+      fileName = m.fileName;
+      if (!shown) app.replaceChildren(h('h1', { id: 'file-name' }, m.fileName), h('p', { class: 'muted', role: 'status' }, 'Waiting for the analysis…'));
+      return;
+    case 'progress':
+      progressView(m);
+      return;
+    case 'report':
+      shown = { report: m.report, cli: m.cli };
+      render(m.report, m.cli);
+      return;
+    case 'error': {
+      const box = h('div', { class: 'error', role: 'alert', id: 'error' },
+        h('h2', {}, m.cancelled ? 'Analysis cancelled' : `Could not analyse ${fileName || m.file}`),
+        h('p', {}, m.message),
+        m.report ? h('p', {}, 'The last report is shown below.') : null,
+        h('button', { onclick: () => post({ type: 'reanalyze' }) }, m.cancelled ? 'Analyse again' : 'Try again'),
+        h('button', { class: 'secondary', onclick: () => post({ type: 'chooseProbe' }) }, 'Choose probe…'),
+        h('button', { class: 'secondary', onclick: () => post({ type: 'chooseInit' }) }, 'Choose init…'));
+      if (m.report) {
+        shown = { report: m.report, cli: shown?.cli ?? '' };
+        render(m.report, shown.cli, box);
+      } else {
+        app.replaceChildren(h('h1', { id: 'file-name' }, fileName || m.file), box);
+        app.setAttribute('data-ready', 'error');
+      }
+      return;
+    }
   }
 });
+
+// Theme changes (light, dark, high contrast) restyle the page through CSS; charts read colours when
+// drawn, so redraw them.
+new MutationObserver(() => redraw?.()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 post({ type: 'ready' });

@@ -1,35 +1,29 @@
-// Messages between the extension host and its webviews (report panel, checkpoint editor, comparison
-// view). Each message is told apart by its `type`. Types only.
+// Messages between the extension host and the report webview (report panel and read-only .onnx
+// editor). Each message is told apart by its `type`. The webview posts `ready` once its script runs;
+// the host then sends `init`, and after it progress, the report, or an error. Types only.
 import type { Report } from './report';
 import type { Progress } from './worker';
 
-export interface CompareEntry {
-  path: string;
-  label: string;
-  group: string;
-  /** Epoch number parsed from the name, if any. */
-  epoch: number | null;
-  mtime: number;
-  report?: Report;
-  error?: string;
-  state: 'pending' | 'running' | 'done' | 'error';
-}
+export type ExportFormat = 'json' | 'csv' | 'markdown';
 
 export type ToWebview =
-  | { type: 'init'; theme?: string }
-  | { type: 'progress'; file: string; progress: Progress }
+  /** The checkpoint this webview shows (sent once, in answer to `ready`). */
+  | { type: 'init'; file: string; fileName: string }
+  /** Worker progress, and the overall fraction 0…1 of the analysis. */
+  | { type: 'progress'; progress: Progress; fraction: number }
+  /** A finished report; `cli` is the command line that prints the same JSON. */
   | { type: 'report'; report: Report; cli: string }
-  | { type: 'error'; file: string; message: string; report?: Report }
-  | { type: 'checkpoints'; entries: CompareEntry[]; metrics: { file: string; values: Record<string, number>; column: string } | null };
+  /** The analysis failed or was cancelled; `report` is what could still be computed, if anything. */
+  | { type: 'error'; file: string; message: string; cancelled?: boolean; report?: Report };
 
 export type FromWebview =
   | { type: 'ready' }
-  | { type: 'export'; format: 'json' | 'csv' | 'markdown' }
+  | { type: 'export'; format: ExportFormat }
+  /** Copy `text` (a number with its formula and citation) to the clipboard. */
   | { type: 'copy'; text: string }
   | { type: 'reanalyze' }
+  | { type: 'cancel' }
   | { type: 'chooseInit' }
   | { type: 'chooseProbe' }
-  | { type: 'openSettings'; query: string }
-  | { type: 'openReport'; path: string }
-  | { type: 'chooseMetrics' }
-  | { type: 'refresh' };
+  /** Open the Settings editor filtered to `query` (a setting id). */
+  | { type: 'openSettings'; query: string };

@@ -1,13 +1,15 @@
-// Runs analyses in a worker thread (dist/worker.js) — parsing, spectra and onnxruntime never run on
-// the extension host's thread — one at a time, and caches reports per (file, size, mtime, options).
-import { statSync } from 'node:fs';
+// The AnalysisService of services.ts: options from settings and conventions (options.ts), analyses in
+// the worker thread (workerClient.ts: parsing, spectra and onnxruntime never run on the extension
+// host's thread), reports cached per (file, size, mtime, options) (reportCache.ts), one analysis per
+// (file, options) in flight however many views ask for it, timings and errors in the Output channel.
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
-import type { AnalyzeOptions, FromWorker, Progress, ToWorker } from '../protocol/worker';
+import type { AnalyzeOptions } from '../protocol/worker';
 import { optionsFor, type Settings } from './options';
+import { cacheKey, ReportCache } from './reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
+import { AnalysisCancelled, WorkerClient } from './workerClient';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
@@ -24,158 +26,106 @@ export function readSettings(): Settings {
     delta: c.get('delta', 0.05),
     mcDraws: c.get('mcDraws', 10),
     landscapePoints: c.get('landscapePoints', 21),
+    landscape2d: c.get('landscape2d', false),
     forwardPasses: c.get('forwardPasses', true),
     randomize: c.get('randomize', true),
   };
 }
 
-interface Job {
-  id: number;
-  options: AnalyzeOptions;
-  resolve(r: Report): void;
-  reject(e: Error): void;
-  onProgress?(p: Progress): void;
-}
+type AnalyzedEvent = { uri: vscode.Uri; report: Report; defaults: boolean; background: boolean };
 
 export class WorkerAnalysisService implements AnalysisService {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private queue: Job[] = [];
-  private running: Job | null = null;
-  /** Per file, the reports of each option set (the default options' first when present). */
-  private cache = new Map<string, { key: string; report: Report; defaults: boolean }[]>();
-  private inflight = new Map<string, Promise<Report>>();
-  private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; report: Report; defaults: boolean; background: boolean }>();
+  private readonly client: WorkerClient;
+  private readonly cache = new ReportCache();
+  private readonly inflight = new Map<string, Promise<Report>>();
+  private readonly emitter = new vscode.EventEmitter<AnalyzedEvent>();
   readonly onDidAnalyze = this.emitter.event;
-  /** Per-file overrides chosen by the user (init, probe). */
+  /** Per-file choices of the user (Choose Init Checkpoint…, Choose Probe Data…); part of the defaults. */
   readonly overrides = new Map<string, Partial<AnalyzeOptions>>();
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly output: vscode.OutputChannel,
-  ) {}
+  constructor(extensionUri: vscode.Uri, private readonly output: vscode.OutputChannel) {
+    this.client = new WorkerClient(join(extensionUri.fsPath, 'dist', 'worker.js'), (line) => output.appendLine(line));
+  }
 
-  async optionsFor(file: vscode.Uri): Promise<AnalyzeOptions> {
+  /** Settings + conventions + the user's choices for this file. Synchronous underneath (a few stats). */
+  defaultOptions(file: vscode.Uri): AnalyzeOptions {
     const ws = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     return optionsFor(file.fsPath, readSettings(), ws, this.overrides.get(file.fsPath));
   }
 
-  private cacheKey(options: AnalyzeOptions): string {
-    const st = statSync(options.model);
-    return JSON.stringify([st.size, st.mtimeMs, options]);
+  async optionsFor(file: vscode.Uri): Promise<AnalyzeOptions> {
+    return this.defaultOptions(file);
   }
 
-  /** The cached report of the file as it is on disk now: the default options' if cached, else any. */
+  /** The report for the file's current contents and the current settings, exactly; else undefined. */
+  cachedDefault(file: vscode.Uri): Report | undefined {
+    return this.cache.get(file.fsPath, this.defaultOptions(file));
+  }
+
+  /** The report of the default options when cached, else any report of the file as it is on disk now. */
   cached(file: vscode.Uri): Report | undefined {
-    const list = this.cache.get(file.fsPath);
-    if (!list?.length) return undefined;
-    let st: { size: number; mtimeMs: number };
-    try {
-      st = statSync(file.fsPath);
-    } catch {
-      return undefined;
-    }
-    const fresh = list.filter((c) => {
-      const [size, mtime] = JSON.parse(c.key) as [number, number];
-      return size === st.size && mtime === st.mtimeMs;
-    });
-    return (fresh.find((c) => c.defaults) ?? fresh[0])?.report;
+    return this.cachedDefault(file) ?? this.cache.latest(file.fsPath);
   }
 
-  /** Forget a file's cached report (it changed on disk). */
+  /** Forget a file's cached reports (it changed on disk, or the user asked to re-analyse). */
   invalidate(file: vscode.Uri): void {
     this.cache.delete(file.fsPath);
   }
 
   async analyze(file: vscode.Uri, request: AnalyzeRequest = {}): Promise<Report> {
-    const options = { ...(await this.optionsFor(file)), ...request.overrides };
-    const key = this.cacheKey(options);
     const defaults = !request.overrides || Object.keys(request.overrides).length === 0;
-    const hit = this.cache.get(file.fsPath)?.find((c) => c.key === key);
-    if (!request.force && hit) return hit.report;
-    const flightKey = `${file.fsPath}|${key}`;
-    const existing = this.inflight.get(flightKey);
+    const options = { ...this.defaultOptions(file), ...request.overrides };
+    if (!request.force) {
+      const hit = this.cache.get(file.fsPath, options);
+      if (hit) return hit;
+    }
+    const key = cacheKey(options);
+    const existing = this.inflight.get(key);
     if (existing && !request.force) return existing;
+    const p = this.runJob(file, options, request, defaults);
+    this.inflight.set(key, p);
+    p.finally(() => this.inflight.get(key) === p && this.inflight.delete(key)).catch(() => {});
+    return p;
+  }
+
+  private async runJob(file: vscode.Uri, options: AnalyzeOptions, request: AnalyzeRequest, defaults: boolean): Promise<Report> {
+    const ac = new AbortController();
+    const sub = request.token?.onCancellationRequested(() => ac.abort());
+    if (request.token?.isCancellationRequested) ac.abort();
     const t0 = Date.now();
-    const p = new Promise<Report>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, options, resolve, reject, onProgress: request.onProgress };
-      request.token?.onCancellationRequested(() => this.cancel(job));
-      if (request.background) this.queue.push(job);
-      else this.queue.unshift(job);
-      this.pump();
-    });
-    this.inflight.set(flightKey, p);
+    const when = () => new Date().toISOString().slice(11, 19);
+    this.output.appendLine(`[${when()}] analysing ${file.fsPath}${request.background ? ' (background)' : ''}: ${describe(options)}`);
     try {
-      const report = await p;
-      const list = (this.cache.get(file.fsPath) ?? []).filter((c) => c.key !== key).slice(-3);
-      list.push({ key, report, defaults });
-      this.cache.set(file.fsPath, list);
-      this.output.appendLine(`[${new Date().toISOString()}] analysed ${file.fsPath} in ${Date.now() - t0} ms (engine ${report.elapsedMs.toFixed(0)} ms; ${Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
+      const report = await this.client.run(options, { onProgress: request.onProgress, background: request.background, signal: ac.signal });
+      this.cache.set(file.fsPath, options, report, defaults);
+      const phases = Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+      this.output.appendLine(`[${when()}] analysed ${file.fsPath} in ${Date.now() - t0} ms (engine ${report.elapsedMs.toFixed(0)} ms${phases ? `: ${phases}` : ''}; provider ${report.runtime?.provider ?? 'none'})`);
+      if (report.runtime?.error) this.output.appendLine(`  forward passes failed: ${report.runtime.error}`);
       for (const w of report.warnings) this.output.appendLine(`  warning: ${w}`);
       this.emitter.fire({ uri: file, report, defaults, background: !!request.background });
       return report;
     } catch (e) {
-      this.output.appendLine(`[${new Date().toISOString()}] ${file.fsPath}: ${(e as Error).message}`);
+      if (e instanceof AnalysisCancelled) {
+        this.output.appendLine(`[${when()}] cancelled ${file.fsPath} after ${Date.now() - t0} ms`);
+        throw new vscode.CancellationError();
+      }
+      this.output.appendLine(`[${when()}] ${file.fsPath} failed after ${Date.now() - t0} ms: ${(e as Error).message}`);
       throw e;
     } finally {
-      this.inflight.delete(flightKey);
+      sub?.dispose();
     }
-  }
-
-  private cancel(job: Job): void {
-    const i = this.queue.indexOf(job);
-    if (i >= 0) {
-      this.queue.splice(i, 1);
-      job.reject(new vscode.CancellationError());
-    } else if (this.running === job) {
-      this.worker?.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
-    }
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const script = join(this.extensionUri.fsPath, 'dist', 'worker.js');
-    const w = new Worker(script);
-    w.on('message', (m: FromWorker) => this.onMessage(m));
-    w.on('error', (e) => {
-      this.output.appendLine(`analysis worker failed: ${e.stack ?? e.message}`);
-      this.running?.reject(new Error(`the analysis worker failed: ${e.message}`));
-      this.running = null;
-      this.worker = null;
-      this.pump();
-    });
-    w.on('exit', () => {
-      if (this.worker === w) this.worker = null;
-    });
-    this.worker = w;
-    return w;
-  }
-
-  private pump(): void {
-    if (this.running || !this.queue.length) return;
-    const job = this.queue.shift()!;
-    this.running = job;
-    this.ensureWorker().postMessage({ type: 'analyze', id: job.id, options: job.options } satisfies ToWorker);
-  }
-
-  private onMessage(m: FromWorker): void {
-    const job = this.running;
-    if (!job || m.id !== job.id) return;
-    if (m.type === 'progress') {
-      job.onProgress?.(m.progress);
-      return;
-    }
-    this.running = null;
-    if (m.type === 'result') job.resolve(m.report);
-    else job.reject(m.cancelled ? new vscode.CancellationError() : new Error(m.message));
-    this.pump();
   }
 
   dispose(): void {
-    for (const j of this.queue) j.reject(new vscode.CancellationError());
-    this.queue = [];
-    void this.worker?.terminate();
-    this.worker = null;
+    void this.client.dispose();
     this.emitter.dispose();
   }
+}
+
+/** One line for the Output channel: what the analysis uses besides the checkpoint. */
+function describe(o: AnalyzeOptions): string {
+  const parts = [`init ${o.init ?? 'none'}`, `probe ${o.data ?? 'none'}`];
+  if (o.testData) parts.push(`test probe ${o.testData}`);
+  parts.push(`m ${o.trainSize ?? 'unknown'}`, `provider ${o.provider ?? 'auto'}`, `precision ${o.precision ?? 'float32'}`);
+  return parts.join(', ');
 }

@@ -1,11 +1,14 @@
-// A read-only custom editor for .onnx files (priority "option": offered by "Open With…", and users can
-// make it their default). The document holds only the URI; the report is computed in the worker.
+// A read-only custom editor for .onnx files ("Open With…" → Theory Lens Report; priority "option", so
+// VS Code never picks it unasked, and users can make it their default). The document (the URI only:
+// the bytes are read by the worker, never by the extension host) is separate from the provider.
 import * as vscode from 'vscode';
 import type { WorkerAnalysisService } from './analysisService';
+import type { CheckpointStatus } from './checkpointStatus';
 import { webviewHtml, webviewOptions } from './html';
 import { ReportView } from './reportView';
+import type { ReportViews } from './reportViews';
 
-class CheckpointDocument implements vscode.CustomDocument {
+export class CheckpointDocument implements vscode.CustomDocument {
   constructor(readonly uri: vscode.Uri) {}
   dispose(): void {}
 }
@@ -13,8 +16,8 @@ class CheckpointDocument implements vscode.CustomDocument {
 export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider<CheckpointDocument> {
   static readonly viewType = 'theoryLens.checkpoint';
 
-  static register(context: vscode.ExtensionContext, analysis: WorkerAnalysisService, output: vscode.OutputChannel): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(CheckpointEditorProvider.viewType, new CheckpointEditorProvider(context.extensionUri, analysis, output), {
+  static register(context: vscode.ExtensionContext, analysis: WorkerAnalysisService, output: vscode.OutputChannel, views: ReportViews, status: CheckpointStatus): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(CheckpointEditorProvider.viewType, new CheckpointEditorProvider(context.extensionUri, analysis, output, views, status), {
       webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: true,
     });
@@ -24,17 +27,27 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     private readonly extensionUri: vscode.Uri,
     private readonly analysis: WorkerAnalysisService,
     private readonly output: vscode.OutputChannel,
+    private readonly views: ReportViews,
+    private readonly status: CheckpointStatus,
   ) {}
 
   openCustomDocument(uri: vscode.Uri): CheckpointDocument {
     return new CheckpointDocument(uri);
   }
 
-  async resolveCustomEditor(document: CheckpointDocument, panel: vscode.WebviewPanel): Promise<void> {
-    panel.webview.options = webviewOptions(this.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', 'Theory Lens');
-    const view = new ReportView(document.uri, panel.webview, this.analysis, this.output);
-    panel.onDidDispose(() => view.dispose());
-    await view.run();
+  /** Resolves at once; the webview shows the analysis' progress, then the report. */
+  resolveCustomEditor(document: CheckpointDocument, panel: vscode.WebviewPanel): void {
+    const { retainContextWhenHidden: _, ...options } = webviewOptions(this.extensionUri);
+    panel.webview.options = options;
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${document.uri.path.split('/').pop()}`);
+    const view = new ReportView(document.uri, panel.webview, this.analysis, this.output, this.status);
+    const registration = this.views.add(view);
+    this.status.setActive(document.uri);
+    panel.onDidChangeViewState(({ webviewPanel }) => webviewPanel.active && this.status.setActive(document.uri));
+    panel.onDidDispose(() => {
+      registration.dispose();
+      view.dispose();
+    });
+    void view.run();
   }
 }

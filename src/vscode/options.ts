@@ -18,6 +18,8 @@ export interface Settings {
   delta: number;
   mcDraws: number;
   landscapePoints: number;
+  /** Also the 2-D loss landscape (points² forward passes). */
+  landscape2d: boolean;
   forwardPasses: boolean;
   randomize: boolean;
 }
@@ -75,6 +77,7 @@ export function optionsFor(file: string, s: Settings, workspace: string | undefi
     delta: s.delta,
     mcDraws: s.mcDraws,
     landscapePoints: s.landscapePoints,
+    ...(s.landscape2d ? { landscape2d: true } : {}),
     randomize: s.randomize,
     ...overrides,
   };

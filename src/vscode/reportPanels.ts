@@ -1,50 +1,64 @@
-// One report panel per checkpoint, opened beside the editor the user is in (ViewColumn.Beside, focus
-// kept on the code) and revealed — not duplicated — when that checkpoint is opened again. A second
-// checkpoint opens a second panel in the same column as the first, as a tab.
+// Report panels. Placement policy: one panel per checkpoint. The first opens beside the editor the user
+// is in (ViewColumn.Beside) without taking focus, so the training code stays in view; further
+// checkpoints open as tabs in the column the report panels are in (wherever the user has moved them),
+// not in a new column each; a checkpoint whose panel is open is revealed there, not duplicated.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkerAnalysisService } from './analysisService';
+import type { CheckpointStatus } from './checkpointStatus';
 import { webviewHtml, webviewOptions } from './html';
 import { ReportView } from './reportView';
+import type { ReportViews } from './reportViews';
 
 export class ReportPanels implements vscode.Disposable {
-  private panels = new Map<string, { panel: vscode.WebviewPanel; view: ReportView }>();
+  static readonly viewType = 'theoryLens.report';
+  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; view: ReportView }>();
   private column: vscode.ViewColumn | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly analysis: WorkerAnalysisService,
     private readonly output: vscode.OutputChannel,
+    private readonly views: ReportViews,
+    private readonly status: CheckpointStatus,
   ) {}
 
-  /** The view showing `file`, if a panel is open for it. */
+  /** The view of the panel showing `file`, if one is open. */
   viewFor(file: vscode.Uri): ReportView | undefined {
     return this.panels.get(file.fsPath)?.view;
   }
 
+  /** The view of the focused report panel, if any. */
   get active(): ReportView | undefined {
     for (const { panel, view } of this.panels.values()) if (panel.active) return view;
     return undefined;
   }
 
+  /** Opens or reveals the panel of `file`; `force` re-analyses even when a report is cached. */
   async open(file: vscode.Uri, force = false): Promise<void> {
     const existing = this.panels.get(file.fsPath);
     if (existing) {
-      existing.panel.reveal(undefined, true);
-      if (force) await existing.view.run(true);
+      existing.panel.reveal(existing.panel.viewColumn, true);
+      this.status.setActive(file);
+      await existing.view.run(force);
       return;
     }
-    const column = this.column && [...this.panels.values()].length ? this.column : vscode.ViewColumn.Beside;
-    const panel = vscode.window.createWebviewPanel('theoryLens.report', `θ ${basename(file.fsPath)}`, { viewColumn: column, preserveFocus: true }, webviewOptions(this.extensionUri));
+    const column = this.panels.size && this.column ? this.column : vscode.ViewColumn.Beside;
+    const name = basename(file.fsPath);
+    const panel = vscode.window.createWebviewPanel(ReportPanels.viewType, `θ ${name}`, { viewColumn: column, preserveFocus: true }, webviewOptions(this.extensionUri));
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${basename(file.fsPath)}`);
-    const view = new ReportView(file, panel.webview, this.analysis, this.output);
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`);
+    const view = new ReportView(file, panel.webview, this.analysis, this.output, this.status);
+    const registration = this.views.add(view);
     this.panels.set(file.fsPath, { panel, view });
     this.column = panel.viewColumn;
-    panel.onDidChangeViewState(() => {
-      if (panel.viewColumn) this.column = panel.viewColumn;
+    this.status.setActive(file);
+    panel.onDidChangeViewState(({ webviewPanel }) => {
+      if (webviewPanel.viewColumn) this.column = webviewPanel.viewColumn;
+      if (webviewPanel.active) this.status.setActive(file);
     });
     panel.onDidDispose(() => {
+      registration.dispose();
       view.dispose();
       this.panels.delete(file.fsPath);
     });
@@ -52,7 +66,7 @@ export class ReportPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const { panel } of this.panels.values()) panel.dispose();
+    for (const { panel } of [...this.panels.values()]) panel.dispose();
     this.panels.clear();
   }
 }

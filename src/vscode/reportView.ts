@@ -1,31 +1,45 @@
-// Binds one webview (a panel beside the editor, or the read-only .onnx editor) to one checkpoint:
-// runs the analysis with progress and cancellation, posts the report, answers the webview's requests
-// (export, copy with citation, re-analyse, choose init/probe). Never leaves a blank page: failures are
-// posted with what could still be computed.
-import * as vscode from 'vscode';
+// Binds one webview (a report panel beside the editor, or the read-only .onnx editor) to one checkpoint:
+// runs its analysis with a progress notification (per layer / forward pass) and a working Cancel, posts
+// the report, and answers the webview's requests (export, copy with citation, re-analyse, cancel, choose
+// init/probe, open a setting). Never leaves a blank page: a failure is posted with its message and
+// whatever could still be computed.
 import { basename } from 'node:path';
+import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
-import type { FromWebview, ToWebview } from '../protocol/webview';
+import type { ExportFormat, FromWebview, ToWebview } from '../protocol/webview';
 import { toCsv, toMarkdown } from '../report/format';
 import type { WorkerAnalysisService } from './analysisService';
+import type { CheckpointStatus } from './checkpointStatus';
+import { cliCommand } from './cliCommand';
+import { ProgressTracker, progressFraction } from './progressFraction';
 
 export class ReportView implements vscode.Disposable {
-  private disposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
   private report: Report | undefined;
   private ready = false;
   private pending: ToWebview[] = [];
   private cts: vscode.CancellationTokenSource | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(
     readonly file: vscode.Uri,
     private readonly webview: vscode.Webview,
     private readonly analysis: WorkerAnalysisService,
     private readonly output: vscode.OutputChannel,
+    private readonly status?: CheckpointStatus,
   ) {
-    this.disposables.push(webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)));
-    this.disposables.push(analysis.onDidAnalyze((e) => {
-      if (e.defaults && e.uri.fsPath === file.fsPath && e.report !== this.report) this.show(e.report);
-    }));
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+      // another view (the comparison, hints, a second editor) analysed this file with the defaults
+      analysis.onDidAnalyze((e) => {
+        if (e.defaults && e.uri.fsPath === file.fsPath && e.report !== this.report) this.show(e.report);
+      }),
+    );
+  }
+
+  /** The report shown, if any. */
+  get current(): Report | undefined {
+    return this.report;
   }
 
   private post(m: ToWebview): void {
@@ -35,90 +49,136 @@ export class ReportView implements vscode.Disposable {
 
   private show(report: Report): void {
     this.report = report;
-    const cli = `theory-lens analyze ${JSON.stringify(report.model.path)}${report.init ? ` --init ${JSON.stringify(report.init.path)}` : ''}${report.data ? ` --data ${JSON.stringify(report.data.path)}` : ''}${report.trainSize ? ` --train-size ${report.trainSize}` : ''} --json`;
-    this.post({ type: 'report', report, cli });
+    this.post({ type: 'report', report, cli: cliCommand(report) });
     void vscode.commands.executeCommand('setContext', 'theoryLens.hasReport', true);
   }
 
-  /** Analyses the file with a progress notification (per-layer) and a working Cancel. */
-  async run(force = false): Promise<void> {
-    const cached = !force ? this.analysis.cached(this.file) : undefined;
-    if (cached) {
-      this.show(cached);
-      return;
+  /**
+   * Shows the cached report of the file (same size, mtime and settings) or analyses it, with a
+   * cancellable progress notification. `force` re-analyses even when cached. Concurrent calls for the
+   * same view share one run unless forced (a forced run cancels the one before).
+   */
+  run(force = false): Promise<void> {
+    if (!force) {
+      const cached = this.analysis.cachedDefault(this.file);
+      if (cached) {
+        this.show(cached);
+        return Promise.resolve();
+      }
+      if (this.running) return this.running;
     }
     this.cts?.cancel();
     const cts = (this.cts = new vscode.CancellationTokenSource());
+    const p = this.analyse(force, cts).finally(() => {
+      if (this.running === p) this.running = undefined;
+      cts.dispose();
+      if (this.cts === cts) this.cts = undefined;
+    });
+    this.running = p;
+    return p;
+  }
+
+  /**
+   * The file changed on disk (its cached reports are gone): stop a run on the old contents and analyse
+   * again. Not forced, so several views of the file share one analysis.
+   */
+  refresh(): Promise<void> {
+    this.cts?.cancel();
+    this.running = undefined;
+    return this.run(false);
+  }
+
+  private async analyse(force: boolean, cts: vscode.CancellationTokenSource): Promise<void> {
     const name = basename(this.file.fsPath);
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Theory Lens: ${name}`, cancellable: true },
-      async (progress, token) => {
-        token.onCancellationRequested(() => cts.cancel());
-        let last = 0;
-        try {
-          const report = await this.analysis.analyze(this.file, {
-            force, token: cts.token,
-            onProgress: (p) => {
-              this.post({ type: 'progress', file: this.file.fsPath, progress: p });
-              const pct = p.total ? (100 * p.done) / p.total : 0;
-              const weight = p.phase === 'layers' ? 0.5 : 0;
-              const inc = Math.max(0, pct * weight - last);
-              last += inc;
-              progress.report({ message: p.message, increment: inc });
-            },
-          });
-          this.show(report);
-        } catch (e) {
-          if (e instanceof vscode.CancellationError) {
-            this.post({ type: 'error', file: this.file.fsPath, message: 'Analysis cancelled. Use “Re-analyze” to run it again.' });
-            return;
+    this.status?.setBusy(this.file, true);
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Theory Lens: ${name}`, cancellable: true },
+        async (progress, token) => {
+          const sub = token.onCancellationRequested(() => cts.cancel());
+          const bar = new ProgressTracker();
+          try {
+            const report = await this.analysis.analyze(this.file, {
+              force,
+              token: cts.token,
+              onProgress: (p) => {
+                this.post({ type: 'progress', progress: p, fraction: progressFraction(p) });
+                progress.report({ message: p.message, increment: bar.next(p) });
+              },
+            });
+            if (!cts.token.isCancellationRequested) this.show(report);
+          } catch (e) {
+            if (e instanceof vscode.CancellationError || cts.token.isCancellationRequested) {
+              // a newer run of this view replaced this one: nothing to say
+              if (this.cts !== cts && this.cts) return;
+              this.post({ type: 'error', file: this.file.fsPath, cancelled: true, message: 'Analysis cancelled.', ...(this.report ? { report: this.report } : {}) });
+              return;
+            }
+            const message = (e as Error).message;
+            this.post({ type: 'error', file: this.file.fsPath, message, ...(this.report ? { report: this.report } : {}) });
+            void vscode.window.showErrorMessage(`Theory Lens: ${message}`, 'Show Output').then((a) => a && this.output.show(true));
+          } finally {
+            sub.dispose();
           }
-          const message = (e as Error).message;
-          this.output.appendLine(`${this.file.fsPath}: ${message}`);
-          this.post({ type: 'error', file: this.file.fsPath, message });
-          void vscode.window.showErrorMessage(`Theory Lens: ${message}`);
-        }
-      },
-    );
+        },
+      );
+    } finally {
+      this.status?.setBusy(this.file, false);
+    }
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        void this.webview.postMessage({ type: 'init', file: this.file.fsPath, fileName: basename(this.file.fsPath) } satisfies ToWebview);
         for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
         return;
       case 'reanalyze':
         return this.run(true);
+      case 'cancel':
+        this.cts?.cancel();
+        return;
       case 'export':
         return this.export(m.format);
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
-        void vscode.window.setStatusBarMessage('Theory Lens: copied with its citation', 2500);
+        vscode.window.setStatusBarMessage('$(check) Theory Lens: copied with its citation', 2500);
         return;
       case 'chooseInit':
-        return vscode.commands.executeCommand('theoryLens.chooseInit', this.file);
+        await vscode.commands.executeCommand('theoryLens.chooseInit', this.file);
+        return;
       case 'chooseProbe':
-        return vscode.commands.executeCommand('theoryLens.chooseProbe', this.file);
+        await vscode.commands.executeCommand('theoryLens.chooseProbe', this.file);
+        return;
       case 'openSettings':
-        return vscode.commands.executeCommand('workbench.action.openSettings', m.query);
-      default:
+        if (/^theoryLens\.[\w.]+$/.test(m.query)) await vscode.commands.executeCommand('workbench.action.openSettings', m.query);
         return;
     }
   }
 
-  async export(format: 'json' | 'csv' | 'markdown'): Promise<void> {
+  /** Saves the report (JSON in the CLI's schema, CSV, or Markdown) where the user chooses. */
+  async export(format: ExportFormat): Promise<void> {
     const r = this.report;
-    if (!r) return;
+    if (!r) {
+      void vscode.window.showWarningMessage('Theory Lens: there is no report to export yet.');
+      return;
+    }
     const ext = { json: 'json', csv: 'csv', markdown: 'md' }[format];
     const target = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(this.file.fsPath.replace(/\.onnx$/, `.theory-lens.${ext}`)),
-      filters: { [format.toUpperCase()]: [ext] },
+      defaultUri: vscode.Uri.file(this.file.fsPath.replace(/\.onnx$/i, '') + `.theory-lens.${ext}`),
+      filters: { [{ json: 'JSON', csv: 'CSV', markdown: 'Markdown' }[format]]: [ext] },
+      title: `Export the Theory Lens report of ${basename(this.file.fsPath)}`,
     });
     if (!target) return;
     const text = format === 'json' ? JSON.stringify(r, null, 2) + '\n' : format === 'csv' ? toCsv(r) : toMarkdown(r);
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-    void vscode.window.showInformationMessage(`Theory Lens: report saved to ${target.fsPath}`);
+    try {
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+      this.output.appendLine(`exported ${format} to ${target.fsPath}`);
+      void vscode.window.showInformationMessage(`Theory Lens: report saved to ${target.fsPath}`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Theory Lens: could not write ${target.fsPath}: ${(e as Error).message}`);
+    }
   }
 
   dispose(): void {

@@ -102,11 +102,34 @@ async function drawnPixels(frame, canvasSelector) {
   });
 }
 
+/**
+ * Runs a command from the command palette, opened through the title bar's command center (F1 does not
+ * reach the workbench while a webview has focus); the first match of `title` runs.
+ */
 async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').fill(`>${title}`);
-  await page.waitForTimeout(500);
-  await page.keyboard.press('Enter');
+  const input = page.locator('.quick-input-widget input');
+  for (let i = 0; i < 3; i++) {
+    const center = page.locator('.command-center-center').first();
+    if (await center.isVisible().catch(() => false)) await center.click();
+    else await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      break;
+    } catch (e) {
+      if (i === 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+  await input.fill(`>${title}`);
+  await pickOption(page, title);
 }
 
-module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, drawnPixels, runCommand, t };
+/** Clicks the quick-pick row whose label is `label` (not merely the first match: recently used rank first). */
+async function pickOption(page, label) {
+  const esc = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = page.locator('.quick-input-list').getByRole('option', { name: new RegExp(`^${esc}(,|$| )`) }).first();
+  await row.waitFor({ timeout: 10000 });
+  await row.click();
+}
+
+module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, drawnPixels, runCommand, pickOption, t };

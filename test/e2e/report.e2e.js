@@ -1,114 +1,237 @@
-// Right-click a fixture checkpoint → the report opens beside, with numbers identical to the CLI's JSON;
-// the ESD chart draws; a layer named <img src=x onerror=alert(1)> renders as text; Open With offers
-// the read-only editor.
+// The report in a real VS Code (code-server): right-click a fixture checkpoint → the report opens beside,
+// with numbers identical to the CLI's JSON for the same options; the per-layer table sorts from the
+// keyboard; the ESD chart draws; the status bar shows the checkpoint; Export JSON writes the CLI's
+// schema; the command palette picks a workspace checkpoint and its progress can be cancelled from the
+// panel; a layer named <img src=x onerror=alert(1)> renders as text (no element, no dialog) and the
+// probe that does not fit it is reported; Open With offers the read-only editor. Screenshots in dark,
+// light and high-contrast themes go to $SHOTS.
 const { execFileSync } = require('child_process');
+const fs = require('fs');
 const path = require('path');
-const { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, drawnPixels, t } = require('./lib');
+const { open, checker, contextMenu, chooseFromContextMenu, expand, drawnPixels, runCommand, pickOption, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
-// The panel's analysis runs in the extension's worker, the CLI in its own process: the numbers must
-// agree to 1e-12 relative (the last bits of a threaded BLAS reduction may differ between processes).
-const same = (a, b) => a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 const WS = process.env.WORKSPACE;
 const REPO = process.env.REPO;
+// The panel's analysis runs in the extension's worker, the CLI in its own process: the numbers must agree
+// to 1e-12 relative (the last bits of a threaded reduction may differ between processes).
+const same = (a, b) => a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+
+function cli(args) {
+  return JSON.parse(execFileSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'analyze', ...args, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+}
+
+/** The report webview frame showing `fileName` whose document matches `selector`. */
+async function reportFrame(page, fileName, selector = 'main[data-ready="true"]', timeout = 240000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        const name = await f.$eval('#file-name', (e) => e.textContent).catch(() => null);
+        if (name === fileName && (await f.$(selector))) return f;
+      } catch { /* detached */ }
+    }
+    await page.waitForTimeout(400);
+  }
+  throw new Error(`no report frame for ${fileName} with ${selector}`);
+}
+
+/** Switches the colour theme the way a user does: Preferences: Color Theme, type its name, pick it. */
+async function setTheme(page, theme) {
+  const kind = theme.includes('High Contrast') ? 'hc-black' : theme.includes('Light') ? 'vs' : 'vs-dark';
+  const isOn = () => page.evaluate((k) => document.querySelector('.monaco-workbench').classList.contains(k), kind);
+  if (await isOn()) return;
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await page.waitForTimeout(500);
+  await input.fill(theme);
+  await pickOption(page, theme);
+  await page.waitForFunction((k) => document.querySelector('.monaco-workbench').classList.contains(k), kind, { timeout: 20000 });
+  await page.waitForTimeout(1500); // webviews restyle and the charts redraw
+}
+
+/** A screenshot of the editor area only (the report), small enough for the README. */
+async function editorShot(page, file) {
+  const box = await page.locator('.part.editor').boundingBox();
+  await page.screenshot({ path: file, clip: box });
+}
 
 (async () => {
   const { browser, page, dialogs } = await open();
   const { check, failures } = checker(page, SHOTS);
   let frame;
 
+  await check('dark-theme', () => setTheme(page, 'Dark Modern'));
+
   await check('explorer-shows-checkpoints', async () => {
     await page.getByRole('treeitem', { name: 'mlp.onnx', exact: true }).waitFor({ timeout: 90000 });
   });
-  await page.screenshot({ path: `${SHOTS}/01-workbench.png` });
 
   await check('context-menu-analyze', async () => {
     await contextMenu(page, 'mlp.onnx', 'Theory Lens: Analyze Checkpoint');
-    await page.screenshot({ path: `${SHOTS}/02-context-menu.png` });
+    await page.screenshot({ path: `${SHOTS}/02-context-menu.png`, clip: { x: 0, y: 0, width: 900, height: 700 } });
     await page.keyboard.press('Escape');
     await chooseFromContextMenu(page, 'mlp.onnx', 'Theory Lens: Analyze Checkpoint');
   });
 
-  await check('report-opens-with-numbers', async () => {
-    frame = await webviewFrame(page, 'main[data-ready="true"] #measures', 240000);
-    const name = await frame.textContent('#file-name');
-    if (name !== 'mlp.onnx') throw new Error(`header shows ${name}`);
+  await check('report-opens-beside-with-numbers', async () => {
+    frame = await reportFrame(page, 'mlp.onnx', 'main[data-ready="true"] #measures');
+    const verdict = await frame.$$eval('#verdict li', (x) => x.map((li) => li.textContent));
+    if (verdict.length < 4) throw new Error(`verdict has ${verdict.length} items`);
+    if (!verdict.some((v) => v.includes('vacuous'))) throw new Error('the verdict does not say whether the bound is vacuous');
+    if (!verdict.some((v) => v.includes('Jiang et al. 2020') && v.includes('Dziugaite et al. 2020'))) throw new Error('no robustness caveat');
+    const provider = await frame.textContent('#provider');
+    if (provider !== 'CPU') throw new Error(`provider shows ${provider}`);
   });
-  await page.screenshot({ path: `${SHOTS}/03-report.png` });
+  await editorShot(page, `${SHOTS}/03-report.png`);
 
   await check('numbers-identical-to-cli-json', async () => {
-    const args = [path.join(REPO, 'dist', 'cli.js'), 'analyze', path.join(WS, 'mlp.onnx'), '--init', path.join(WS, 'mlp.init.onnx'),
-      '--data', path.join(WS, 'probe_train.npz'), '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000', '--json', '--quiet'];
-    const cli = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
-    const shown = await frame.$$eval('[data-measure]', (rows) => rows.map((r) => [r.getAttribute('data-measure'), r.querySelector('td.num').getAttribute('data-value')]));
-    if (shown.length < 30) throw new Error(`only ${shown.length} measures shown`);
+    const r = cli([path.join(WS, 'mlp.onnx'), '--init', path.join(WS, 'mlp.init.onnx'), '--data', path.join(WS, 'probe_train.npz'),
+      '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000']);
+    const shown = await frame.$$eval('[data-measure]', (rows) => rows.map((row) => [row.getAttribute('data-measure'), row.querySelector('td.num').getAttribute('data-value')]));
+    if (shown.length !== Object.keys(r.measures).length) throw new Error(`${shown.length} measures shown, the CLI has ${Object.keys(r.measures).length}`);
     let compared = 0;
     for (const [id, v] of shown) {
-      const c = cli.measures[id];
+      const c = r.measures[id];
       if (!c) throw new Error(`measure ${id} is not in the CLI JSON`);
-      if ((c.value === null) !== (v === '')) throw new Error(`${id}: panel ${v} vs CLI ${c.value}`);
-      if (c.value !== null && !same(Number(v), c.value)) throw new Error(`${id}: panel ${v} vs CLI ${c.value}`);
+      if ((c.value === null) !== (v === '') || (c.value !== null && !same(Number(v), c.value))) throw new Error(`${id}: panel ${v} vs CLI ${c.value}`);
       compared++;
     }
-    const layerValues = await frame.$$eval('#layer-table tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-layer'), [...r.querySelectorAll('td.num')].map((td) => td.getAttribute('data-value'))]));
-    for (const [name, vals] of layerValues) {
-      const l = cli.layers.find((x) => x.name === name);
-      const ids = Object.keys(cli.metricInfo).filter((k) => cli.layers.some((x) => k in x.metrics));
+    const ids = Object.keys(r.metricInfo).filter((k) => r.layers.some((x) => k in x.metrics));
+    const rows = await frame.$$eval('#layer-table tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-layer'), [...tr.querySelectorAll('td.num')].map((td) => td.getAttribute('data-value'))]));
+    if (rows.length !== r.layers.length) throw new Error(`${rows.length} layer rows, the CLI has ${r.layers.length}`);
+    for (const [name, vals] of rows) {
+      const l = r.layers.find((x) => x.name === name);
+      if (vals.length !== ids.length) throw new Error(`${name}: ${vals.length} cells for ${ids.length} metrics`);
       vals.forEach((v, i) => {
         const c = l.metrics[ids[i]];
         if ((c === null || c === undefined) !== (v === '') || (v !== '' && !same(Number(v), c))) throw new Error(`${name} ${ids[i]}: panel ${v} vs CLI ${c}`);
         compared++;
       });
     }
-    const bounds = await frame.$$eval('[data-bound]', (rows) => rows.map((r) => [r.getAttribute('data-bound'), r.querySelector('td.num').getAttribute('data-value')]));
+    const bounds = await frame.$$eval('[data-bound]', (trs) => trs.map((tr) => [tr.getAttribute('data-bound'), tr.querySelector('td.num').getAttribute('data-value')]));
+    if (bounds.length !== r.bounds.length) throw new Error(`${bounds.length} bounds shown, the CLI has ${r.bounds.length}`);
     for (const [id, v] of bounds) {
-      const b = cli.bounds.find((x) => x.id === id);
+      const b = r.bounds.find((x) => x.id === id);
       if ((b.value === null) !== (v === '') || (v !== '' && !same(Number(v), b.value))) throw new Error(`bound ${id}: panel ${v} vs CLI ${b.value}`);
       compared++;
     }
-    console.log(`  compared ${compared} numbers with the CLI's JSON`);
+    const params = await frame.getAttribute('#param-count', 'data-value');
+    if (Number(params) !== r.model.parameters) throw new Error(`parameters ${params} vs ${r.model.parameters}`);
+    console.log(`  compared ${compared + 1} numbers with the CLI's JSON`);
+  });
+
+  await check('layer-table-sorts-from-keyboard', async () => {
+    const col = await frame.$$eval('#layer-table thead th', (ths) => ths.findIndex((th) => th.querySelector('button')?.textContent === 'α'));
+    if (col < 1) throw new Error('no α column');
+    await frame.focus(`#layer-table thead th:nth-child(${col + 1}) button`);
+    await page.keyboard.press('Enter');
+    const read = () => frame.$$eval(`#layer-table tbody tr`, (trs, c) => trs.map((tr) => Number(tr.children[c].getAttribute('data-value'))), col);
+    const up = await read();
+    if (up.some((v, i) => i && v < up[i - 1])) throw new Error(`not ascending: ${up}`);
+    if ((await frame.getAttribute(`#layer-table thead th:nth-child(${col + 1})`, 'aria-sort')) !== 'ascending') throw new Error('aria-sort not set');
+    await page.keyboard.press('Enter');
+    const down = await read();
+    if (down.some((v, i) => i && v > down[i - 1])) throw new Error(`not descending: ${down}`);
   });
 
   await check('esd-chart-draws', async () => {
-    await frame.waitForSelector('#esd-chart');
-    const n = await drawnPixels(frame, '#esd-chart');
-    if (n < 500) throw new Error(`only ${n} pixels drawn on the ESD canvas`);
-    const b = await drawnPixels(frame, '#bar-chart');
-    if (b < 500) throw new Error(`only ${b} pixels drawn on the bar chart`);
     await frame.$eval('#charts', (e) => e.scrollIntoView());
+    const n = await drawnPixels(frame, '#esd-chart');
+    if (n < 2000) throw new Error(`only ${n} pixels drawn on the ESD canvas`);
+    const b = await drawnPixels(frame, '#bar-chart');
+    if (b < 2000) throw new Error(`only ${b} pixels drawn on the bar chart`);
+    const m = await drawnPixels(frame, '#margin-chart');
+    if (m < 2000) throw new Error(`only ${m} pixels drawn on the margin histogram`);
+    await frame.$eval('#esd-chart', (e) => e.scrollIntoView({ block: 'center' }));
   });
-  await page.screenshot({ path: `${SHOTS}/04-report-charts.png` });
+  await editorShot(page, `${SHOTS}/04-report-charts.png`);
+
+  await check('status-bar-shows-checkpoint', async () => {
+    await page.locator('.statusbar-item', { hasText: 'mlp.onnx' }).first().waitFor({ timeout: 20000 });
+  });
+
+  await check('export-json-in-cli-schema', async () => {
+    const target = path.join(WS, 'mlp.theory-lens.json');
+    fs.rmSync(target, { force: true });
+    await frame.$eval('#charts', () => window.scrollTo(0, 0));
+    await frame.click('text=Export JSON');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 20000 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    const end = Date.now() + 20000;
+    while (!fs.existsSync(target) && Date.now() < end) await page.waitForTimeout(300);
+    const saved = JSON.parse(fs.readFileSync(target, 'utf8'));
+    const r = cli([path.join(WS, 'mlp.onnx'), '--init', path.join(WS, 'mlp.init.onnx'), '--data', path.join(WS, 'probe_train.npz'),
+      '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000']);
+    if (JSON.stringify(Object.keys(saved)) !== JSON.stringify(Object.keys(r))) throw new Error(`keys ${Object.keys(saved)} vs ${Object.keys(r)}`);
+    for (const [id, m] of Object.entries(r.measures)) {
+      const v = saved.measures[id].value;
+      if ((v === null) !== (m.value === null) || (v !== null && !same(v, m.value))) throw new Error(`${id}: export ${v} vs CLI ${m.value}`);
+    }
+    fs.rmSync(target, { force: true });
+  });
+
+  await check('palette-analyze-then-cancel', async () => {
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Theory Lens: Analyze Checkpoint');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10000 });
+    await input.fill('cnn_bn');
+    await pickOption(page, 'cnn_bn.onnx');
+    const f = await reportFrame(page, 'cnn_bn.onnx', '#cancel', 120000);
+    await page.locator('.notifications-toasts', { hasText: 'Theory Lens: cnn_bn.onnx' }).waitFor({ timeout: 20000 });
+    await page.screenshot({ path: `${SHOTS}/06-progress.png` });
+    await f.click('#cancel');
+    await reportFrame(page, 'cnn_bn.onnx', '#error', 60000);
+    const text = await f.textContent('#error');
+    if (!text.includes('Analysis cancelled')) throw new Error(`error box says ${text}`);
+    await f.click('#error button');
+    await reportFrame(page, 'cnn_bn.onnx', 'main[data-ready="true"] #layers', 240000);
+  });
 
   await check('xss-layer-name-renders-as-text', async () => {
     await expand(page, 'xss');
     await chooseFromContextMenu(page, 'xss.onnx', 'Theory Lens: Analyze Checkpoint');
-    const f = await webviewFrame(page, 'main[data-ready="true"] [data-layer="<img src=x onerror=alert(1)>"]', 180000);
+    const f = await reportFrame(page, 'xss.onnx', 'main[data-ready="true"] [data-layer="<img src=x onerror=alert(1)>"]', 180000);
     const text = await f.textContent('[data-layer="<img src=x onerror=alert(1)>"] th');
     if (!text.includes('<img src=x onerror=alert(1)>')) throw new Error(`layer cell shows ${text}`);
-    const imgs = await f.$$eval('main img', (x) => x.length);
+    const imgs = await f.$$eval('img', (x) => x.length);
     if (imgs) throw new Error(`${imgs} <img> elements were created`);
     if (dialogs.length) throw new Error(`a dialog fired: ${dialogs.join(', ')}`);
+    const failed = await f.textContent('#unavailable');
+    if (!failed.includes('Forward passes failed on the probe data') || !failed.includes('784 values per example where the model needs 6')) throw new Error(`the probe failure is not explained: ${failed.slice(0, 300)}`);
   });
-  await page.screenshot({ path: `${SHOTS}/05-xss.png` });
+  await editorShot(page, `${SHOTS}/05-xss.png`);
 
   await check('open-with-custom-editor', async () => {
     await chooseFromContextMenu(page, 'cnn.onnx', 'Open With...');
     await page.locator('.quick-input-widget').getByText('Theory Lens Report').first().click({ timeout: 30000 });
-    const f = await webviewFrame(page, 'main[data-ready="true"] #file-name', 180000);
-    const deadline = Date.now() + 120000;
-    while (Date.now() < deadline) {
-      for (const fr of page.frames()) {
-        try {
-          const el = await fr.$('#file-name');
-          if (el && (await el.textContent()) === 'cnn.onnx') return;
-        } catch { /* detached */ }
-      }
-      await page.waitForTimeout(500);
-    }
-    void f;
-    throw new Error('the custom editor did not show cnn.onnx');
+    await reportFrame(page, 'cnn.onnx', 'main[data-ready="true"] #measures', 240000);
+    await page.locator('.tab', { hasText: 'cnn.onnx' }).first().waitFor({ timeout: 10000 });
   });
-  await page.screenshot({ path: `${SHOTS}/06-custom-editor.png` });
+  await editorShot(page, `${SHOTS}/07-custom-editor.png`);
+
+  await check('light-and-high-contrast-themes', async () => {
+    await page.locator('.tab', { hasText: 'θ mlp.onnx' }).first().click();
+    const f = await reportFrame(page, 'mlp.onnx');
+    await f.$eval('#verdict', (e) => e.scrollIntoView());
+    await setTheme(page, 'Light Modern');
+    const light = await f.$eval('body', (b) => [b.className, getComputedStyle(b).backgroundColor]);
+    if (!light[0].includes('vscode-light')) throw new Error(`body class ${light[0]}`);
+    await editorShot(page, `${SHOTS}/08-report-light.png`);
+    await f.$eval('#esd-chart', (e) => e.scrollIntoView({ block: 'center' }));
+    await page.waitForTimeout(500);
+    if ((await drawnPixels(f, '#esd-chart')) < 2000) throw new Error('ESD chart not redrawn after the theme change');
+    await editorShot(page, `${SHOTS}/09-esd-light.png`);
+    await setTheme(page, 'Dark High Contrast');
+    await f.$eval('#layers', (e) => e.scrollIntoView());
+    const hc = await f.$eval('body', (b) => b.className);
+    if (!hc.includes('vscode-high-contrast')) throw new Error(`body class ${hc}`);
+    await editorShot(page, `${SHOTS}/10-report-high-contrast.png`);
+    await setTheme(page, 'Dark Modern');
+  });
 
   await browser.close();
   console.log(failures() ? `report e2e FAILED (${failures()})` : 'report e2e OK', t());

@@ -25,18 +25,29 @@ node --import tsx "$REPO/test/e2e/make-workspace.ts" "$SHARED/fixtures/fmnist" "
 SHOTS=$REPO/test-output/shots
 mkdir -p "$SHOTS"
 PORT=${E2E_PORT:-$((8100 + RANDOM % 800))}
+PID=
+# stop the server by its PID (it takes a few seconds to exit), also when a step fails
+cleanup() {
+  if [ -n "$PID" ]; then
+    kill "$PID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 OUT=$(bash "$SHARED/e2e/start-code-server.sh" "$CACHE" "$WORK/profile" "$REPO" "$WS" "$PORT")
 PID=$(echo "$OUT" | head -1)
 URL=$(echo "$OUT" | tail -1)
-cleanup() { kill "$PID" 2>/dev/null || true; sleep 1; kill -9 "$PID" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+
 status=0
 passed=0
 failed=0
+# E2E_ONLY=report runs only the specs whose file name contains it
 for spec in "$REPO"/test/e2e/*.e2e.js; do
   case "$(basename "$spec")" in *"${E2E_ONLY:-}"*) ;; *) continue ;; esac
   echo "e2e: $(basename "$spec")"
-  if CS_URL="$URL" SHOTS="$SHOTS" WORKSPACE="$WS" REPO="$REPO" timeout 900 node "$spec"; then passed=$((passed+1)); else failed=$((failed+1)); status=1; fi
+  if CS_URL="$URL" SHOTS="$SHOTS" WORKSPACE="$WS" REPO="$REPO" timeout 600 node "$spec"; then passed=$((passed+1)); else failed=$((failed+1)); status=1; fi
 done
 echo "e2e: $passed passed, $failed failed"
 [ $status -eq 0 ] || { echo "--- server log ---"; tail -40 "$WORK/profile/server.log" || true; }

@@ -1,9 +1,10 @@
 // DOM helpers shared by the webviews. Every model-provided string goes in as text (textContent), never
 // as HTML, so a layer named `<img src=x onerror=alert(1)>` shows as those characters.
 import { Chart, registerables } from 'chart.js';
+import { fmt } from './format';
 
 Chart.register(...registerables);
-export { Chart };
+export { Chart, fmt };
 
 type Child = Node | string | number | null | undefined | false;
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -13,6 +14,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
     if (typeof v === 'function') el.addEventListener(k.replace(/^on/, '').toLowerCase(), v as EventListener);
+    else if (/^on/i.test(k)) throw new Error(`inline handler attribute ${k} refused (CSP forbids them)`);
     else if (k === 'class') el.className = String(v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
@@ -21,16 +23,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return el;
-}
-
-/** A number for humans: 4 significant digits, exponent form when very large or small (same as the CLI). */
-export function fmt(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toString();
 }
 
 /** A value cell: formatted text, the exact number in data-value (for copying and for tests). */
@@ -42,7 +34,7 @@ export function css(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-/** Chart colours from the VS Code theme. */
+/** Chart colours from the VS Code theme (read when a chart is drawn, so they follow theme changes). */
 export function palette() {
   return {
     fg: css('--vscode-editor-foreground', '#ccc'),
@@ -53,6 +45,8 @@ export function palette() {
     c: css('--vscode-charts-red', '#f14c4c'),
     d: css('--vscode-charts-green', '#89d185'),
     e: css('--vscode-charts-purple', '#b180d7'),
+    f: css('--vscode-charts-yellow', '#cca700'),
+    bg: css('--vscode-editor-background', '#1e1e1e'),
   };
 }
 
