@@ -12,7 +12,7 @@ test('onnxruntime is the Gram backend here', () => {
 
 test('Gram of the short side (onnxruntime and WebAssembly, f32 and f64) equals numpy W·Wᵀ / Wᵀ·W', { skip: noNumpy }, async () => {
   // odd sizes: k not a multiple of 4, the long side not a multiple of the panel chunk; k ≥ 192 takes
-  // the banded onnxruntime model (4 and 8 bands)
+  // the blocked onnxruntime model (4 and 8 blocks)
   const shapes: [number, number][] = [[37, 530], [530, 37], [130, 131], [3, 1000], [200, 333], [700, 520]];
   const ws = shapes.map(([rows, cols]) => Float32Array.from(randomMatrix(rows, cols, rows * 1000 + cols)));
   const inputs = Object.fromEntries(ws.map((w, i) => [`w${i}`, w]));

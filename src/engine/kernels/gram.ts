@@ -50,14 +50,14 @@ export function gramBackend(): { backend: 'onnxruntime' | 'wasm'; reason?: strin
 
 /**
  * ONNX bytes (opset 13) of the Gram model for input A of dynamic shape [m, n] and element type float (1)
- * or double (11). One band: G = Gemm(A, A) with transA = 1 (AᵀA) or transB = 1 (AAᵀ). B > 1 bands: only
- * the lower triangle, in B column bands: with block boundaries s₀ = 0 < s₁ < … < s_B = k fed as int64
- * inputs b0…bB, output G_j = Gemm(A_{≥j}, A_j) holds rows s_j…k−1 and columns s_j…s_{j+1}−1 of G, where
- * A_j is the j-th block of A's short side and A_{≥j} everything from block j on (Slice on axis 0 for AAᵀ,
- * axis 1 for AᵀA). That is Σ_j (k − s_j)·c_j = (B+1)/(2B)·k² entries instead of k² — the flops a BLAS
- * syrk saves, which a Gemm alone cannot.
+ * or double (11). One block: G = Gemm(A, A) with transA = 1 (AᵀA) or transB = 1 (AAᵀ). B > 1 blocks:
+ * X = A (AAᵀ) or X = Transpose(A) (AᵀA) is cut into B row blocks X_0…X_{B−1} (Slice on axis 0, boundaries
+ * s₀ = 0 < s₁ < … < s_B = k fed as int64 inputs b0…bB) and only the blocks on and below the diagonal are
+ * computed: output G_i_j = Gemm(X_i, X_j, transB = 1) for j ≤ i holds rows s_i… and columns s_j… of G.
+ * That is (B+1)/(2B) of the k² entries — the flops a BLAS syrk saves, which a Gemm alone cannot — for
+ * one or two copies of A.
  */
-export function gramModel(transA: boolean, elemType: 1 | 11, bands = 1): Uint8Array {
+export function gramModel(transA: boolean, elemType: 1 | 11, blocks = 1): Uint8Array {
   const typed = (w: ProtoWriter, elem: number, dims: (string | number)[]) =>
     w.message(2, (t) => t.message(1, (tt) => {
       tt.int(1, elem);
@@ -65,23 +65,31 @@ export function gramModel(transA: boolean, elemType: 1 | 11, bands = 1): Uint8Ar
     }));
   const trans = (a: ProtoWriter) => a.string(1, transA ? 'transA' : 'transB').int(3, 1).int(20, 2); // AttributeProto: name, i, type INT
   const graph = new ProtoWriter();
-  if (bands === 1) {
+  if (blocks === 1) {
     graph.message(1, (n) => n.string(1, 'A').string(1, 'A').string(2, 'G').string(3, 'gram').string(4, 'Gemm').message(5, trans));
   } else {
-    for (let j = 0; j < bands; j++) {
-      graph.message(1, (n) => n.string(1, 'A').string(1, `b${j}`).string(1, `b${bands}`).string(1, 'axes').string(2, `lo${j}`).string(3, `lo${j}`).string(4, 'Slice'));
-      graph.message(1, (n) => n.string(1, 'A').string(1, `b${j}`).string(1, `b${j + 1}`).string(1, 'axes').string(2, `blk${j}`).string(3, `blk${j}`).string(4, 'Slice'));
-      graph.message(1, (n) => n.string(1, `lo${j}`).string(1, `blk${j}`).string(2, `G${j}`).string(3, `gram${j}`).string(4, 'Gemm').message(5, trans));
+    // AᵀA: transpose once (X = Aᵀ), so that every block is a contiguous row slice and every product
+    // X_i·X_jᵀ; slicing columns of A instead makes strided copies and skinny transA GEMMs (measured slower)
+    const X = transA ? 'At' : 'A';
+    if (transA) graph.message(1, (n) => n.string(1, 'A').string(2, 'At').string(3, 'transpose').string(4, 'Transpose').message(5, (a) => a.string(1, 'perm').packedVarints(8, [1, 0]).int(20, 7)));
+    for (let i = 0; i < blocks; i++) {
+      graph.message(1, (n) => n.string(1, X).string(1, `b${i}`).string(1, `b${i + 1}`).string(1, 'axes').string(2, `X${i}`).string(3, `slice${i}`).string(4, 'Slice'));
     }
-    // TensorProto 'axes' = [0] or [1]: dims (1), data_type (2) INT64 = 7, int64_data (7), name (8)
-    graph.message(5, (t) => t.packedVarints(1, [1]).int(2, 7).packedVarints(7, [transA ? 1 : 0]).string(8, 'axes'));
+    for (let i = 0; i < blocks; i++) {
+      for (let j = 0; j <= i; j++) {
+        graph.message(1, (n) => n.string(1, `X${i}`).string(1, `X${j}`).string(2, `G${i}_${j}`).string(3, `gram${i}_${j}`).string(4, 'Gemm')
+          .message(5, (a) => a.string(1, 'transB').int(3, 1).int(20, 2)));
+      }
+    }
+    // TensorProto 'axes' = [0]: dims (1), data_type (2) INT64 = 7, int64_data (7), name (8)
+    graph.message(5, (t) => t.packedVarints(1, [1]).int(2, 7).packedVarints(7, [0]).string(8, 'axes'));
   }
   graph.string(2, 'gram');
   graph.message(11, (v) => { v.string(1, 'A'); typed(v, elemType, ['m', 'n']); });
-  if (bands === 1) graph.message(12, (v) => { v.string(1, 'G'); typed(v, elemType, ['k', 'k']); });
+  if (blocks === 1) graph.message(12, (v) => { v.string(1, 'G'); typed(v, elemType, ['k', 'k']); });
   else {
-    for (let j = 0; j <= bands; j++) graph.message(11, (v) => { v.string(1, `b${j}`); typed(v, 7, [1]); });
-    for (let j = 0; j < bands; j++) graph.message(12, (v) => { v.string(1, `G${j}`); typed(v, elemType, [`r${j}`, `c${j}`]); });
+    for (let i = 0; i <= blocks; i++) graph.message(11, (v) => { v.string(1, `b${i}`); typed(v, 7, [1]); });
+    for (let i = 0; i < blocks; i++) for (let j = 0; j <= i; j++) graph.message(12, (v) => { v.string(1, `G${i}_${j}`); typed(v, elemType, [`r${i}`, `c${j}`]); });
   }
   const m = new ProtoWriter();
   // ModelProto: ir_version (1) = 8, producer_name (2), opset_import (8) = { domain '', version 13 }, graph (7)
@@ -90,12 +98,12 @@ export function gramModel(transA: boolean, elemType: 1 | 11, bands = 1): Uint8Ar
   return m.finish();
 }
 
-/** Bands of the Gram model for a short side k: one Gemm for small k, else 4 or 8 bands (62% / 56% of the flops). */
-export function gramBands(k: number): number {
+/** Blocks of the Gram model for a short side k: one Gemm for small k, else 4 (62.5% of the flops) or 8 (56%). */
+export function gramBlocks(k: number): number {
   return k < 192 ? 1 : k < 512 ? 4 : 8;
 }
 
-// Sessions per (W·Wᵀ or Wᵀ·W, element type, bands, threads), created once per thread.
+// Sessions per (W·Wᵀ or Wᵀ·W, element type, blocks, threads), created once per thread.
 const sessions = new Map<string, Promise<Session>>();
 let threadsSetting = 0;
 
@@ -104,11 +112,11 @@ export function setGramThreads(n: number): void {
   threadsSetting = n;
 }
 
-function session(o: Ort, transA: boolean, elem: 1 | 11, bands: number, threads: number): Promise<Session> {
-  const key = `${transA}|${elem}|${bands}|${threads}`;
+function session(o: Ort, transA: boolean, elem: 1 | 11, blocks: number, threads: number): Promise<Session> {
+  const key = `${transA}|${elem}|${blocks}|${threads}`;
   let s = sessions.get(key);
   if (!s) {
-    s = o.InferenceSession.create(gramModel(transA, elem, bands), {
+    s = o.InferenceSession.create(gramModel(transA, elem, blocks), {
       ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
       graphOptimizationLevel: 'all',
     });
@@ -138,10 +146,10 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
   const elem = precision === 'float64' ? 11 : 1;
   const data = elem === 11 ? (w instanceof Float64Array ? w : Float64Array.from(w)) : w instanceof Float32Array ? w : Float32Array.from(w);
   const threads = opts.threads ?? (threadsSetting > 0 ? threadsSetting : isMainThread ? 0 : 1);
-  const bands = gramBands(k);
+  const blocks = gramBlocks(k);
   let s: Session;
   try {
-    s = await session(o, rows > cols, elem, bands, threads);
+    s = await session(o, rows > cols, elem, blocks, threads);
   } catch (e) {
     // the native binding loaded but cannot run here: use the WebAssembly Gram from now on
     ort = null;
@@ -149,23 +157,19 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
     return gramWasm(w, rows, cols, precision);
   }
   const A = new o.Tensor(elem === 11 ? 'float64' : 'float32', data, [rows, cols]);
-  if (bands === 1) return (await s.run({ A })).G.data as Float32Array | Float64Array;
-  const bounds = Array.from({ length: bands + 1 }, (_, j) => bandStart(k, bands, j));
+  if (blocks === 1) return (await s.run({ A })).G.data as Float32Array | Float64Array;
+  const bounds = Array.from({ length: blocks + 1 }, (_, i) => (i === blocks ? k : Math.round((k * i) / blocks / 16) * 16));
   const feeds: Record<string, import('onnxruntime-node').Tensor> = { A };
-  bounds.forEach((b, j) => { feeds[`b${j}`] = new o.Tensor('int64', BigInt64Array.of(BigInt(b)), [1]); });
+  bounds.forEach((b, i) => { feeds[`b${i}`] = new o.Tensor('int64', BigInt64Array.of(BigInt(b)), [1]); });
   const out = await s.run(feeds);
   const G = elem === 11 ? new Float64Array(k * k) : new Float32Array(k * k);
-  for (let j = 0; j < bands; j++) {
-    const band = out[`G${j}`].data as Float32Array | Float64Array;
-    const s0 = bounds[j];
-    const c = bounds[j + 1] - s0;
-    for (let r = 0; r < k - s0; r++) G.set(band.subarray(r * c, (r + 1) * c), (s0 + r) * k + s0);
+  for (let i = 0; i < blocks; i++) {
+    for (let j = 0; j <= i; j++) {
+      const block = out[`G${i}_${j}`].data as Float32Array | Float64Array;
+      const c = bounds[j + 1] - bounds[j];
+      for (let r = 0; r < bounds[i + 1] - bounds[i]; r++) G.set(block.subarray(r * c, (r + 1) * c), (bounds[i] + r) * k + bounds[j]);
+    }
   }
   for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) G[i * k + j] = G[j * k + i];
   return G;
-}
-
-/** Start of band j of B over k: equal widths (which minimize the computed upper-triangle waste Σ c_j²/2), multiples of 16. */
-function bandStart(k: number, bands: number, j: number): number {
-  return j === bands ? k : Math.round((k * j) / bands / 16) * 16;
 }
