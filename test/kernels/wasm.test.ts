@@ -6,9 +6,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
-import { wasmPath } from '../../src/engine/kernels';
-import { ensureWasm, repoRoot } from './helpers';
+import { eigvalsSym, gramWasm, spectralNormLanczos, wasmPath } from '../../src/engine/kernels';
+import { ensureWasm, randomMatrix, randomSymmetric, repoRoot } from './helpers';
 
 before(ensureWasm);
 
@@ -38,4 +39,21 @@ try { console.log(JSON.stringify(Array.from(eigvalsSym(a, n)))); } catch (e) { c
   const run = (d: string) => spawnSync(process.execPath, [join(d, 'main.js')], { encoding: 'utf8' }).stdout.trim();
   assert.equal(run(withWasm), JSON.stringify(Array.from({ length: 20 }, (_, i) => i)));
   assert.match(run(without), /^ERROR the WebAssembly kernels \(eig\.wasm\) are not built: looked in .*without.*; run npm run build$/);
+});
+
+test('worker threads run their own module instances concurrently, with the main thread’s results', async () => {
+  // different sizes per thread, so that each instance grows and reuses its memory independently
+  const plans = [[120, 40, 200], [200, 33, 90]];
+  const code = `require(${JSON.stringify(join(repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs'))}); require(${JSON.stringify(join(__dirname, 'kernelWorker.ts'))});`;
+  const results = await Promise.all(plans.map((sizes) => new Promise<{ eig: number[]; gram: number[]; sigma: number }[]>((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { sizes } });
+    w.once('message', (m) => { resolve(m); void w.terminate(); });
+    w.once('error', reject);
+  })));
+  plans.forEach((sizes, t) => sizes.forEach((n, i) => {
+    const w = Float32Array.from(randomMatrix(n, n + 7, n));
+    assert.deepEqual(results[t][i].eig, Array.from(eigvalsSym(randomSymmetric(n, n), n)), `thread ${t}, n = ${n}`);
+    assert.deepEqual(results[t][i].gram, Array.from(gramWasm(w, n, n + 7, 'float64').subarray(0, 5)));
+    assert.equal(results[t][i].sigma, spectralNormLanczos(w, n, n + 7).sigmaMax);
+  }));
 });
