@@ -17,6 +17,11 @@ for (const target of targets) {
   writeFileSync(ignore, `${base}\n!node_modules/onnxruntime-node/bin/napi-v6/${all[target]}/**\n`);
   const file = join(root, 'out', `theory-lens-${target}-${pkg.version}.vsix`);
   rmSync(file, { force: true });
-  execFileSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--target', target, '--ignoreFile', ignore, '--out', file, '--allow-missing-repository', '--skip-license'], { cwd: root, stdio: 'inherit' });
+  // README images: shipped in the VSIX (media/screenshots) and linked relatively, so the Extensions view
+  // shows them offline; THEORY_LENS_BASE_URL (e.g. a repository's raw URL) rewrites them for a marketplace.
+  const links = process.env.THEORY_LENS_BASE_URL
+    ? ['--baseContentUrl', process.env.THEORY_LENS_BASE_URL, '--baseImagesUrl', process.env.THEORY_LENS_BASE_URL]
+    : ['--no-rewrite-relative-links'];
+  execFileSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--target', target, '--ignoreFile', ignore, '--out', file, '--allow-missing-repository', '--skip-license', ...links], { cwd: root, stdio: 'inherit' });
   console.log(`${target}: ${file} (${(statSync(file).size / 1e6).toFixed(1)} MB)`);
 }

@@ -25,6 +25,12 @@ export function cliCommand(r: Report): string {
   if (s.convWeightWatcher === true) args.push('--conv-ww');
   if (s.randomize === false) args.push('--no-randomize');
   if (s.foldBatchNorm === false) args.push('--no-fold-bn');
+  // the landscape is not in `settings`; read its grid back from the report (CLI default: 21 points, 1-D)
+  if (r.data && !r.runtime?.error) {
+    if (!r.landscape) args.push('--landscape', '0');
+    else if (r.landscape.alphas.length !== 21) args.push('--landscape', String(r.landscape.alphas.length));
+    if (r.landscape?.loss2d) args.push('--landscape-2d');
+  }
   args.push('--json');
   return args.map(shellQuote).join(' ');
 }

@@ -52,6 +52,8 @@ async function setTheme(page, theme) {
 
 /** A screenshot of the editor area only (the report), small enough for the README. */
 async function editorShot(page, file) {
+  await page.mouse.move(5, 500); // no hover tooltip in the picture
+  await page.waitForTimeout(200);
   const box = await page.locator('.part.editor').boundingBox();
   await page.screenshot({ path: file, clip: box });
 }
@@ -68,14 +70,19 @@ async function editorShot(page, file) {
   });
 
   await check('context-menu-analyze', async () => {
+    // the user is in their training code when they ask for the report
+    await page.getByRole('treeitem', { name: 'train.py', exact: true }).dblclick();
+    await page.locator('.part.editor .tab', { hasText: 'train.py' }).first().waitFor({ timeout: 30000 });
     await contextMenu(page, 'mlp.onnx', 'Theory Lens: Analyze Checkpoint');
     await page.screenshot({ path: `${SHOTS}/02-context-menu.png`, clip: { x: 0, y: 0, width: 900, height: 700 } });
     await page.keyboard.press('Escape');
     await chooseFromContextMenu(page, 'mlp.onnx', 'Theory Lens: Analyze Checkpoint');
   });
 
-  await check('report-opens-beside-with-numbers', async () => {
+  await check('report-opens-beside-the-code-with-numbers', async () => {
     frame = await reportFrame(page, 'mlp.onnx', 'main[data-ready="true"] #measures');
+    const groups = await page.$$eval('.part.editor .editor-group-container', (gs) => gs.map((g) => [...g.querySelectorAll('.tab')].map((t) => t.textContent.trim())));
+    if (groups.length !== 2 || !groups[0].some((x) => x.includes('train.py')) || !groups[1].some((x) => x.includes('mlp.onnx'))) throw new Error(`editor groups: ${JSON.stringify(groups)}`);
     const verdict = await frame.$$eval('#verdict li', (x) => x.map((li) => li.textContent));
     if (verdict.length < 4) throw new Error(`verdict has ${verdict.length} items`);
     if (!verdict.some((v) => v.includes('vacuous'))) throw new Error('the verdict does not say whether the bound is vacuous');
@@ -83,6 +90,11 @@ async function editorShot(page, file) {
     const provider = await frame.textContent('#provider');
     if (provider !== 'CPU') throw new Error(`provider shows ${provider}`);
   });
+  await page.screenshot({ path: `${SHOTS}/03-report-beside-code.png` });
+  // the rest of the spec reads the report at full width
+  await page.locator('.part.editor .tab', { hasText: 'train.py' }).first().hover();
+  await page.locator('.part.editor .tab', { hasText: 'train.py' }).first().locator('.tab-actions .action-label').click().catch(() => {});
+  await page.waitForFunction(() => document.querySelectorAll('.part.editor .editor-group-container').length === 1, null, { timeout: 10000 }).catch(() => {});
   await editorShot(page, `${SHOTS}/03-report.png`);
 
   await check('numbers-identical-to-cli-json', async () => {
@@ -182,7 +194,7 @@ async function editorShot(page, file) {
     await pickOption(page, 'cnn_bn.onnx');
     const f = await reportFrame(page, 'cnn_bn.onnx', '#cancel', 120000);
     await page.locator('.notifications-toasts', { hasText: 'Theory Lens: cnn_bn.onnx' }).waitFor({ timeout: 20000 });
-    await page.screenshot({ path: `${SHOTS}/06-progress.png` });
+    await page.screenshot({ path: `${SHOTS}/15-progress.png` });
     await f.click('#cancel');
     await reportFrame(page, 'cnn_bn.onnx', '#error', 60000);
     const text = await f.textContent('#error');
@@ -211,7 +223,29 @@ async function editorShot(page, file) {
     await reportFrame(page, 'cnn.onnx', 'main[data-ready="true"] #measures', 240000);
     await page.locator('.tab', { hasText: 'cnn.onnx' }).first().waitFor({ timeout: 10000 });
   });
-  await editorShot(page, `${SHOTS}/07-custom-editor.png`);
+  await editorShot(page, `${SHOTS}/11-custom-editor.png`);
+
+  await check('landscape-2d-heatmap', async () => {
+    // workspace settings change live; the re-analysis picks them up (cached reports are keyed by them)
+    const settingsFile = path.join(WS, '.vscode', 'settings.json');
+    const before = fs.readFileSync(settingsFile, 'utf8');
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(before), 'theoryLens.landscape2d': true, 'theoryLens.landscapePoints': 11 }, null, 2));
+    try {
+      await page.waitForTimeout(1500);
+      await page.locator('.tab', { hasText: 'θ mlp.onnx' }).first().click();
+      const f = await reportFrame(page, 'mlp.onnx');
+      await f.$eval('body', () => window.scrollTo(0, 0));
+      await f.click('text=Re-analyze');
+      const g = await reportFrame(page, 'mlp.onnx', 'main[data-ready="true"] #landscape-heatmap', 180000);
+      await g.$eval('#landscape-heatmap', (e) => e.scrollIntoView({ block: 'center' }));
+      const n = await drawnPixels(g, '#landscape-heatmap');
+      const size = await g.$eval('#landscape-heatmap', (c) => c.width * c.height);
+      if (n < 0.5 * size) throw new Error(`only ${n} of ${size} heatmap pixels drawn`);
+      await editorShot(page, `${SHOTS}/16-landscape-2d.png`);
+    } finally {
+      fs.writeFileSync(settingsFile, before);
+    }
+  });
 
   await check('light-and-high-contrast-themes', async () => {
     await page.locator('.tab', { hasText: 'θ mlp.onnx' }).first().click();
@@ -220,16 +254,16 @@ async function editorShot(page, file) {
     await setTheme(page, 'Light Modern');
     const light = await f.$eval('body', (b) => [b.className, getComputedStyle(b).backgroundColor]);
     if (!light[0].includes('vscode-light')) throw new Error(`body class ${light[0]}`);
-    await editorShot(page, `${SHOTS}/08-report-light.png`);
+    await editorShot(page, `${SHOTS}/12-report-light.png`);
     await f.$eval('#esd-chart', (e) => e.scrollIntoView({ block: 'center' }));
     await page.waitForTimeout(500);
     if ((await drawnPixels(f, '#esd-chart')) < 2000) throw new Error('ESD chart not redrawn after the theme change');
-    await editorShot(page, `${SHOTS}/09-esd-light.png`);
+    await editorShot(page, `${SHOTS}/13-esd-light.png`);
     await setTheme(page, 'Dark High Contrast');
     await f.$eval('#layers', (e) => e.scrollIntoView());
     const hc = await f.$eval('body', (b) => b.className);
     if (!hc.includes('vscode-high-contrast')) throw new Error(`body class ${hc}`);
-    await editorShot(page, `${SHOTS}/10-report-high-contrast.png`);
+    await editorShot(page, `${SHOTS}/14-report-high-contrast.png`);
     await setTheme(page, 'Dark Modern');
   });
 

@@ -24,9 +24,10 @@ describe('cliCommand', () => {
   it('names every non-default setting', () => {
     const r = {
       model: { path: '/m.onnx' }, init: { path: '/i.onnx' }, data: { path: '/p.npz', inputKey: 'images', labelKey: 'labels' }, testData: { path: '/t.npz' }, trainSize: 3000,
+      landscape: { alphas: [-1, 0, 1], loss1d: [1, 0, 1], betas: [-1, 0, 1], loss2d: [] },
       settings: { provider: 'cpu', precision: 'float64', seed: 3, delta: 0.01, mcDraws: 20, convExact: false, randomize: false, foldBatchNorm: false, convWeightWatcher: true },
     } as unknown as Report;
-    assert.equal(cliCommand(r), 'theory-lens analyze /m.onnx --init /i.onnx --data /p.npz --test-data /t.npz --train-size 3000 --data-keys images,labels --provider cpu --precision float64 --seed 3 --delta 0.01 --mc-draws 20 --no-conv-exact --conv-ww --no-randomize --no-fold-bn --json');
+    assert.equal(cliCommand(r), 'theory-lens analyze /m.onnx --init /i.onnx --data /p.npz --test-data /t.npz --train-size 3000 --data-keys images,labels --provider cpu --precision float64 --seed 3 --delta 0.01 --mc-draws 20 --no-conv-exact --conv-ww --no-randomize --no-fold-bn --landscape 3 --landscape-2d --json');
   });
 
   it('run in a shell, it prints the same numbers', { skip: !haveFixtures }, () => {
