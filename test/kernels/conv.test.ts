@@ -2,7 +2,7 @@
 // definition of a circularly padded, stride-1 ONNX Conv; WeightWatcher's pooled slices against numpy.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { convSingularValues, convSliceEigenvalues, mulberry32, NonFiniteError } from '../../src/engine/kernels';
+import { convSingularValues, convSliceEigenvalues, convSpectralNorm, mulberry32, NonFiniteError } from '../../src/engine/kernels';
 import { ensureWasm, noNumpy, numpy } from './helpers';
 
 before(ensureWasm);
@@ -54,7 +54,16 @@ test('convSingularValues equals numpy svdvals of the dense circular-conv operato
     assert.equal(r.sigma.length, ref.length, `${c.name}: number of singular values`);
     ref.forEach((x, j) => assert.ok(Math.abs(r.sigma[j] - x) <= 1e-12 * ref[0], `${c.name} σ${j}: ${r.sigma[j]} vs ${x}`));
     assert.equal(r.spectralNorm, r.sigma[0]);
+    assert.ok(Math.abs(convSpectralNorm(kernels[i], c.cout, c.cin, c.kh, c.kw, c.H, c.W, { group: c.group, dilations: c.dil }) - ref[0]) <= 1e-12 * ref[0], `${c.name}: norm only`);
   });
+});
+
+test('convSpectralNorm through Lanczos (≥ 128 channels) equals the full spectrum’s σ_max (≤ 1e-9)', () => {
+  const c: Case = { name: '', cout: 140, cin: 130, kh: 3, kw: 3, H: 3, W: 2, group: 1, dil: [1, 1] };
+  const k = kernelOf(c, 77);
+  const full = convSingularValues(k, c.cout, c.cin, c.kh, c.kw, c.H, c.W).spectralNorm;
+  const norm = convSpectralNorm(k, c.cout, c.cin, c.kh, c.kw, c.H, c.W);
+  assert.ok(Math.abs(norm - full) <= 1e-9 * full, `${norm} vs ${full}`);
 });
 
 test('convSliceEigenvalues pools σ² of every kh·kw slice (numpy)', { skip: noNumpy }, () => {

@@ -10,5 +10,5 @@ export { spectralNormLanczos, type LanczosOptions, type LanczosResult } from './
 export { fitPowerLaw, EIG_FLOOR, MIN_EIGS, type PowerLawFit, type PowerLawOptions } from './powerlaw';
 export { esdStats, logAlphaNorm, esdDistance, type EsdStats } from './esd';
 export { mulberry32, gaussian, shuffleElements } from './random';
-export { convSingularValues, convSliceEigenvalues, type ConvOptions, type ConvSpectrum } from './conv';
+export { convSingularValues, convSpectralNorm, convSliceEigenvalues, type ConvOptions, type ConvSpectrum } from './conv';
 export { gramWasm, wasmAvailable, wasmPath } from './wasm';
