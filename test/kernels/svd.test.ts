@@ -44,6 +44,8 @@ test('singular values of W = U·diag(s)·Vᵀ: f64 |Δλ| ≤ 1e-10·λ_max (tal
     ['square', 400, 400, Array.from({ length: 400 }, (_, i) => Math.pow(i + 1, -0.7))],
     ['rank-1', 200, 90, [5, ...new Array(89).fill(0)]],
     ['repeated', 64, 256, Array.from({ length: 64 }, (_, i) => [2, 2, 2, 0.5][i % 4])],
+    ['small square', 30, 30, Array.from({ length: 30 }, (_, i) => 1 + (i % 3))],
+    ['small wide', 12, 300, Array.from({ length: 12 }, (_, i) => Math.pow(2, -i))],
     ['1×N', 1, 50, [3.5]],
     ['N×1', 50, 1, [0.25]],
     ['1×1', 1, 1, [7]],
