@@ -3,8 +3,9 @@
 // conv kernels, ConvTranspose, embeddings, packed LSTM/GRU gates, fused attention weights).
 import type { RawGraph } from './model';
 import type { Shape } from './shapes';
+import { NUMERIC } from './dtypes';
 import type { TensorImpl } from './tensor';
-import type { BatchNormParams, Layer, LayerRole, Node, Tensor } from './types';
+import { CheckpointError, type BatchNormParams, type Layer, type LayerRole, type Node, type Tensor } from './types';
 
 /** A 2-D block of a stored tensor: M[i][j] = v[offset + i·stride + j], i < rows, j < cols; transposed if `t`. */
 export interface Block {
@@ -107,13 +108,18 @@ export interface LayerBuild {
 }
 
 /** Builds the measurable layers, in topological order of their consuming nodes. */
-export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: ReadonlyMap<string, Shape>): LayerBuild {
+export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: ReadonlyMap<string, Shape>, file: string): LayerBuild {
   const warnings: string[] = [];
   const producers = new Map<string, Node>();
   const consumers = new Map<string, Node[]>();
   for (const n of order) {
     for (const o of n.outputs) producers.set(o, n);
-    for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
   }
 
   // Values that are stored tensors, possibly through Identity / Cast / DequantizeLinear / Transpose.
@@ -184,6 +190,11 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
   const add = (
     n: Node, src: ConstSource, role: LayerRole, block: Block, extra: LayerImpl['extra'], bias: Tensor | null,
   ): void => {
+    for (const t of [src.tensor, bias]) {
+      if (t && !NUMERIC.has(t.dtype)) {
+        throw new CheckpointError(file, `${t === bias ? 'bias' : 'weight'} of ${nodeName(n)} has data type ${t.dtype}, which cannot be read as real numbers (supported: float32, float16, bfloat16, float64, int8/uint8 through DequantizeLinear, integer types)`, t.name);
+      }
+    }
     const key = `${src.tensor.name}|${extra.part ?? ''}`;
     const prev = seen.get(key);
     if (prev) {
@@ -257,9 +268,10 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         const inShape = shapes.get(n.inputs[0]);
         const inputSpatial = inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number') ? (inShape.slice(2) as number[]) : null;
         const pads = resolvePads(n, kernel, strides, dilations, inputSpatial);
+        if (!pads) warnings.push(`${nodeName(n)}: auto_pad ${String(n.attributes.get('auto_pad'))} with strides ${strides.join('×')} needs the input size, which shape inference could not find; pads reported as 0`);
         const rest = d.slice(1).reduce((x, y) => x * y, 1);
         const conv = {
-          kernel, group, strides, pads, dilations, inputSpatial,
+          kernel, group, strides, pads: pads ?? new Array(2 * spatial).fill(0), dilations, inputSpatial,
           ...(n.opType === 'ConvTranspose' ? { outputPadding: ints(n.attributes.get('output_padding'), kernel.map(() => 0)) } : {}),
         };
         // Conv: [c_out, c_in/g·k…]; ConvTranspose W is [c_in, c_out/g, k…]: the map's matrix is the transpose.
@@ -278,21 +290,29 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
       case 'LSTM':
       case 'GRU':
       case 'RNN': {
+        // ONNX LSTM/GRU/RNN: W [dirs, G·h, in], R [dirs, G·h, h] with gate blocks stacked (LSTM i,o,f,c;
+        // GRU z,r,h; RNN one), B [dirs, 2·G·h] = [Wb gates | Rb gates]. Each gate × direction is one layer.
         const gates = n.opType === 'LSTM' ? ['i', 'o', 'f', 'c'] : n.opType === 'GRU' ? ['z', 'r', 'h'] : ['h'];
+        const G = gates.length;
         const hidden = int(n.attributes.get('hidden_size'), 0);
+        const b = constOf(n.inputs[3] ?? '');
         for (const [idx, role, label] of [[1, 'recurrentInput', 'W'], [2, 'recurrentHidden', 'R']] as const) {
           const s = constOf(n.inputs[idx]);
           if (!s || s.transposed || dims(s).length !== 3) continue;
           const [dirs, gh, cols] = dims(s);
-          const h = hidden || gh / gates.length;
-          if (h * gates.length !== gh) {
-            warnings.push(`${nodeName(n)}: ${label} has ${gh} rows, not ${gates.length} gates × hidden ${h}; not measured`);
+          const h = hidden || gh / G;
+          if (h * G !== gh) {
+            warnings.push(`${nodeName(n)}: ${label} has ${gh} rows, not ${G} gates × hidden ${h}; not measured`);
             continue;
           }
+          const bOk = b && !b.transposed && b.tensor.size === dirs * 2 * G * h;
+          if (b && !bOk && idx === 1) warnings.push(`${nodeName(n)}: bias '${b.tensor.name}' has ${b.tensor.size} values, not ${dirs}·2·${G}·${h}; biases not attached`);
           for (let dir = 0; dir < dirs; dir++) {
             gates.forEach((g, gi) => {
               const offset = (dir * gh + gi * h) * cols;
-              add(n, s, role, { offset, rows: h, cols, stride: cols, t: false }, { part: `${label} gate=${g} dir=${dir}` }, null);
+              const part = `${label} gate=${g} dir=${dir}`;
+              const bias = bOk ? b.tensor.slice(`${b.tensor.name}[${label}b gate=${g} dir=${dir}]`, dir * 2 * G * h + (idx === 2 ? G * h : 0) + gi * h, h) : null;
+              add(n, s, role, { offset, rows: h, cols, stride: cols, t: false }, { part }, bias);
             });
           }
         }
@@ -319,17 +339,31 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
   return { layers, warnings };
 }
 
-/** Explicit pads, or auto_pad resolved against the input size (SAME_UPPER/SAME_LOWER/VALID). */
-export function resolvePads(n: Node, kernel: number[], strides: number[], dilations: number[], input: number[] | null): number[] {
+/**
+ * Explicit pads, or auto_pad resolved as ONNX defines it: SAME_* pads so that out = ceil(in / stride),
+ * total = max(0, (out − 1)·stride + (k − 1)·dilation + 1 − in), the odd unit at the end (SAME_UPPER) or
+ * at the beginning (SAME_LOWER); VALID pads nothing. With stride 1 the total is (k − 1)·dilation for
+ * any input size; otherwise the input size is needed, and null is returned when it is unknown.
+ */
+export function resolvePads(n: Node, kernel: number[], strides: number[], dilations: number[], input: number[] | null): number[] | null {
   const auto = n.attributes.get('auto_pad');
   const k = kernel.length;
   if (auto === 'VALID') return new Array(2 * k).fill(0);
-  if ((auto === 'SAME_UPPER' || auto === 'SAME_LOWER') && input) {
+  if ((auto === 'SAME_UPPER' || auto === 'SAME_LOWER') && n.opType === 'ConvTranspose') {
+    // ConvTranspose: out = in·stride, so total = (k − 1)·dilation + 1 + output_padding − stride (input-free).
+    const op = ints(n.attributes.get('output_padding'), new Array(k).fill(0));
+    const total = kernel.map((kk, i) => Math.max(0, (kk - 1) * dilations[i] + 1 + (op[i] ?? 0) - strides[i]));
+    const small = total.map((t) => Math.floor(t / 2));
+    return auto === 'SAME_UPPER' ? [...small, ...total.map((t, i) => t - small[i])] : [...total.map((t, i) => t - small[i]), ...small];
+  }
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    if (!input && !strides.every((s) => s === 1)) return null;
     const begin: number[] = [];
     const end: number[] = [];
     for (let i = 0; i < k; i++) {
-      const out = Math.ceil(input[i] / strides[i]);
-      const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - input[i]);
+      const total = input
+        ? Math.max(0, (Math.ceil(input[i] / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - input[i])
+        : (kernel[i] - 1) * dilations[i];
       const small = Math.floor(total / 2);
       begin.push(auto === 'SAME_UPPER' ? small : total - small);
       end.push(auto === 'SAME_UPPER' ? total - small : small);

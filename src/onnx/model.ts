@@ -3,7 +3,7 @@
 import { DTYPES } from './dtypes';
 import { fieldFloat32, fieldInt64, fieldString, ProtoReader, readRepeated, WireType, type Field } from './protobuf';
 import type { ByteSource } from './source';
-import { parseTensor, parseTensorBytes, valuesTensor, type TensorContext, type TensorImpl } from './tensor';
+import { parseTensor, sparseTensor, valuesTensor, type TensorContext, type TensorImpl } from './tensor';
 import { CheckpointError, type AttributeValue, type Node, type ValueInfo } from './types';
 import { SourceWalker } from './walker';
 
@@ -72,7 +72,12 @@ class NodeImpl implements Node {
   ) {}
 }
 
-function parseAttribute(bytes: Uint8Array, r: ProtoReader, ctx: TensorContext, nodeName: string): [string, AttributeValue, boolean] {
+/**
+ * AttributeProto (onnx.proto: name=1, f=2, i=3, s=4, t=5, g=6, floats=7, ints=8, strings=9, tensors=10,
+ * graphs=11, type=20). A tensor attribute (a Constant's `value`) is recorded as a span of the file,
+ * like an initializer, so Constant-node weights are not read during the parse either.
+ */
+function parseAttribute(w: SourceWalker, ctx: TensorContext, nodeName: string): [string, AttributeValue, boolean] {
   let name = '';
   let value: AttributeValue = null;
   const floats: number[] = [];
@@ -81,30 +86,42 @@ function parseAttribute(bytes: Uint8Array, r: ProtoReader, ctx: TensorContext, n
   let type = 0;
   let hasGraph = false;
   let tensorField: Field | null = null;
-  for (let f; (f = r.next()); ) {
+  for (let f; (f = w.next()); ) {
     switch (f.number) {
-      case 1: name = str(bytes, f); break;
-      case 2: value = fieldFloat32(bytes, f); break;
+      case 1: name = w.string(f); break;
+      case 2: {
+        const { bytes } = w.load(f);
+        value = fieldFloat32(bytes, { ...f, start: 0, end: bytes.length });
+        break;
+      }
       case 3: value = fieldInt64(f); break;
-      case 4: value = str(bytes, f); break;
+      case 4: value = w.string(f); break;
       case 5: tensorField = f; break;
       case 6: case 11: hasGraph = true; break;
-      case 7: readRepeated(bytes, f, 'float', (v) => floats.push(v)); break;
-      case 8: readRepeated(bytes, f, 'sint', (v) => ints.push(v)); break;
-      case 9: strings.push(str(bytes, f)); break;
+      case 7: case 8: {
+        if (f.wireType === WireType.Varint) {
+          ints.push(fieldInt64(f));
+          break;
+        }
+        const { bytes } = w.load(f);
+        const local = { ...f, start: 0, end: bytes.length };
+        if (f.number === 7) readRepeated(bytes, local, 'float', (v) => floats.push(v));
+        else readRepeated(bytes, local, 'sint', (v) => ints.push(v));
+        break;
+      }
+      case 9: strings.push(w.string(f)); break;
       case 20: type = f.value; break;
       default: break;
     }
   }
-  if (tensorField) value = parseTensorBytes(bytes.slice(tensorField.start, tensorField.end), ctx, 'constant', `${nodeName}:${name}`);
+  if (tensorField) value = parseTensor(w, tensorField, ctx, 'constant', `${nodeName}:${name}`);
   if (type === 6 || floats.length) value = floats;
   else if (type === 7 || ints.length) value = ints;
   else if (type === 8 || strings.length) value = strings;
   return [name, value, hasGraph];
 }
 
-function parseNode(bytes: Uint8Array, index: number, ctx: TensorContext, graph: RawGraph): NodeImpl {
-  const r = new ProtoReader(bytes);
+function parseNode(w: SourceWalker, index: number, ctx: TensorContext, graph: RawGraph): NodeImpl {
   let name = '';
   let op = '';
   let domain = '';
@@ -112,26 +129,26 @@ function parseNode(bytes: Uint8Array, index: number, ctx: TensorContext, graph: 
   const outputs: string[] = [];
   const attrs = new Map<string, AttributeValue>();
   const attrFields: Field[] = [];
-  for (let f; (f = r.next()); ) {
+  for (let f; (f = w.next()); ) {
     switch (f.number) {
-      case 1: inputs.push(str(bytes, f)); break;
-      case 2: outputs.push(str(bytes, f)); break;
-      case 3: name = str(bytes, f); break;
-      case 4: op = str(bytes, f); break;
-      case 7: domain = str(bytes, f); break;
+      case 1: inputs.push(w.string(f)); break;
+      case 2: outputs.push(w.string(f)); break;
+      case 3: name = w.string(f); break;
+      case 4: op = w.string(f); break;
+      case 7: domain = w.string(f); break;
       case 5: attrFields.push(f); break;
       default: break;
     }
   }
   for (const f of attrFields) {
-    const [k, v, hasGraph] = parseAttribute(bytes, r.sub(f), ctx, name || `${op}#${index}`);
+    const [k, v, hasGraph] = parseAttribute(w.sub(f), ctx, name || `${op}#${index}`);
     attrs.set(k, v);
     if (hasGraph) graph.subgraphNodes.push(name || `${op}#${index}`);
   }
   return new NodeImpl(index, name, op, domain === 'ai.onnx' ? '' : domain, inputs, outputs, attrs);
 }
 
-/** Densifies a SparseTensorProto (values + linear or coordinate indices). */
+/** SparseTensorProto: values=1, indices=2, dims=3; densified on demand. */
 function parseSparse(walker: SourceWalker, f: Field, ctx: TensorContext): TensorImpl {
   const w = walker.sub(f);
   let values: TensorImpl | null = null;
@@ -141,28 +158,14 @@ function parseSparse(walker: SourceWalker, f: Field, ctx: TensorContext): Tensor
     if (g.number === 1) values = parseTensor(w, g, ctx, 'sparse');
     else if (g.number === 2) indices = parseTensor(w, g, ctx, 'sparse');
     else if (g.number === 3) {
-      const { bytes } = g.wireType === WireType.LengthDelimited ? w.load(g) : { bytes: new Uint8Array(0) };
-      if (g.wireType === WireType.LengthDelimited) readRepeated(bytes, { ...g, start: 0, end: bytes.length }, 'sint', (v) => dims.push(v));
-      else dims.push(fieldInt64(g));
+      if (g.wireType === WireType.LengthDelimited) {
+        const { bytes } = w.load(g);
+        readRepeated(bytes, { ...g, start: 0, end: bytes.length }, 'sint', (v) => dims.push(v));
+      } else dims.push(fieldInt64(g));
     }
   }
   if (!values || !indices) throw new CheckpointError(ctx.file, 'sparse initializer without values or indices', values?.name);
-  const name = values.name;
-  const size = dims.reduce((a, b) => a * b, 1);
-  const v = values.toFloat64();
-  const idx = indices.toNumbers();
-  const dense = new Float64Array(size);
-  const rank = dims.length;
-  const coordinate = idx.length === v.length * rank && rank > 1;
-  if (!coordinate && idx.length !== v.length) throw new CheckpointError(ctx.file, `sparse initializer has ${v.length} values but ${idx.length} indices`, name);
-  for (let k = 0; k < v.length; k++) {
-    let lin = 0;
-    if (coordinate) for (let d = 0; d < rank; d++) lin = lin * dims[d] + idx[k * rank + d];
-    else lin = idx[k];
-    if (!(lin >= 0 && lin < size)) throw new CheckpointError(ctx.file, `sparse index ${lin} outside the shape [${dims.join(', ')}]`, name);
-    dense[lin] = v[k];
-  }
-  return valuesTensor(name, values.dataType, dims, dense, 'sparse', ctx.file);
+  return sparseTensor(values, indices, dims, ctx);
 }
 
 /** Tensors a Constant node holds (value, value_float(s), value_int(s)), keyed by its output name. */
@@ -185,16 +188,12 @@ function parseGraph(walker: SourceWalker, ctx: TensorContext): RawGraph {
   const g: RawGraph = { name: null, nodes: [], tensors: new Map(), inputs: [], outputs: [], valueInfo: new Map(), subgraphNodes: [] };
   for (let f; (f = walker.next()); ) {
     switch (f.number) {
-      case 1: {
-        const { bytes } = walker.load(f);
-        g.nodes.push(parseNode(bytes, g.nodes.length, ctx, g));
+      case 1:
+        g.nodes.push(parseNode(walker.sub(f), g.nodes.length, ctx, g));
         break;
-      }
-      case 2: {
-        const { bytes } = walker.load(f);
-        g.name = new TextDecoder().decode(bytes);
+      case 2:
+        g.name = walker.string(f);
         break;
-      }
       case 5: {
         const t = parseTensor(walker, f, ctx, 'initializer');
         g.tensors.set(t.name, t);
@@ -239,8 +238,7 @@ export function parseModel(src: ByteSource, ctx: TensorContext): RawModel {
         break;
       case 2: case 3: {
         if (f.wireType !== WireType.LengthDelimited) throw new CheckpointError(ctx.file, 'not an ONNX model: producer is not a string');
-        const { bytes } = w.load(f);
-        const s = new TextDecoder().decode(bytes);
+        const s = w.string(f);
         if (f.number === 2) m.producer = s;
         else m.producerVersion = s;
         break;

@@ -3,7 +3,7 @@
 // span of the file when a measure asks for its values.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { FLOATING } from './dtypes';
+import { FLOATING, NUMERIC } from './dtypes';
 import { buildLayers } from './layers';
 import { parseModel, type RawGraph } from './model';
 import { ProtobufError } from './protobuf';
@@ -11,7 +11,48 @@ import { inferShapes, type Shape } from './shapes';
 import { FileSource, MemorySource, type ByteSource } from './source';
 import { CheckpointError, type Checkpoint, type LoadOptions, type Node } from './types';
 
-/** Kahn's algorithm; a node whose inputs nobody produces is taken as ready (missing values are warned about). */
+/** A binary min-heap of node indices (ready nodes are taken in file order). */
+class MinHeap {
+  private a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  push(v: number): void {
+    const a = this.a;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= a[i]) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * Kahn's algorithm, taking ready nodes in file order (so a file already in topological order keeps its
+ * order). A node whose inputs nobody produces is taken as ready (missing values are warned about); a
+ * cycle is an error naming some of its nodes.
+ */
 export function topologicalOrder(graph: RawGraph, file: string, warnings: string[]): Node[] {
   const produced = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && produced.set(o, i)));
@@ -30,13 +71,11 @@ export function topologicalOrder(graph: RawGraph, file: string, warnings: string
       }
     }
   });
-  const ready: number[] = [];
+  const ready = new MinHeap();
   indegree.forEach((d, i) => d === 0 && ready.push(i));
   const order: Node[] = [];
-  // Keep the file's order among ready nodes (exporters usually write topologically already).
-  while (ready.length) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift()!;
+  while (ready.size) {
+    const i = ready.pop();
     order.push(graph.nodes[i]);
     for (const j of dependents[i]) if (--indegree[j] === 0) ready.push(j);
   }
@@ -48,42 +87,68 @@ export function topologicalOrder(graph: RawGraph, file: string, warnings: string
   return order;
 }
 
+/** Any failure while reading becomes a CheckpointError naming the file (never a RangeError or TypeError). */
+function asCheckpointError(path: string, e: unknown): CheckpointError {
+  if (e instanceof CheckpointError) return e;
+  if (e instanceof ProtobufError) return new CheckpointError(path, `not a valid ONNX model: malformed or truncated protobuf (${e.message})`);
+  if (e instanceof RangeError) return new CheckpointError(path, `not a valid ONNX model: malformed or truncated (${e.message})`);
+  return new CheckpointError(path, `could not be read: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/**
+ * Stored float parameters: every float tensor's elements, plus integer tensors that a DequantizeLinear
+ * turns into float weights (their scales and zero points are not parameters).
+ */
+function countStoredParameters(g: RawGraph): number {
+  const quantized = new Set<string>();
+  const quantAux = new Set<string>();
+  for (const n of g.nodes) {
+    if (n.opType !== 'DequantizeLinear') continue;
+    quantized.add(n.inputs[0]);
+    n.inputs.slice(1).forEach((i) => i && quantAux.add(i));
+  }
+  let total = 0;
+  for (const [name, t] of g.tensors) {
+    if (quantAux.has(name) && !quantized.has(name)) continue;
+    if (FLOATING.has(t.dtype) || (quantized.has(name) && NUMERIC.has(t.dtype))) total += t.size;
+  }
+  return total;
+}
+
 function build(path: string, src: ByteSource, fileSize: number, baseDir: string, readBytes: () => Uint8Array): Checkpoint {
   let raw;
   try {
     raw = parseModel(src, { file: path, baseDir });
   } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    if (e instanceof ProtobufError || e instanceof RangeError) {
-      throw new CheckpointError(path, `not a valid ONNX model: malformed or truncated protobuf (${e.message})`);
-    }
-    throw new CheckpointError(path, `could not be read: ${(e as Error).message}`);
+    throw asCheckpointError(path, e);
   } finally {
     src.close();
   }
-  const warnings: string[] = [];
-  const g = raw.graph;
-  const order = topologicalOrder(g, path, warnings);
-  const shapes = inferShapes(g, order);
-  const { layers, warnings: lw } = buildLayers(g, order, shapes);
-  warnings.push(...lw);
-  let storedParameters = 0;
-  for (const t of g.tensors.values()) if (FLOATING.has(t.dtype) || t.quant) storedParameters += t.size;
-  const initializerNames = new Set(g.tensors.keys());
-  return {
-    path, fileSize, baseDir,
-    irVersion: raw.irVersion, producer: raw.producer, producerVersion: raw.producerVersion, opset: raw.opset,
-    graphName: g.name,
-    inputs: g.inputs.filter((v) => !initializerNames.has(v.name)),
-    outputs: g.outputs,
-    tensors: g.tensors,
-    nodes: order,
-    layers,
-    valueShapes: shapes as ReadonlyMap<string, Shape>,
-    storedParameters,
-    warnings,
-    readBytes,
-  };
+  try {
+    const warnings: string[] = [];
+    const g = raw.graph;
+    const order = topologicalOrder(g, path, warnings);
+    const shapes = inferShapes(g, order);
+    const { layers, warnings: lw } = buildLayers(g, order, shapes, path);
+    warnings.push(...lw);
+    const initializerNames = new Set(g.tensors.keys());
+    return {
+      path, fileSize, baseDir,
+      irVersion: raw.irVersion, producer: raw.producer, producerVersion: raw.producerVersion, opset: raw.opset,
+      graphName: g.name,
+      inputs: g.inputs.filter((v) => !initializerNames.has(v.name)),
+      outputs: g.outputs,
+      tensors: g.tensors,
+      nodes: order,
+      layers,
+      valueShapes: shapes as ReadonlyMap<string, Shape>,
+      storedParameters: countStoredParameters(g),
+      warnings,
+      readBytes,
+    };
+  } catch (e) {
+    throw asCheckpointError(path, e);
+  }
 }
 
 /** Reads a checkpoint from a file. Every problem is a CheckpointError naming the file. */

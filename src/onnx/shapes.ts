@@ -31,7 +31,11 @@ function windowOut(input: Dim, k: number, s: number, d: number, padBegin: number
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return Math.ceil(input / s);
   if (auto === 'VALID') return Math.floor((input - ((k - 1) * d + 1)) / s) + 1;
   const span = input + padBegin + padEnd - ((k - 1) * d + 1);
-  return (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (!ceil) return Math.floor(span / s) + 1;
+  // ceil_mode: a last window that would start in the end padding is dropped (PyTorch and onnxruntime).
+  let out = Math.ceil(span / s) + 1;
+  if ((out - 1) * s >= input + padBegin) out--;
+  return out;
 }
 
 export function inferShapes(graph: RawGraph, order: readonly Node[]): Map<string, Shape> {
@@ -103,6 +107,7 @@ function infer(n: Node, shapes: Map<string, Shape>, value: (name: string) => num
           const op = (ints(a.get('output_padding')) ?? [])[i] ?? 0;
           const explicit = ints(a.get('output_shape'));
           if (explicit) out.push(explicit[explicit.length - spatial + i]);
+          else if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') out.push(isNum(xi) ? xi * strides[i] : null);
           else out.push(isNum(xi) ? strides[i] * (xi - 1) + op + ((kernel[i] - 1) * dil[i] + 1) - pads[i] - pads[i + spatial] : null);
         } else out.push(windowOut(x[2 + i], kernel[i], strides[i], dil[i], pads[i], pads[i + spatial], ceil, auto));
       }

@@ -6,8 +6,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export interface ByteSource {
   readonly size: number;
-  /** Bytes [offset, offset + length). A memory source returns a view; a file source a fresh buffer. */
+  /** Bytes [offset, offset + length), possibly a view shared with the source: read it, never keep or change it. */
   read(offset: number, length: number): Uint8Array;
+  /** Bytes [offset, offset + length) in a fresh buffer the caller owns, starting at byte 0 of it (aligned for any typed view). */
+  readOwned(offset: number, length: number): Uint8Array;
   close(): void;
 }
 
@@ -19,6 +21,9 @@ export class MemorySource implements ByteSource {
   read(offset: number, length: number): Uint8Array {
     if (offset < 0 || length < 0 || offset + length > this.bytes.length) throw new RangeError(`read [${offset}, +${length}) past the end (${this.bytes.length})`);
     return this.bytes.subarray(offset, offset + length);
+  }
+  readOwned(offset: number, length: number): Uint8Array {
+    return this.read(offset, length).slice();
   }
   close(): void {}
 }
@@ -37,7 +42,6 @@ export class FileSource implements ByteSource {
     this.size = fstatSync(this.fd).size;
   }
 
-
   read(offset: number, length: number): Uint8Array {
     if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`read [${offset}, +${length}) past the end (${this.size})`);
     if (offset >= this.winStart && offset + length <= this.winStart + this.win.length) {
@@ -51,6 +55,11 @@ export class FileSource implements ByteSource {
       this.winStart = offset;
       return buf.subarray(0, length);
     }
+    return this.readOwned(offset, length);
+  }
+
+  readOwned(offset: number, length: number): Uint8Array {
+    if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`read [${offset}, +${length}) past the end (${this.size})`);
     const out = new Uint8Array(length);
     this.readInto(out, offset);
     return out;

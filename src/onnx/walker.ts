@@ -3,6 +3,8 @@
 import { ProtobufError, ProtoReader, WireType, type Field } from './protobuf';
 import type { ByteSource } from './source';
 
+const utf8 = new TextDecoder('utf-8');
+
 export class SourceWalker {
   pos: number;
   constructor(
@@ -57,11 +59,15 @@ export class SourceWalker {
     return new SourceWalker(this.src, f.start, f.end);
   }
 
-  /** The payload of a (small) field read into memory, with a ProtoReader over it. */
+  /** The payload of a (small) field in memory, with a ProtoReader over it (a view: read it, do not keep it). */
   load(f: Field): { bytes: Uint8Array; reader: ProtoReader } {
     const bytes = this.src.read(f.start, f.end - f.start);
-    // A file source may hand back a view of its read-ahead window: copy so the view stays valid.
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    return { bytes: own, reader: new ProtoReader(own) };
+    return { bytes, reader: new ProtoReader(bytes) };
+  }
+
+  /** A length-delimited field decoded as UTF-8. */
+  string(f: Field): string {
+    if (f.wireType !== WireType.LengthDelimited) throw new ProtobufError(`field ${f.number} is not a string`, f.start);
+    return utf8.decode(this.src.read(f.start, f.end - f.start));
   }
 }

@@ -1,6 +1,8 @@
 // Writes ONNX models in TypeScript (with the project's protobuf writer) so every reader and runtime
 // path is tested without downloads: tiny MLPs, convs with BatchNorm, LSTMs, embeddings, fp16/int8
 // weights, Constant-node weights, sparse and external data.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ProtoWriter } from '../../src/onnx/protobuf';
 
 export type DTypeName = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64';
@@ -10,15 +12,19 @@ export interface TensorSpec {
   name: string;
   dtype?: DTypeName;
   dims: number[];
-  /** Values (for float16/bfloat16: the real values, encoded here). */
-  data: ArrayLike<number>;
+  /** Values (for float16/bfloat16: the real values, encoded here; int64 may be a BigInt64Array). */
+  data: ArrayLike<number> | BigInt64Array;
   /** 'raw' (raw_data, default) or 'typed' (float_data / int32_data / int64_data / double_data). */
   encoding?: 'raw' | 'typed';
   /** Store in an external file instead: location relative to the model, optional offset. */
   external?: { location: string; offset?: number; length?: number };
 }
 
-export type Attr = number | number[] | string | { floats: number[] } | { float: number } | { tensor: TensorSpec };
+/**
+ * An attribute: a number is INT, number[] INTS, a string STRING; a Float32Array or { floats } FLOATS,
+ * { float } FLOAT, { strings } STRINGS, { tensor } TENSOR.
+ */
+export type Attr = number | number[] | string | Float32Array | { floats: ArrayLike<number> } | { float: number } | { strings: string[] } | { tensor: TensorSpec };
 
 export interface NodeSpec {
   op: string;
@@ -46,7 +52,8 @@ export interface ModelSpec {
   initializers?: TensorSpec[];
   nodes: NodeSpec[];
   valueInfo?: ValueSpec[];
-  sparse?: { values: TensorSpec; indices: number[]; dims: number[] }[];
+  /** Sparse initializers: `indices` linear [NNZ], or coordinates [NNZ, rank] flattened when `coordinates`. */
+  sparse?: { values: TensorSpec; indices: number[]; dims: number[]; coordinates?: boolean }[];
   extraOpsets?: { domain: string; version: number }[];
 }
 
@@ -92,7 +99,8 @@ export function tensorBytes(t: TensorSpec): Uint8Array {
   const buf = new ArrayBuffer(n * ({ float32: 4, float16: 2, bfloat16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8 } as const)[dtype]);
   const dv = new DataView(buf);
   for (let i = 0; i < n; i++) {
-    const v = Number(t.data[i]);
+    const raw = t.data[i];
+    const v = Number(raw);
     switch (dtype) {
       case 'float32': dv.setFloat32(4 * i, v, true); break;
       case 'float64': dv.setFloat64(8 * i, v, true); break;
@@ -101,7 +109,7 @@ export function tensorBytes(t: TensorSpec): Uint8Array {
       case 'int8': dv.setInt8(i, v); break;
       case 'uint8': dv.setUint8(i, v); break;
       case 'int32': dv.setInt32(4 * i, v, true); break;
-      case 'int64': dv.setBigInt64(8 * i, BigInt(v), true); break;
+      case 'int64': dv.setBigInt64(8 * i, typeof raw === 'bigint' ? raw : BigInt(v), true); break;
     }
   }
   return new Uint8Array(buf);
@@ -129,18 +137,19 @@ function writeTensor(w: ProtoWriter, t: TensorSpec, externalFiles: Map<string, U
     w.bytes(9, tensorBytes(t));
     return;
   }
+  const nums = Array.from(t.data as ArrayLike<number | bigint>, Number);
   switch (dtype) {
-    case 'float32': w.packedFloats(4, t.data); break;
+    case 'float32': w.packedFloats(4, nums); break;
     case 'float64': {
       const a = new Float64Array(t.data.length);
       for (let i = 0; i < a.length; i++) a[i] = Number(t.data[i]);
       w.bytes(10, new Uint8Array(a.buffer));
       break;
     }
-    case 'int64': w.packedVarints(7, Array.from(t.data, Number)); break;
-    case 'float16': w.packedVarints(5, Array.from(t.data, (v) => toHalf(Number(v)))); break;
-    case 'bfloat16': w.packedVarints(5, Array.from(t.data, (v) => toBfloat16(Number(v)))); break;
-    default: w.packedVarints(5, Array.from(t.data, Number)); break;
+    case 'int64': w.packedVarints(7, nums); break;
+    case 'float16': w.packedVarints(5, nums.map(toHalf)); break;
+    case 'bfloat16': w.packedVarints(5, nums.map(toBfloat16)); break;
+    default: w.packedVarints(5, nums); break; // int32_data: int8/uint8/int32 (negatives as 64-bit two's complement)
   }
 }
 
@@ -160,7 +169,12 @@ function writeAttr(w: ProtoWriter, name: string, a: Attr, ext: Map<string, Uint8
     if (typeof a === 'number') m.int(3, a).int(20, 2);
     else if (typeof a === 'string') m.string(4, a).int(20, 3);
     else if (Array.isArray(a)) m.packedVarints(8, a).int(20, 7);
+    else if (a instanceof Float32Array) m.packedFloats(7, a).int(20, 6);
     else if ('floats' in a) m.packedFloats(7, a.floats).int(20, 6);
+    else if ('strings' in a) {
+      for (const x of a.strings) m.string(9, x);
+      m.int(20, 8);
+    }
     else if ('float' in a) m.float(2, a.float).int(20, 1);
     else m.message(5, (t) => writeTensor(t, a.tensor, ext)).int(20, 4);
   });
@@ -184,7 +198,8 @@ export function buildModel(spec: ModelSpec): { bytes: Uint8Array; externalFiles:
   for (const s of spec.sparse ?? []) {
     g.message(15, (m) => {
       m.message(1, (v) => writeTensor(v, s.values, ext));
-      m.message(2, (v) => writeTensor(v, { name: `${s.values.name}_idx`, dtype: 'int64', dims: [s.indices.length], data: s.indices }, ext));
+      const idxDims = s.coordinates ? [s.indices.length / s.dims.length, s.dims.length] : [s.indices.length];
+      m.message(2, (v) => writeTensor(v, { name: `${s.values.name}_idx`, dtype: 'int64', dims: idxDims, data: s.indices }, ext));
       m.packedVarints(3, s.dims);
     });
   }
@@ -236,4 +251,53 @@ export function mlp(widths: number[], opts: { seed?: number; softmax?: boolean }
     initializers,
     nodes,
   };
+}
+
+/**
+ * x[N, c, H, W] → Conv(3×3, pad 1) → BatchNormalization → Relu → MaxPool(2) → Flatten → Gemm(transB=1)
+ * → logits[N, classes]. Weights named conv.weight / conv.bias / bn.* / fc.weight / fc.bias.
+ */
+export function cnnWithBatchNorm(opts: { channels?: number; filters?: number; size?: number; classes?: number; seed?: number } = {}): ModelSpec {
+  const c = opts.channels ?? 1;
+  const f = opts.filters ?? 4;
+  const s = opts.size ?? 8;
+  const k = opts.classes ?? 3;
+  const seed = opts.seed ?? 7;
+  const flat = f * (s / 2) * (s / 2);
+  return {
+    inputs: [{ name: 'input', shape: ['N', c, s, s] }],
+    outputs: [{ name: 'logits', shape: ['N', k] }],
+    initializers: [
+      { name: 'conv.weight', dims: [f, c, 3, 3], data: values(f * c * 9, seed) },
+      { name: 'conv.bias', dims: [f], data: values(f, seed + 1) },
+      { name: 'bn.weight', dims: [f], data: Array.from(values(f, seed + 2), (v) => 1 + 0.5 * v) },
+      { name: 'bn.bias', dims: [f], data: values(f, seed + 3) },
+      { name: 'bn.running_mean', dims: [f], data: values(f, seed + 4) },
+      { name: 'bn.running_var', dims: [f], data: Array.from(values(f, seed + 5), (v) => 1.5 + v) },
+      { name: 'fc.weight', dims: [k, flat], data: values(k * flat, seed + 6) },
+      { name: 'fc.bias', dims: [k], data: values(k, seed + 7) },
+    ],
+    nodes: [
+      { op: 'Conv', name: '/conv/Conv', inputs: ['input', 'conv.weight', 'conv.bias'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'BatchNormalization', name: '/bn/BatchNormalization', inputs: ['c', 'bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var'], outputs: ['b'], attrs: { epsilon: { float: 1e-5 } } },
+      { op: 'Relu', name: '/act/Relu', inputs: ['b'], outputs: ['r'] },
+      { op: 'MaxPool', name: '/pool/MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+      { op: 'Flatten', name: '/Flatten', inputs: ['p'], outputs: ['flat'], attrs: { axis: 1 } },
+      { op: 'Gemm', name: '/fc/Gemm', inputs: ['flat', 'fc.weight', 'fc.bias'], outputs: ['logits'], attrs: { transB: 1 } },
+    ],
+  };
+}
+
+/** Writes a model (and its external data files) into `folder`; returns the model's path. */
+export function saveModel(spec: ModelSpec, folder: string, file = 'model.onnx'): string {
+  const { bytes, externalFiles } = buildModel(spec);
+  mkdirSync(folder, { recursive: true });
+  const p = join(folder, file);
+  writeFileSync(p, bytes);
+  for (const [loc, data] of externalFiles) {
+    const target = join(folder, loc);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, data);
+  }
+  return p;
 }
