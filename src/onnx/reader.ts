@@ -8,6 +8,7 @@ import { buildLayers } from './layers';
 import { parseModel, type RawGraph } from './model';
 import { ProtobufError } from './protobuf';
 import { inferShapes, type Shape } from './shapes';
+import { sniffFormat } from './sniff';
 import { FileSource, MemorySource, type ByteSource } from './source';
 import { CheckpointError, type Checkpoint, type LoadOptions, type Node } from './types';
 
@@ -117,10 +118,14 @@ function countStoredParameters(g: RawGraph): number {
 
 function build(path: string, src: ByteSource, fileSize: number, baseDir: string, readBytes: () => Uint8Array): Checkpoint {
   let raw;
+  let head: Uint8Array = new Uint8Array(0);
   try {
+    head = src.read(0, Math.min(64, src.size)).slice();
     raw = parseModel(src, { file: path, baseDir });
   } catch (e) {
-    throw asCheckpointError(path, e);
+    const err = asCheckpointError(path, e);
+    const kind = err.tensor === undefined ? sniffFormat(head) : null;
+    throw kind ? new CheckpointError(path, `is ${kind}, not an ONNX model`) : err;
   } finally {
     src.close();
   }
