@@ -423,9 +423,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
         h('h2', {}, m.cancelled ? 'Analysis cancelled' : `Could not analyse ${fileName || m.file}`),
         h('p', {}, m.message),
         m.report ? h('p', {}, 'The last report is shown below.') : null,
-        h('button', { onclick: () => post({ type: 'reanalyze' }) }, m.cancelled ? 'Analyse again' : 'Try again'),
-        h('button', { class: 'secondary', onclick: () => post({ type: 'chooseProbe' }) }, 'Choose probe…'),
-        h('button', { class: 'secondary', onclick: () => post({ type: 'chooseInit' }) }, 'Choose init…'));
+        h('button', { onclick: () => post({ type: 'reanalyze' }) }, m.cancelled ? 'Analyse again' : 'Try again'));
       if (m.report) {
         shown = { report: m.report, cli: shown?.cli ?? '' };
         render(m.report, shown.cli, box);

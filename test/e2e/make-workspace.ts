@@ -1,6 +1,7 @@
 // Builds the e2e workspace: a copy of ../shared/fixtures/fmnist, a model whose layer is named
-// `<img src=x onerror=alert(1)>` (must render as text), a metrics file for Kendall τ, and workspace
-// settings (the training-set size of the fixtures). Usage: tsx make-workspace.ts FIXTURES_DIR OUT_DIR
+// `<img src=x onerror=alert(1)>` (must render as text), a truncated checkpoint (its error must show),
+// a checkpoint that the report spec overwrites (re-analysis on change), a metrics file for Kendall τ,
+// and workspace settings (the training-set size of the fixtures). Usage: tsx make-workspace.ts FIXTURES_DIR OUT_DIR
 import { cpSync, mkdirSync, writeFileSync, readFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, mlp } from '../helpers/onnx-writer';
@@ -22,6 +23,11 @@ spec.initializers![0].name = '<img src=x onerror=alert(1)>';
 spec.nodes[0].inputs[1] = '<img src=x onerror=alert(1)>';
 mkdirSync(join(out, 'xss'), { recursive: true });
 writeFileSync(join(out, 'xss', 'xss.onnx'), buildModel(spec).bytes);
+mkdirSync(join(out, 'broken'), { recursive: true });
+const mlpBytes = readFileSync(join(src, 'mlp.onnx'));
+writeFileSync(join(out, 'broken', 'truncated.onnx'), mlpBytes.subarray(0, Math.floor(mlpBytes.length / 2)));
+mkdirSync(join(out, 'watch'), { recursive: true });
+writeFileSync(join(out, 'watch', 'model.onnx'), mlpBytes);
 const fx = JSON.parse(readFileSync(join(src, 'fixtures.json'), 'utf8'));
 mkdirSync(join(out, '.vscode'), { recursive: true });
 writeFileSync(join(out, '.vscode', 'settings.json'), JSON.stringify({ 'theoryLens.trainSize': fx.train_subset }, null, 2));

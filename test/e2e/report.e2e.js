@@ -217,6 +217,34 @@ async function editorShot(page, file) {
   });
   await editorShot(page, `${SHOTS}/05-xss.png`);
 
+  await check('truncated-checkpoint-shows-its-error', async () => {
+    await expand(page, 'broken');
+    await chooseFromContextMenu(page, 'truncated.onnx', 'Theory Lens: Analyze Checkpoint');
+    const f = await reportFrame(page, 'truncated.onnx', '#error', 120000);
+    const text = await f.textContent('#error');
+    if (!text.includes('Could not analyse truncated.onnx') || !text.includes(path.join(WS, 'broken', 'truncated.onnx'))) throw new Error(`error box: ${text}`);
+    await page.locator('.notifications-toasts', { hasText: 'truncated.onnx' }).first().waitFor({ timeout: 10000 });
+  });
+  await editorShot(page, `${SHOTS}/17-error.png`);
+
+  await check('reanalysed-when-the-checkpoint-changes-on-disk', async () => {
+    await expand(page, 'watch');
+    await chooseFromContextMenu(page, 'model.onnx', 'Theory Lens: Analyze Checkpoint');
+    const f = await reportFrame(page, 'model.onnx', 'main[data-ready="true"] #measures', 180000);
+    const before = Number(await f.getAttribute('#measure-logProdSpec', 'data-value'));
+    // "training" writes a new checkpoint over it: mlp_tanh's weights
+    const expected = cli([path.join(WS, 'mlp_tanh.onnx'), '--weights-only']).measures.logProdSpec.value;
+    fs.copyFileSync(path.join(WS, 'mlp_tanh.onnx'), path.join(WS, 'watch', 'model.onnx'));
+    const end = Date.now() + 120000;
+    let now = before;
+    while (Date.now() < end) {
+      now = Number(await f.getAttribute('#measure-logProdSpec', 'data-value').catch(() => before));
+      if (now !== before) break;
+      await page.waitForTimeout(500);
+    }
+    if (!same(now, expected)) throw new Error(`after the change the panel shows ${now} (before ${before}), the CLI ${expected}`);
+  });
+
   await check('open-with-custom-editor', async () => {
     await chooseFromContextMenu(page, 'cnn.onnx', 'Open With...');
     await page.locator('.quick-input-widget').getByText('Theory Lens Report').first().click({ timeout: 30000 });
