@@ -38,7 +38,8 @@ export interface NodeSpec {
 export interface ValueSpec {
   name: string;
   dtype?: DTypeName;
-  shape: (number | string)[];
+  /** Dimensions (numbers or symbolic names); null leaves the shape out (unknown rank). */
+  shape: (number | string)[] | null;
 }
 
 export interface ModelSpec {
@@ -158,7 +159,8 @@ function writeValue(w: ProtoWriter, field: number, v: ValueSpec): void {
     m.string(1, v.name);
     m.message(2, (t) => t.message(1, (tt) => {
       tt.int(1, DT[v.dtype ?? 'float32']);
-      tt.message(2, (sh) => { for (const d of v.shape) sh.message(1, (dd) => (typeof d === 'number' ? dd.int(1, d) : dd.string(2, d))); });
+      const shape = v.shape;
+      if (shape) tt.message(2, (sh) => { for (const d of shape) sh.message(1, (dd) => (typeof d === 'number' ? dd.int(1, d) : dd.string(2, d))); });
     }));
   });
 }
