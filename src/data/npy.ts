@@ -1,78 +1,140 @@
-// NumPy's .npy format (versions 1–3): a magic string, a Python-dict header, then C-ordered data.
-// Supported element types: float32/float64/float16, int8/16/32/64, uint8/16/32, bool, little-endian
-// (or single-byte). Every problem is an error naming the file (and the array inside an .npz).
+// NumPy's .npy format (format versions 1.0, 2.0 and 3.0; numpy/lib/format.py): the magic string
+// "\x93NUMPY", a major/minor version, a little-endian header length (uint16 for v1, uint32 for v2/v3),
+// a Python-literal dict header {'descr', 'fortran_order', 'shape'} (latin-1 for v1/v2, UTF-8 for v3),
+// then the elements. Supported element types: float16/32/64, int8/16/32/64, uint8/16/32, bool,
+// little-endian (or single-byte). Fortran-ordered arrays are transposed to C order. Every problem is a
+// ProbeError naming the file (and the array inside an .npz).
 
 export class ProbeError extends Error {
-  constructor(readonly file: string, problem: string) {
+  constructor(readonly file: string, readonly problem: string) {
     super(`${file}: ${problem}`);
     this.name = 'ProbeError';
   }
 }
 
+export type NpyDtype = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'bool';
+
+/** Element storage: float16 is decoded to float32; int64 kept as BigInt64Array (exact). */
+export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array;
+
 export interface NpyArray {
-  dtype: string;
+  dtype: NpyDtype;
   shape: number[];
-  /** Values as float64 (integers exact up to 2^53). */
-  data: Float64Array;
+  /** Elements in C (row-major) order. */
+  data: NpyData;
+  /** True when the file stored the array in Fortran order (the data above has been transposed). */
+  transposed: boolean;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+const DTYPES: Record<string, [NpyDtype, number]> = {
+  f2: ['float16', 2], f4: ['float32', 4], f8: ['float64', 8],
+  i1: ['int8', 1], i2: ['int16', 2], i4: ['int32', 4], i8: ['int64', 8],
+  u1: ['uint8', 1], u2: ['uint16', 2], u4: ['uint32', 4], b1: ['bool', 1],
+};
+
+/** Parses the header dict and returns [dtype, element size, shape, fortran order, data offset]. */
+function header(bytes: Uint8Array, where: string): { dtype: NpyDtype; size: number; shape: number[]; fortran: boolean; offset: number } {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new ProbeError(where, 'not a NumPy .npy array (bad magic bytes)');
   const major = bytes[6];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLen: number;
+  let len: number;
   let offset: number;
   if (major === 1) {
-    headerLen = dv.getUint16(8, true);
+    len = dv.getUint16(8, true);
     offset = 10;
   } else if (major === 2 || major === 3) {
     if (bytes.length < 12) throw new ProbeError(where, 'truncated .npy header');
-    headerLen = dv.getUint32(8, true);
+    len = dv.getUint32(8, true);
     offset = 12;
-  } else throw new ProbeError(where, `unsupported .npy version ${major}`);
-  if (offset + headerLen > bytes.length) throw new ProbeError(where, 'truncated .npy header');
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(offset, offset + headerLen));
-  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new ProbeError(where, `unreadable .npy header: ${header.trim().slice(0, 120)}`);
-  if (fortran === 'True') throw new ProbeError(where, 'Fortran-ordered arrays are not supported: save with np.ascontiguousarray(x)');
+  } else throw new ProbeError(where, `unsupported .npy format version ${major}.${bytes[7]}`);
+  if (offset + len > bytes.length) throw new ProbeError(where, `truncated .npy header (${len} header bytes announced, ${bytes.length - offset} present)`);
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(offset, offset + len));
+  const descr = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
+  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (!descr || !fortran || shapeText === undefined) {
+    if (/['"]descr['"]\s*:\s*\[/.test(text)) throw new ProbeError(where, 'structured (record) arrays are not supported: save plain numeric arrays');
+    throw new ProbeError(where, `unreadable .npy header: ${text.trim().slice(0, 120)}`);
+  }
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ProbeError(where, `invalid shape (${shapeText})`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ProbeError(where, `invalid shape (${shapeText})`);
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
-  if (!m) throw new ProbeError(where, `unsupported dtype '${descr}' (structured or object arrays cannot be read)`);
+  if (!m) throw new ProbeError(where, `unsupported dtype '${descr}' (strings, objects and structured arrays cannot be read)`);
   const [, order, kind, sizeText] = m;
-  const size = Number(sizeText);
-  if (order === '>' && size > 1) throw new ProbeError(where, `big-endian dtype '${descr}' is not supported: save with x.astype('<${kind}${size}')`);
-  const names: Record<string, string> = { f2: 'float16', f4: 'float32', f8: 'float64', i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64', u1: 'uint8', u2: 'uint16', u4: 'uint32', b1: 'bool' };
-  const dtype = names[`${kind}${size}`];
-  if (!dtype) throw new ProbeError(where, `unsupported dtype '${descr}'`);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const start = offset + headerLen;
-  if (bytes.length - start < n * size) throw new ProbeError(where, `truncated data: ${bytes.length - start} bytes for ${n} × ${dtype} (${n * size} needed)`);
-  const d = new DataView(bytes.buffer, bytes.byteOffset + start, n * size);
-  const out = new Float64Array(n);
-  const half = (h: number) => {
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const f = h & 0x3ff;
-    return e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
-  };
-  for (let i = 0; i < n; i++) {
-    switch (dtype) {
-      case 'float32': out[i] = d.getFloat32(4 * i, true); break;
-      case 'float64': out[i] = d.getFloat64(8 * i, true); break;
-      case 'float16': out[i] = half(d.getUint16(2 * i, true)); break;
-      case 'int8': out[i] = d.getInt8(i); break;
-      case 'uint8': case 'bool': out[i] = d.getUint8(i); break;
-      case 'int16': out[i] = d.getInt16(2 * i, true); break;
-      case 'uint16': out[i] = d.getUint16(2 * i, true); break;
-      case 'int32': out[i] = d.getInt32(4 * i, true); break;
-      case 'uint32': out[i] = d.getUint32(4 * i, true); break;
-      case 'int64': out[i] = Number(d.getBigInt64(8 * i, true)); break;
+  const t = DTYPES[`${kind}${sizeText}`];
+  if (!t) throw new ProbeError(where, `unsupported dtype '${descr}' (need float16/32/64, int8–64, uint8–32 or bool)`);
+  if (order === '>' && t[1] > 1) throw new ProbeError(where, `big-endian dtype '${descr}' is not supported: save with x.astype('<${kind}${sizeText}')`);
+  return { dtype: t[0], size: t[1], shape, fortran: fortran === 'True', offset: offset + len };
+}
+
+/** IEEE 754 half-precision bits → number. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+  const h = header(bytes, where);
+  const n = h.shape.reduce((a, b) => a * b, 1);
+  const need = n * h.size;
+  const have = bytes.length - h.offset;
+  if (have < need) throw new ProbeError(where, `truncated data: ${have} bytes for ${n} × ${h.dtype} (${need} needed; shape [${h.shape.join(', ')}])`);
+  // A copy: aligned for the typed array, and independent of the (possibly large) file buffer. (Node's
+  // Buffer#slice returns a view, so Uint8Array's own slice is called.)
+  const raw = Uint8Array.prototype.slice.call(bytes, h.offset, h.offset + need).buffer;
+  let data: NpyData;
+  switch (h.dtype) {
+    case 'float16': {
+      const u = new Uint16Array(raw);
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = halfToFloat(u[i]);
+      break;
+    }
+    case 'float32': data = new Float32Array(raw); break;
+    case 'float64': data = new Float64Array(raw); break;
+    case 'int8': data = new Int8Array(raw); break;
+    case 'int16': data = new Int16Array(raw); break;
+    case 'int32': data = new Int32Array(raw); break;
+    case 'int64': data = new BigInt64Array(raw); break;
+    case 'uint16': data = new Uint16Array(raw); break;
+    case 'uint32': data = new Uint32Array(raw); break;
+    default: data = new Uint8Array(raw); break; // uint8, bool
+  }
+  if (h.fortran && h.shape.length > 1) data = fortranToC(data, h.shape);
+  return { dtype: h.dtype, shape: h.shape, data, transposed: h.fortran && h.shape.length > 1 };
+}
+
+/** Reorders column-major (Fortran) elements of `shape` into row-major order. */
+function fortranToC<T extends NpyData>(src: T, shape: number[]): T {
+  const out = new (src.constructor as new (n: number) => T)(src.length);
+  const rank = shape.length;
+  // Fortran strides: stride[0] = 1, stride[k] = stride[k−1]·shape[k−1].
+  const fstride = new Array<number>(rank);
+  fstride[0] = 1;
+  for (let k = 1; k < rank; k++) fstride[k] = fstride[k - 1] * shape[k - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let f = 0;
+  for (let c = 0; c < src.length; c++) {
+    out[c] = src[f];
+    // increment the C-order multi-index (last axis fastest), keeping the Fortran offset in step
+    for (let k = rank - 1; k >= 0; k--) {
+      idx[k]++;
+      f += fstride[k];
+      if (idx[k] < shape[k]) break;
+      f -= fstride[k] * shape[k];
+      idx[k] = 0;
     }
   }
-  return { dtype, shape, data: out };
+  return out;
+}
+
+/** Element i as a JS number (int64 exact up to 2^53). */
+export function elementAt(a: NpyArray, i: number): number {
+  return Number(a.data[i]);
 }

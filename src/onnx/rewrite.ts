@@ -1,144 +1,249 @@
-// Graph rewriting at the byte level, for forward passes with onnxruntime:
-//  - chosen initializers become pure graph inputs (onnxruntime-node silently ignores a feed for an
-//    initializer that is also an input, so a perturbed weight must not remain an initializer);
-//  - the graph outputs can be replaced (e.g. tap the logits before a trailing Softmax);
-//  - initializers kept but stored in external files are inlined, so the model runs from memory.
-// Unchanged fields are copied verbatim (no re-encoding of weights that stay).
-import { fieldString, ProtoReader, ProtoWriter, WireType } from './protobuf';
-import type { Checkpoint, DType } from './types';
+// Graph rewriting at the protobuf byte level, for forward passes with onnxruntime. Fields that do not
+// change are copied verbatim (weights that stay are never re-encoded).
+//  - weightsAsInputs: chosen initializers (or Constant-node tensors) become pure graph inputs. The
+//    onnxruntime-node binding silently ignores a feed for a name that is both an initializer and a
+//    graph input, so a perturbed weight must stop being an initializer to take effect.
+//  - setOutputs: replaces the graph outputs (e.g. to read the logits before a trailing Softmax).
+//  - externalDataFiles: the external-data files that initializers left in the model refer to, read
+//    from disk, for onnxruntime's `externalData` session option (a model created from bytes has no
+//    folder to resolve them against). Paths are checked to stay inside the model's folder.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fieldString, ProtoReader, ProtoWriter, WireType, type Field } from './protobuf';
+import type { Node, ValueInfo } from './types';
 
-const ELEM: Partial<Record<DType, number>> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float16: 10, float64: 11, bfloat16: 16, bool: 9 };
+/** ModelProto.graph, GraphProto fields, NodeProto/AttributeProto/TensorProto fields used here. */
+const MODEL_GRAPH = 7;
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
+const NODE = { output: 2, opType: 4, attribute: 5 } as const;
+const TENSOR = { dims: 1, dataType: 2, name: 8, externalData: 13, dataLocation: 14 } as const;
 
-export interface OutputSpec {
+export interface TensorHead {
   name: string;
-  elemType?: number;
+  dims: number[];
+  /** ONNX TensorProto.DataType. */
+  dataType: number;
+  /** Stored in an external file (data_location = EXTERNAL). */
+  external: boolean;
+  location?: string;
 }
 
-export interface RewriteOptions {
-  /** Initializer names to turn into graph inputs (fed at run time). */
-  asInputs?: readonly string[];
-  /** Replace the graph outputs by these values. */
-  outputs?: readonly OutputSpec[];
+/** Walks a message, giving each field with the span of the whole field (key included) for verbatim copies. */
+function* fields(bytes: Uint8Array, start: number, end: number): Generator<{ f: Field; whole: Uint8Array }> {
+  const r = new ProtoReader(bytes, start, end);
+  while (!r.done) {
+    const at = r.pos;
+    const f = r.next()!;
+    yield { f, whole: bytes.subarray(at, f.end) };
+  }
 }
 
-function valueInfo(w: ProtoWriter, field: number, name: string, elemType: number, dims: readonly number[] | null): void {
+/** Name, dims, type and storage of a TensorProto. */
+export function tensorHead(bytes: Uint8Array, start: number, end: number): TensorHead {
+  const h: TensorHead = { name: '', dims: [], dataType: 0, external: false };
+  for (const { f } of fields(bytes, start, end)) {
+    if (f.number === TENSOR.name) h.name = fieldString(bytes, f);
+    else if (f.number === TENSOR.dataType && f.wireType === WireType.Varint) h.dataType = f.value;
+    else if (f.number === TENSOR.dims) {
+      if (f.wireType === WireType.Varint) h.dims.push(f.value);
+      else for (const { f: d } of fieldsPacked(bytes, f)) h.dims.push(d);
+    } else if (f.number === TENSOR.dataLocation && f.wireType === WireType.Varint) h.external = f.value === 1;
+    else if (f.number === TENSOR.externalData) {
+      let key = '';
+      let value = '';
+      for (const { f: e } of fields(bytes, f.start, f.end)) {
+        if (e.number === 1) key = fieldString(bytes, e);
+        else if (e.number === 2) value = fieldString(bytes, e);
+      }
+      if (key === 'location') h.location = value;
+    }
+  }
+  return h;
+}
+
+function* fieldsPacked(bytes: Uint8Array, f: Field): Generator<{ f: number }> {
+  const r = new ProtoReader(bytes, f.start, f.end);
+  while (!r.done) yield { f: r.uint() };
+}
+
+function nameOf(bytes: Uint8Array, start: number, end: number, field = 1): string {
+  for (const { f } of fields(bytes, start, end)) if (f.number === field) return fieldString(bytes, f);
+  return '';
+}
+
+/** The graph message's span inside the model. */
+function graphSpan(model: Uint8Array): Field {
+  for (const { f } of fields(model, 0, model.length)) if (f.number === MODEL_GRAPH && f.wireType === WireType.LengthDelimited) return f;
+  throw new Error('not an ONNX model: no graph');
+}
+
+/** Copies the model, rebuilding its graph with `build` (which gets every graph field in order). */
+function rewriteGraph(model: Uint8Array, build: (g: ProtoWriter, graphFields: { f: Field; whole: Uint8Array }[]) => void): Uint8Array {
+  const out = new ProtoWriter();
+  for (const { f, whole } of fields(model, 0, model.length)) {
+    if (f.number !== MODEL_GRAPH) out.raw(whole);
+    else out.message(MODEL_GRAPH, (g) => build(g, [...fields(model, f.start, f.end)]));
+  }
+  return out.finish();
+}
+
+/** A ValueInfoProto with a tensor type: name, element type and (optionally) dims (numbers or symbols). */
+function writeValueInfo(w: ProtoWriter, field: number, name: string, elemType: number | undefined, shape?: readonly (number | string | null)[] | null): void {
   w.message(field, (v) => {
     v.string(1, name);
+    if (elemType === undefined) return;
     v.message(2, (t) => t.message(1, (tt) => {
       tt.int(1, elemType);
-      if (dims) tt.message(2, (sh) => { for (const d of dims) sh.message(1, (dd) => dd.int(1, d)); });
+      if (shape) {
+        tt.message(2, (sh) => {
+          for (const d of shape) sh.message(1, (dd) => {
+            if (typeof d === 'number') dd.int(1, d);
+            else if (typeof d === 'string') dd.string(2, d);
+          });
+        });
+      }
     }));
   });
 }
 
-/** The name of a TensorProto (field 8) and whether its data is external (data_location = 1). */
-function tensorHead(bytes: Uint8Array, start: number, end: number): { name: string; external: boolean } {
-  const r = new ProtoReader(bytes, start, end);
-  let name = '';
-  let external = false;
-  for (let f; (f = r.next()); ) {
-    if (f.number === 8) name = fieldString(bytes, f);
-    else if (f.number === 14 && f.wireType === WireType.Varint) external = f.value === 1;
-  }
-  return { name, external };
+/** Every initializer of the main graph (name, dims, type, storage). */
+export function listInitializers(model: Uint8Array): TensorHead[] {
+  const g = graphSpan(model);
+  const out: TensorHead[] = [];
+  for (const { f } of fields(model, g.start, g.end)) if (f.number === GRAPH.initializer) out.push(tensorHead(model, f.start, f.end));
+  return out;
 }
 
-export function rewriteModel(ckpt: Checkpoint, opts: RewriteOptions): Uint8Array {
-  const bytes = ckpt.readBytes();
-  const asInputs = new Set(opts.asInputs ?? []);
-  for (const n of asInputs) if (!ckpt.tensors.has(n)) throw new Error(`rewrite: '${n}' is not a stored tensor of ${ckpt.path}`);
-  const model = new ProtoWriter();
-  const top = new ProtoReader(bytes);
-  for (let f; (f = top.next()); ) {
-    if (f.number !== 7) {
-      model.raw(bytes.subarray(fieldStart(f), f.end));
-      continue;
+/** The Constant node producing `output`, if any: its tensor head (from the `value` attribute). */
+function constantNodeTensor(model: Uint8Array, node: Field): TensorHead | null {
+  let op = '';
+  let output = '';
+  let value: TensorHead | null = null;
+  for (const { f } of fields(model, node.start, node.end)) {
+    if (f.number === NODE.opType) op = fieldString(model, f);
+    else if (f.number === NODE.output && !output) output = fieldString(model, f);
+    else if (f.number === NODE.attribute) {
+      let name = '';
+      let t: Field | null = null;
+      for (const { f: a } of fields(model, f.start, f.end)) {
+        if (a.number === 1) name = fieldString(model, a);
+        else if (a.number === 5) t = a;
+      }
+      if (name === 'value' && t) value = tensorHead(model, t.start, t.end);
     }
-    model.message(7, (g) => {
-      const gr = top.sub(f);
-      const removed: string[] = [];
-      for (let h; (h = gr.next()); ) {
-        const whole = bytes.subarray(fieldStart(h), h.end);
-        if (h.number === 5) {
-          const { name, external } = tensorHead(bytes, h.start, h.end);
-          if (asInputs.has(name)) {
-            removed.push(name);
-            continue;
-          }
-          if (external) {
-            const t = ckpt.tensors.get(name);
-            const data = t?.storedBytes();
-            if (!t || !data) throw new Error(`rewrite: cannot inline external tensor '${name}'`);
-            g.message(5, (tp) => {
-              tp.packedVarints(1, t.dims).int(2, t.dataType).string(8, name).bytes(9, data);
-            });
-            continue;
-          }
-        }
-        if (h.number === 12 && opts.outputs) continue;
-        // a graph input that names a rewritten initializer is replaced below
-        if (h.number === 11) {
-          const r = new ProtoReader(bytes, h.start, h.end);
-          let name = '';
-          for (let e; (e = r.next()); ) if (e.number === 1) name = fieldString(bytes, e);
-          if (asInputs.has(name)) continue;
-        }
-        g.raw(whole);
-      }
-      for (const name of removed) {
-        const t = ckpt.tensors.get(name)!;
-        const elem = ELEM[t.dtype];
-        if (!elem) throw new Error(`rewrite: tensor '${name}' of type ${t.dtype} cannot be fed`);
-        valueInfo(g, 11, name, elem, t.dims);
-      }
-      if (opts.outputs) for (const o of opts.outputs) valueInfo(g, 12, o.name, o.elemType ?? 1, null);
-    });
   }
-  return model.finish();
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
+  return op === 'Constant' && value ? { ...value, name: output } : null;
 }
 
 /**
- * Start offset of a whole field, key included (to copy it verbatim). For varints Field.start is the
- * key's offset already; otherwise it is the payload's, after the key (and the length prefix).
- * Assumes minimal varint encoding of keys and lengths, as every protobuf writer produces.
+ * Turns the named initializers (or Constant-node outputs) into graph inputs of the same element type
+ * and dims. Everything else is copied verbatim. Throws when a name is neither.
  */
-function fieldStart(f: { number: number; wireType: number; start: number; end: number }): number {
-  if (f.wireType === WireType.Varint) return f.start;
-  let n = varintSize(f.number * 8 + f.wireType);
-  if (f.wireType === WireType.LengthDelimited) n += varintSize(f.end - f.start);
-  return f.start - n;
+export function weightsAsInputs(model: Uint8Array, names: readonly string[]): Uint8Array {
+  const wanted = new Set(names);
+  const found = new Map<string, TensorHead>();
+  const out = rewriteGraph(model, (g, graphFields) => {
+    for (const { f, whole } of graphFields) {
+      if (f.number === GRAPH.initializer) {
+        const h = tensorHead(model, f.start, f.end);
+        if (wanted.has(h.name)) {
+          found.set(h.name, h);
+          continue;
+        }
+      } else if (f.number === GRAPH.node) {
+        const c = constantNodeTensor(model, f);
+        if (c && wanted.has(c.name)) {
+          found.set(c.name, c);
+          continue;
+        }
+      } else if (f.number === GRAPH.input && wanted.has(nameOf(model, f.start, f.end))) {
+        continue; // re-declared below with the tensor's own type and dims
+      }
+      g.raw(whole);
+    }
+    for (const name of names) {
+      const h = found.get(name);
+      if (h) writeValueInfo(g, GRAPH.input, name, h.dataType, h.dims);
+    }
+  });
+  const missing = names.filter((n) => !found.has(n));
+  if (missing.length) throw new Error(`weightsAsInputs: not an initializer or Constant output of the graph: ${missing.join(', ')}`);
+  return out;
+}
+
+export interface OutputSpec {
+  name: string;
+  /** ONNX element type (1 = float32, 10 = float16, 11 = float64). Omitted: left to type inference. */
+  elemType?: number;
+  shape?: readonly (number | string | null)[];
+}
+
+/** Replaces the graph outputs by `outputs`. */
+export function setOutputs(model: Uint8Array, outputs: readonly OutputSpec[]): Uint8Array {
+  if (!outputs.length) throw new Error('setOutputs: at least one output is needed');
+  return rewriteGraph(model, (g, graphFields) => {
+    for (const { f, whole } of graphFields) if (f.number !== GRAPH.output) g.raw(whole);
+    for (const o of outputs) writeValueInfo(g, GRAPH.output, o.name, o.elemType, o.shape);
+  });
 }
 
 /**
- * Graph output names with a trailing Softmax/LogSoftmax (or ArgMax after one) removed: the values to
- * read logits from. Also says which outputs were tapped.
+ * Reads the external-data files that the model's remaining initializers point to, for onnxruntime's
+ * `externalData: [{ path, data }]` session option. `baseDir` is the model's folder; a location that
+ * is absolute or escapes it is refused (a model file must not make us read arbitrary files).
  */
-export function logitOutputs(ckpt: Checkpoint): { names: string[]; tapped: string[] } {
-  const producer = new Map<string, (typeof ckpt.nodes)[number]>();
-  for (const n of ckpt.nodes) for (const o of n.outputs) producer.set(o, n);
-  const names: string[] = [];
-  const tapped: string[] = [];
-  for (const out of ckpt.outputs) {
+export function externalDataFiles(model: Uint8Array, baseDir: string): { path: string; data: Uint8Array }[] {
+  const locations = new Set<string>();
+  for (const t of listInitializers(model)) if (t.external && t.location) locations.add(t.location);
+  return [...locations].map((location) => {
+    const full = resolve(baseDir, location);
+    const rel = relative(resolve(baseDir), full);
+    if (isAbsolute(location) || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`external data '${location}' lies outside the model's folder ${baseDir}`);
+    try {
+      return { path: location, data: readFileSync(full) };
+    } catch (e) {
+      throw new Error(`external data '${location}' cannot be read: ${(e as Error).message}`);
+    }
+  });
+}
+
+export interface LogitTap {
+  /** Value to read logits from. */
+  name: string;
+  /** The graph output it stands for. */
+  output: string;
+  /** Ops walked back over (e.g. ['ArgMax', 'Softmax']), empty when the output is already the logits. */
+  skipped: string[];
+}
+
+const PASS_THROUGH = new Set(['Identity']);
+const NORMALIZERS = new Set(['Softmax', 'LogSoftmax']);
+
+/**
+ * Where the logits are: walks back from each graph output over a trailing ArgMax, then a Softmax or
+ * LogSoftmax (and Identity ops between them), to the value that feeds them.
+ */
+export function findLogits(graph: { nodes: readonly Node[]; outputs: readonly ValueInfo[] }): LogitTap[] {
+  const producer = new Map<string, Node>();
+  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  return graph.outputs.map((out) => {
     let name = out.name;
-    let p = producer.get(name);
-    if (p && p.opType === 'ArgMax') {
-      name = p.inputs[0];
-      p = producer.get(name);
-    }
-    if (p && (p.opType === 'Softmax' || p.opType === 'LogSoftmax')) {
-      tapped.push(`${out.name} ← ${p.opType}(${p.inputs[0]})`);
-      name = p.inputs[0];
-    }
-    names.push(name);
-  }
-  return { names, tapped };
+    const skipped: string[] = [];
+    const step = (ops: Set<string>) => {
+      let p = producer.get(name);
+      while (p && PASS_THROUGH.has(p.opType)) {
+        name = p.inputs[0];
+        p = producer.get(name);
+      }
+      if (p && ops.has(p.opType) && p.inputs[0]) {
+        skipped.push(p.opType);
+        name = p.inputs[0];
+        return true;
+      }
+      return false;
+    };
+    step(new Set(['ArgMax']));
+    step(NORMALIZERS);
+    return { name, output: out.name, skipped };
+  });
 }

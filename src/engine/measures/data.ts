@@ -1,6 +1,7 @@
 // Measures that need forward passes on probe data: accuracy, margins, margin-normalised norm measures,
 // path-norm, PAC-Bayes flatness (σ′ of Jiang et al.'s searches) and sharpness. Natural logs; γ is the
 // 10th percentile of the signed training margins; m the training-set size; σ′ a standard deviation.
+import { SHARPNESS_RHO, SHARPNESS_RHO_ADAPTIVE } from '../forward/sharpness';
 import { froOverSpecOf, distOverSpecOf, logProdFroOf, logProdSpecOf } from './weight';
 import type { DataQuantities, Measure, MeasureContext } from './types';
 
@@ -22,17 +23,17 @@ function pacTail(m: number | undefined, sigma: number | undefined): number | nul
 
 export const dataMeasures: Measure[] = [
   {
-    id: 'trainAccuracy', name: 'Probe accuracy (train)', formula: 'mean 1[argmax f(x) = y] over the training probe',
+    id: 'trainAccuracy', name: 'Probe accuracy (train)', formula: 'fraction of the training probe with f(x)_y > max_{j≠y} f(x)_j (a tie counts as an error)',
     reference: 'forward passes with onnxruntime', group: 'accuracy', direction: -1, needs: ['data'],
     compute: (c) => D(c).trainAccuracy,
   },
   {
-    id: 'trainCrossEntropy', name: 'Probe cross-entropy (train)', formula: 'mean −ln softmax(f(x))_y over the training probe',
+    id: 'trainCrossEntropy', name: 'Probe cross-entropy (train)', formula: 'mean −ln softmax(f(x))_y over the training probe (natural log, log-softmax in float64)',
     reference: 'forward passes with onnxruntime', group: 'accuracy', direction: 1, needs: ['data'],
     compute: (c) => D(c).trainCrossEntropy,
   },
   {
-    id: 'testAccuracy', name: 'Probe accuracy (test)', formula: 'mean 1[argmax f(x) = y] over the test probe',
+    id: 'testAccuracy', name: 'Probe accuracy (test)', formula: 'fraction of the test probe with f(x)_y > max_{j≠y} f(x)_j (a tie counts as an error)',
     reference: 'forward passes with onnxruntime', group: 'accuracy', direction: -1, needs: ['data', 'testData'],
     compute: (c) => D(c).testAccuracy ?? null,
   },
@@ -42,7 +43,7 @@ export const dataMeasures: Measure[] = [
     compute: (c) => D(c).testCrossEntropy ?? null,
   },
   {
-    id: 'marginP10', name: 'Output margin γ (10th percentile)', formula: 'γ = 10th percentile of f(x)_y − max_{j≠y} f(x)_j over the training probe (linear interpolation)',
+    id: 'marginP10', name: 'Output margin γ (10th percentile)', formula: 'γ = 10th percentile of f(x)_y − max_{j≠y} f(x)_j over the training probe (numpy.percentile, linear interpolation: position (n−1)·0.1)',
     reference: `${JIANG}, §A (margin)`, group: 'margin', direction: -1, needs: ['data'],
     compute: (c) => D(c).marginP10,
   },
@@ -95,7 +96,7 @@ export const dataMeasures: Measure[] = [
     },
   },
   {
-    id: 'pathNorm', name: 'Path-norm', formula: 'Σ f_{w²}(1): every weight and bias squared, one forward pass of an all-ones input, outputs summed',
+    id: 'pathNorm', name: 'Path-norm', formula: 'Σ f_{w²}(1): every weight and bias squared, one forward pass of an all-ones input, logits summed (biases squared too, as Jiang et al.\'s code)',
     reference: `${JIANG}; Neyshabur, Tomioka & Srebro 2015`, equation: '44', group: 'pathNorm', direction: 1, needs: ['data'],
     compute: (c) => D(c).pathNorm ?? null,
   },
@@ -157,12 +158,12 @@ export const dataMeasures: Measure[] = [
     compute: (c) => (D(c).sigmaMag ? 1 / D(c).sigmaMag! ** 2 : null),
   },
   {
-    id: 'sharpness', name: 'Average-case sharpness', formula: 'E_{u∼N(0,ρ²I)}[L(w+u)] − L(w), cross-entropy on the training probe',
+    id: 'sharpness', name: 'Average-case sharpness', formula: `E_{u∼N(0,ρ²I)}[L(w+u)] − L(w), ρ = ${SHARPNESS_RHO}, L the training-probe cross-entropy, all weights and biases`,
     reference: 'Keskar et al. 2017; Andriushchenko et al. 2023 (average-case)', group: 'sharpness', direction: 1, needs: ['data'],
     compute: (c) => D(c).sharpness ?? null, stderr: (c) => c.data?.sharpnessStderr,
   },
   {
-    id: 'sharpnessAdaptive', name: 'Adaptive average-case sharpness', formula: 'E_{u∼N(0,ρ²w²)}[L(w+u)] − L(w) (perturbation scaled by |w|)',
+    id: 'sharpnessAdaptive', name: 'Adaptive average-case sharpness', formula: `E[L(w+u)] − L(w), uᵢ ∼ N(0, ρ²wᵢ²), ρ = ${SHARPNESS_RHO_ADAPTIVE} (perturbation scaled by |wᵢ|)`,
     reference: 'Kwon et al. 2021 (ASAM); Andriushchenko et al. 2023', group: 'sharpness', direction: 1, needs: ['data'],
     compute: (c) => D(c).sharpnessAdaptive ?? null, stderr: (c) => c.data?.sharpnessAdaptiveStderr,
   },

@@ -45,6 +45,10 @@ export interface DataQuantities {
   marginP10: number;
   /** max_i ‖x_i‖₂ over the probe, and √Σ‖x_i‖² (Bartlett's B uses the latter / √n scaling; see bounds). */
   maxInputNorm: number;
+  /** Mean of ‖x_i‖² over the training probe (Bartlett's ‖X‖₂ ≈ √(m·mean), Golowich's √Σ‖x‖²). */
+  meanSqInputNorm?: number;
+  /** Examples in the training probe. */
+  probeSize?: number;
   /** Path-norm Σ f_{w²}(1) (Jiang eq. 44), or null with a reason when undefined for the network. */
   pathNorm?: number | null;
   pathNormReason?: string;
@@ -63,6 +67,12 @@ export interface DataQuantities {
   sharpnessStderr?: number;
   sharpnessAdaptive?: number;
   sharpnessAdaptiveStderr?: number;
+  /** ρ of the plain and adaptive sharpness perturbations (standard deviations; adaptive: ρ·|wᵢ|). */
+  sharpnessRho?: number;
+  sharpnessRhoAdaptive?: number;
+  /** False when the σ′ search never lost 0.1 accuracy (σ′ is then only a lower bound). */
+  sigmaIsoBracketed?: boolean;
+  sigmaMagBracketed?: boolean;
 }
 
 export interface MeasureContext {

@@ -1,0 +1,77 @@
+// Gaussian weight perturbations, written into the model's preallocated parameter buffers.
+//
+// Determinism: the normals for parameter tensor k in draw d of stream s come from the Box–Muller
+// generator over mulberry32 (src/engine/kernels/random.ts) seeded with mix(seed, s, d, k), a 32-bit
+// integer hash (below). So a draw is reproducible from (seed, stream, draw) alone, each tensor's noise
+// does not depend on the others' sizes, and every σ of a search sees the same directions z (common
+// random numbers: the estimated accuracy is then a smooth, almost monotone function of σ).
+import { gaussian } from '../kernels/random';
+import type { ForwardModel, Param } from '../runtime';
+
+/** Per-tensor posterior scales: std_i = σ_k (absolute) or √(σ_k² w_i² + ε²) (relative to |w_i|). */
+export interface NoiseScale {
+  /** σ_k for each parameter tensor of the model, in model.params order. */
+  sigma: ArrayLike<number>;
+  relative: boolean;
+  /** ε of the relative form (Jiang et al.'s magnitude-aware perturbation uses 10⁻³). */
+  eps: number;
+}
+
+export const isotropic = (params: Param[], sigma: number): NoiseScale => ({ sigma: params.map(() => sigma), relative: false, eps: 0 });
+export const magnitudeAware = (params: Param[], sigma: number, eps: number): NoiseScale => ({ sigma: params.map(() => sigma), relative: true, eps });
+
+/** 32-bit hash of the draw coordinates (xorshift-multiply rounds, as in murmur3's finalizer). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
+/** Standard deviation of element i of tensor k. */
+export function stdAt(scale: NoiseScale, k: number, w: number): number {
+  const s = scale.sigma[k];
+  return scale.relative ? Math.sqrt(s * s * w * w + scale.eps * scale.eps) : s;
+}
+
+/** current ← values + std ⊙ z for draw `draw` of `stream` (z ~ N(0, I)). */
+export function perturb(model: ForwardModel, scale: NoiseScale, seed: number, stream: number, draw: number): void {
+  model.params.forEach((p, k) => {
+    const g = gaussian(mixSeed(seed, stream, draw, k));
+    const w = p.values;
+    const out = p.current;
+    const s = scale.sigma[k];
+    if (!scale.relative) {
+      for (let i = 0; i < w.length; i++) out[i] = w[i] + s * g();
+    } else {
+      const e2 = scale.eps * scale.eps;
+      const s2 = s * s;
+      for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * g();
+    }
+  });
+}
+
+/** Σᵢ sᵢ and Σᵢ ln sᵢ of the posterior variances sᵢ = stdᵢ² (for the Gaussian KL). */
+export function varianceSums(params: Param[], scale: NoiseScale): { sum: number; logSum: number } {
+  let sum = 0;
+  let logSum = 0;
+  params.forEach((p, k) => {
+    const s = scale.sigma[k];
+    if (!scale.relative) {
+      sum += p.values.length * s * s;
+      logSum += p.values.length * Math.log(s * s);
+      return;
+    }
+    const e2 = scale.eps * scale.eps;
+    for (const w of p.values) {
+      const v = s * s * w * w + e2;
+      sum += v;
+      logSum += Math.log(v);
+    }
+  });
+  return { sum, logSum };
+}
