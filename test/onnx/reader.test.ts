@@ -2,12 +2,13 @@
 // weights, every dtype, every op tied to its layer with the right [out, in] matrix. Values are exact
 // (float32 round-trips bit for bit; fp16/bf16 compared with the known rounding of their encoders).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CheckpointError, loadCheckpointSync, moduleName } from '../../src/onnx';
-import { buildModel, mlp, type ModelSpec, values } from '../helpers/onnx-writer';
+import { CheckpointError, loadCheckpointBytes, loadCheckpointSync } from '../../src/onnx';
+import { ProtoWriter } from '../../src/onnx/protobuf';
+import { buildModel, mlp, type DTypeName, type ModelSpec, values } from '../helpers/onnx-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-reader-'));
 let counter = 0;
@@ -241,9 +242,124 @@ test('external data: read inside the folder; missing, escaping, absolute and sho
   expectError(() => loadCheckpointSync(short), /past its end|runs past/);
 });
 
-test('module names from parameter names and exporter node names', () => {
-  assert.equal(moduleName('layers.0.weight', '/layers.0/Gemm', 'Gemm'), 'layers.0');
-  assert.equal(moduleName('onnx::Conv_32', '/layer1/layer1.0/conv1/Conv', 'Conv'), 'layer1.0.conv1');
-  assert.equal(moduleName('onnx::MatMul_9', '/encoder/layer.0/attention/self/query/MatMul', 'MatMul'), 'encoder.layer.0.attention.self.query');
-  assert.equal(moduleName('onnx::Gemm_3', 'Gemm_0', 'Gemm'), null);
+test('typed fields (float_data, int32_data, int64_data, double_data) decode exactly like raw_data, every dtype', () => {
+  const cases: [DTypeName, number[]][] = [
+    ['float32', [1.5, -2.25, 3.4028234663852886e38, 1.401298464324817e-45, -0]],
+    ['float64', [Math.PI, -1e-300, 1e300, 5e-324, 0.1]],
+    ['float16', [1, -2.5, 65504, 2 ** -24, -(2 ** -14)]],
+    ['bfloat16', [1, -2.5, 2 ** -133, 3.3895313892515355e38, 0.1015625]],
+    ['int8', [-128, -1, 0, 1, 127]],
+    ['uint8', [0, 1, 127, 128, 255]],
+    ['int32', [-2147483648, -1, 0, 1, 2147483647]],
+    ['int64', [-(2 ** 53) + 1, -1, 0, 1, 2 ** 53 - 1]],
+  ];
+  for (const [dtype, data] of cases) {
+    const got = (['raw', 'typed'] as const).map((encoding) => {
+      const c = loadCheckpointSync(save({
+        inputs: [{ name: 'x', shape: ['N', 5] }], outputs: [{ name: 'y', shape: ['N', 5] }],
+        initializers: [{ name: 't', dtype, encoding, dims: [5], data }],
+        nodes: [{ op: 'Add', inputs: ['x', 't'], outputs: ['y'] }],
+      }));
+      return Array.from(c.tensors.get('t')!.toFloat64());
+    });
+    assert.deepEqual(got[1], got[0], `${dtype}: typed vs raw`);
+    if (dtype !== 'float16' && dtype !== 'bfloat16') assert.deepEqual(got[0], dtype === 'float32' ? data.map(Math.fround) : data, dtype);
+    else assert.deepEqual(got[0], dtype === 'bfloat16' ? [1, -2.5, 2 ** -133, 3.3895313892515355e38, 0.1015625] : data, dtype);
+  }
+});
+
+test('Constant nodes: value_float, value_floats, value_int, value_ints become stored tensors', () => {
+  const c = loadCheckpointSync(save({
+    inputs: [{ name: 'x', shape: ['N', 2] }], outputs: [{ name: 'y', shape: ['N', 2] }],
+    nodes: [
+      { op: 'Constant', inputs: [], outputs: ['f'], attrs: { value_float: { float: 0.5 } } },
+      { op: 'Constant', inputs: [], outputs: ['fs'], attrs: { value_floats: Float32Array.of(1, 2.5) } },
+      { op: 'Constant', inputs: [], outputs: ['i'], attrs: { value_int: -3 } },
+      { op: 'Constant', inputs: [], outputs: ['is'], attrs: { value_ints: [4, -5, 6] } },
+      { op: 'Mul', inputs: ['x', 'fs'], outputs: ['y'] },
+    ],
+  }));
+  const t = (n: string) => c.tensors.get(n)!;
+  assert.deepEqual([t('f').dtype, [...t('f').dims], t('f').toNumbers()], ['float32', [], [0.5]]);
+  assert.deepEqual([t('fs').dtype, [...t('fs').dims], t('fs').toNumbers()], ['float32', [2], [1, 2.5]]);
+  assert.deepEqual([t('i').dtype, t('i').toNumbers()], ['int64', [-3]]);
+  assert.deepEqual([t('is').dtype, [...t('is').dims], t('is').toNumbers()], ['int64', [3], [4, -5, 6]]);
+  assert.ok([...c.tensors.values()].every((x) => x.source === 'constant'));
+  assert.equal(c.storedParameters, 3, 'float constants only: 1 + 2');
+});
+
+test('sparse initializers: coordinate indices; bad indices fail only when the values are asked for', () => {
+  const spec = (indices: number[]): ModelSpec => ({
+    inputs: [{ name: 'x', shape: ['N', 3] }], outputs: [{ name: 'y', shape: ['N', 2] }],
+    sparse: [{ values: { name: 'sp.weight', dims: [3], data: [1.5, -2, 4] }, indices, dims: [2, 3], coordinates: true }],
+    nodes: [{ op: 'Gemm', inputs: ['x', 'sp.weight'], outputs: ['y'], attrs: { transB: 1 } }],
+  });
+  const c = loadCheckpointSync(save(spec([0, 0, 1, 2, 0, 2])));
+  const l = c.layers[0];
+  assert.equal(l.weight.source, 'sparse');
+  assert.deepEqual([...l.shape], [2, 3]);
+  assert.deepEqual(Array.from(l.matrix()), [1.5, 0, 4, 0, 0, -2]);
+  assert.equal(c.storedParameters, 6);
+  const bad = loadCheckpointSync(save(spec([0, 0, 1, 3, 0, 2])));
+  assert.throws(() => bad.layers[0].matrix(), (e: Error) => e instanceof CheckpointError && /'sp\.weight'.*sparse index 3 outside dimension 1/.test(e.message));
+});
+
+test('quantized weights count as stored parameters (not their scales or zero points)', () => {
+  const c = loadCheckpointSync(save({
+    inputs: [{ name: 'x', shape: ['N', 3] }], outputs: [{ name: 'y', shape: ['N', 2] }],
+    initializers: [
+      { name: 'wq', dtype: 'int8', dims: [2, 3], data: [1, 2, 3, 4, 5, 6] },
+      { name: 's', dims: [2], data: [0.5, 0.25] }, { name: 'zp', dtype: 'int8', dims: [2], data: [0, 0] },
+      { name: 'b', dims: [2], data: [0, 0] },
+    ],
+    nodes: [
+      { op: 'DequantizeLinear', inputs: ['wq', 's', 'zp'], outputs: ['w'], attrs: { axis: 0 } },
+      { op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  }));
+  assert.equal(c.storedParameters, 6 + 2);
+  assert.deepEqual(c.layers[0].weight.quant?.axis, 0);
+});
+
+test('a shape far larger than the stored data is an error, without allocating the shape', () => {
+  const bytes = new ProtoWriter().int(1, 8).message(7, (g) => {
+    g.message(1, (n) => n.string(1, 'x').string(1, 'w').string(2, 'y').string(4, 'Gemm'));
+    g.message(5, (t) => t.packedVarints(1, [1 << 20, 1 << 20]).int(2, 1).string(8, 'w').bytes(9, new Uint8Array(16)));
+  }).finish();
+  const c = loadCheckpointBytes(bytes, 'huge.onnx');
+  assert.throws(() => c.layers[0].matrix(), (e: Error) => e instanceof CheckpointError && /'w'.*16 bytes/.test(e.message));
+  const typed = new ProtoWriter().int(1, 8).message(7, (g) => {
+    g.message(5, (t) => t.packedVarints(1, [1 << 20, 1 << 20]).int(2, 1).string(8, 'w').packedFloats(4, [1, 2]));
+  }).finish();
+  assert.throws(() => loadCheckpointBytes(typed, 'huge-typed.onnx').tensors.get('w')!.toFloat64(), (e: Error) => e instanceof CheckpointError && /'w'.*2 values/.test(e.message));
+});
+
+test('external data: a symbolic link out of the folder, an invalid offset, a Windows absolute path', () => {
+  const spec = (location: string): ModelSpec => ({
+    inputs: [{ name: 'x', shape: ['N', 2] }], outputs: [{ name: 'y', shape: ['N', 2] }],
+    initializers: [{ name: 'ext.weight', dims: [2, 2], data: [1, 2, 3, 4], external: { location } }],
+    nodes: [{ op: 'Gemm', inputs: ['x', 'ext.weight'], outputs: ['y'], attrs: { transB: 1 } }],
+  });
+  // external_data entries written by hand (the writer only writes valid offsets)
+  const withOffset = (offset: string) => new ProtoWriter().int(1, 8).message(7, (g) => g.message(5, (t) => {
+    t.packedVarints(1, [2, 2]).int(2, 1).string(8, 'ext.weight');
+    t.message(13, (e) => e.string(1, 'location').string(2, 'w.bin')).message(13, (e) => e.string(1, 'offset').string(2, offset)).int(14, 1);
+  })).finish();
+  const outside = join(dir, 'outside.bin');
+  writeFileSync(outside, new Uint8Array(16));
+  const folder = join(dir, 'ext-link');
+  mkdirSync(folder, { recursive: true });
+  symlinkSync(outside, join(folder, 'link.bin'));
+  writeFileSync(join(folder, 'm.onnx'), buildModel(spec('link.bin')).bytes);
+  const err = (p: () => unknown, re: RegExp) => assert.throws(p, (e: Error) => e instanceof CheckpointError && re.test(e.message) && /ext\.weight/.test(e.message), re.source);
+  err(() => loadCheckpointSync(join(folder, 'm.onnx')), /is a link to .*outside the model's folder/);
+  writeFileSync(join(folder, 'w.bin'), new Uint8Array(16));
+  writeFileSync(join(folder, 'bad-offset.onnx'), withOffset('abc'));
+  err(() => loadCheckpointSync(join(folder, 'bad-offset.onnx')), /invalid offset 'abc'/);
+  writeFileSync(join(folder, 'neg-offset.onnx'), withOffset('-4'));
+  err(() => loadCheckpointSync(join(folder, 'neg-offset.onnx')), /invalid offset '-4'/);
+  writeFileSync(join(folder, 'far-offset.onnx'), withOffset('8'));
+  err(() => loadCheckpointSync(join(folder, 'far-offset.onnx')), /16 bytes, but offset 8 \+ length 16 runs past its end/);
+  writeFileSync(join(folder, 'win.onnx'), buildModel(spec('C:\\weights\\w.bin')).bytes);
+  err(() => loadCheckpointSync(join(folder, 'win.onnx')), /absolute path/);
 });
