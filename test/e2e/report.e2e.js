@@ -41,11 +41,19 @@ async function setTheme(page, theme) {
   const kind = theme.includes('High Contrast') ? 'hc-black' : theme.includes('Light') ? 'vs' : 'vs-dark';
   const isOn = () => page.evaluate((k) => document.querySelector('.monaco-workbench').classList.contains(k), kind);
   if (await isOn()) return;
-  await runCommand(page, 'Preferences: Color Theme');
-  const input = page.locator('.quick-input-widget input');
-  await page.waitForTimeout(500);
-  await input.fill(theme);
-  await pickOption(page, theme);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runCommand(page, 'Preferences: Color Theme');
+      // the theme picker lists every theme once the extension host has registered them
+      await page.locator('.quick-input-list').getByRole('option', { name: /^Dark Modern/ }).first().waitFor({ timeout: 10000 });
+      await page.locator('.quick-input-widget input').fill(theme);
+      await pickOption(page, theme);
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 2) throw e;
+    }
+  }
   await page.waitForFunction((k) => document.querySelector('.monaco-workbench').classList.contains(k), kind, { timeout: 20000 });
   await page.waitForTimeout(1500); // webviews restyle and the charts redraw
 }
@@ -63,11 +71,11 @@ async function editorShot(page, file) {
   const { check, failures } = checker(page, SHOTS);
   let frame;
 
-  await check('dark-theme', () => setTheme(page, 'Dark Modern'));
-
   await check('explorer-shows-checkpoints', async () => {
     await page.getByRole('treeitem', { name: 'mlp.onnx', exact: true }).waitFor({ timeout: 90000 });
   });
+
+  await check('dark-theme', () => setTheme(page, 'Dark Modern'));
 
   await check('context-menu-analyze', async () => {
     // the user is in their training code when they ask for the report
@@ -158,6 +166,21 @@ async function editorShot(page, file) {
     await frame.$eval('#esd-chart', (e) => e.scrollIntoView({ block: 'center' }));
   });
   await editorShot(page, `${SHOTS}/04-report-charts.png`);
+
+  await check('copy-a-number-with-its-citation', async () => {
+    const r = cli([path.join(WS, 'mlp.onnx'), '--init', path.join(WS, 'mlp.init.onnx'), '--data', path.join(WS, 'probe_train.npz'),
+      '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000']);
+    const m = r.measures.logProdSpec;
+    await frame.click('[data-measure="logProdSpec"] button.copy');
+    const expected = `${m.name} = ${m.value} (${m.formula}; ${m.reference}${m.equation ? `, eq. ${m.equation}` : ''})`;
+    let text = '';
+    const end = Date.now() + 10000;
+    while (Date.now() < end && text !== expected) {
+      text = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
+      await page.waitForTimeout(300);
+    }
+    if (text !== expected) throw new Error(`clipboard: ${JSON.stringify(text)}, expected ${JSON.stringify(expected)}`);
+  });
 
   await check('status-bar-shows-checkpoint', async () => {
     await page.locator('.statusbar-item', { hasText: 'mlp.onnx' }).first().waitFor({ timeout: 20000 });

@@ -1,4 +1,6 @@
-// Writes NumPy .npz archives (stored entries, numpy's .npy v1 headers) for tests.
+// Writes NumPy .npz archives (stored entries with their CRC-32, numpy's .npy v1 headers) for tests.
+import { crc32 } from '../../src/data/npz';
+
 /** A tiny uncompressed .npz writer (numpy's format) for tests. */
 export function npz(arrays: Record<string, { dtype: string; shape: number[]; data: ArrayLike<number> }>): Uint8Array {
   const files: [string, Uint8Array][] = [];
@@ -31,11 +33,12 @@ export function npz(arrays: Record<string, { dtype: string; shape: number[]; dat
     const nb = new TextEncoder().encode(name);
     const local = new Uint8Array(30 + nb.length);
     const dv = new DataView(local.buffer);
-    dv.setUint32(0, 0x04034b50, true); dv.setUint16(4, 20, true); dv.setUint32(18, data.length, true); dv.setUint32(22, data.length, true);
+    const crc = crc32(data);
+    dv.setUint32(0, 0x04034b50, true); dv.setUint16(4, 20, true); dv.setUint32(14, crc, true); dv.setUint32(18, data.length, true); dv.setUint32(22, data.length, true);
     dv.setUint16(26, nb.length, true); local.set(nb, 30);
     const cd = new Uint8Array(46 + nb.length);
     const cv = new DataView(cd.buffer);
-    cv.setUint32(0, 0x02014b50, true); cv.setUint32(20, data.length, true); cv.setUint32(24, data.length, true);
+    cv.setUint32(0, 0x02014b50, true); cv.setUint32(16, crc, true); cv.setUint32(20, data.length, true); cv.setUint32(24, data.length, true);
     cv.setUint16(28, nb.length, true); cv.setUint32(42, offset, true); cd.set(nb, 46);
     parts.push(local, data);
     central.push(cd);

@@ -9,10 +9,35 @@ import { test } from 'node:test';
 import { CheckpointError, loadCheckpointSync } from '../../src/onnx';
 import { ProtoWriter } from '../../src/onnx/protobuf';
 import { fixture, haveFixtures } from '../helpers/fixtures';
-import { buildModel, mlp } from '../helpers/onnx-writer';
+import { buildModel, mlp, values } from '../helpers/onnx-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-robust-'));
 const source = haveFixtures ? readFileSync(fixture('cnn.onnx')) : Buffer.from(buildModel(mlp([8, 4, 2])).bytes);
+
+/** A small model with weights in every place and encoding the reader handles (more paths for flips to hit). */
+const kitchenSink = Buffer.from(buildModel({
+  inputs: [{ name: 'x', shape: ['N', 4] }, { name: 's', shape: [5, 1, 4] }], outputs: [{ name: 'y', shape: ['N', 3] }],
+  initializers: [
+    { name: 'typed.weight', dims: [3, 4], data: values(12, 1), encoding: 'typed' },
+    { name: 'half.weight', dtype: 'float16', dims: [3, 3], data: values(9, 2), encoding: 'typed' },
+    { name: 'q.weight', dtype: 'int8', dims: [3, 3], data: [1, -2, 3, -4, 5, -6, 7, -8, 9], encoding: 'typed' },
+    { name: 'q.scale', dims: [3], data: [0.5, 0.25, 2] },
+    { name: 'lstm.W', dims: [1, 8, 4], data: values(32, 3) }, { name: 'lstm.R', dims: [1, 8, 2], data: values(16, 4) },
+    { name: 'lstm.B', dims: [1, 16], data: values(16, 5), encoding: 'typed' },
+  ],
+  sparse: [{ values: { name: 'sp.weight', dims: [2], data: [1, 2] }, indices: [0, 4], dims: [3, 3] }],
+  nodes: [
+    { op: 'Constant', inputs: [], outputs: ['c.weight'], attrs: { value: { tensor: { name: 'v', dims: [3, 3], data: values(9, 6) } } } },
+    { op: 'Gemm', name: '/a/Gemm', inputs: ['x', 'typed.weight'], outputs: ['h1'], attrs: { transB: 1 } },
+    { op: 'Cast', inputs: ['half.weight'], outputs: ['hw'], attrs: { to: 1 } },
+    { op: 'Gemm', name: '/b/Gemm', inputs: ['h1', 'hw'], outputs: ['h2'], attrs: { transB: 1 } },
+    { op: 'DequantizeLinear', inputs: ['q.weight', 'q.scale'], outputs: ['qw'], attrs: { axis: 0 } },
+    { op: 'MatMul', name: '/c/MatMul', inputs: ['h2', 'qw'], outputs: ['h3'] },
+    { op: 'Gemm', name: '/d/Gemm', inputs: ['h3', 'c.weight'], outputs: ['h4'], attrs: { transB: 1 } },
+    { op: 'Gemm', name: '/e/Gemm', inputs: ['h4', 'sp.weight'], outputs: ['y'], attrs: { transB: 1 } },
+    { op: 'LSTM', name: '/rnn/LSTM', inputs: ['s', 'lstm.W', 'lstm.R', 'lstm.B'], outputs: ['r'], attrs: { hidden_size: 2 } },
+  ],
+}).bytes);
 
 /** Loads bytes from a file and touches every layer's values; returns 'ok' or the CheckpointError. */
 function attempt(bytes: Uint8Array, name: string): 'ok' | CheckpointError {
@@ -20,7 +45,12 @@ function attempt(bytes: Uint8Array, name: string): 'ok' | CheckpointError {
   writeFileSync(p, bytes);
   try {
     const c = loadCheckpointSync(p);
-    for (const l of c.layers) l.matrix();
+    // Touch every value the checkpoint can hand out: lazily decoded data fails here, if anywhere.
+    for (const t of c.tensors.values()) t.toFloat64();
+    for (const l of c.layers) {
+      l.matrix();
+      l.bias?.toFloat64();
+    }
     return 'ok';
   } catch (e) {
     if (e instanceof CheckpointError) {
@@ -39,28 +69,48 @@ test('truncated at every 1/16 of its length', { timeout: 60000 }, () => {
   }
 });
 
-test('200 seeded random byte flips: load or a clear error, never a crash or hang', { timeout: 120000 }, () => {
-  let a = 12345;
-  const rnd = () => {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    return a / 4294967296;
-  };
-  let errors = 0;
-  for (let i = 0; i < 200; i++) {
-    const b = Uint8Array.from(source);
-    const flips = 1 + Math.floor(rnd() * 8);
-    // flip bytes mostly in the structure (the first 4 KiB) where they matter most
-    for (let f = 0; f < flips; f++) b[Math.floor(rnd() * Math.min(b.length, rnd() < 0.7 ? 4096 : b.length))] ^= 1 + Math.floor(rnd() * 255);
-    if (attempt(b, 'flip.onnx') !== 'ok') errors++;
-  }
-  assert.ok(errors > 0, 'some flips are detected');
+test('the unflipped models load, with every value readable', () => {
+  assert.equal(attempt(source, 'source.onnx'), 'ok');
+  assert.equal(attempt(kitchenSink, 'sink.onnx'), 'ok');
+  const c = loadCheckpointSync(join(dir, 'sink.onnx'));
+  assert.deepEqual(c.layers.map((l) => l.name + (l.part ? ` ${l.part}` : '')).slice(0, 5), ['typed.weight', 'half.weight', 'q.weight', 'c.weight', 'sp.weight']);
+  assert.equal(c.layers.length, 5 + 8);
 });
+
+for (const [label, bytes] of [['the cnn fixture', source], ['a model with weights in every place', kitchenSink]] as const) {
+  test(`200 seeded random byte flips of ${label}: load or a clear error, never a crash or hang`, { timeout: 120000 }, () => {
+    let a = 12345;
+    const rnd = () => {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      return a / 4294967296;
+    };
+    let errors = 0;
+    for (let i = 0; i < 200; i++) {
+      const b = Uint8Array.from(bytes);
+      const flips = 1 + Math.floor(rnd() * 8);
+      // flip bytes mostly in the structure (the first 4 KiB) where they matter most
+      for (let f = 0; f < flips; f++) b[Math.floor(rnd() * Math.min(b.length, rnd() < 0.7 ? 4096 : b.length))] ^= 1 + Math.floor(rnd() * 255);
+      if (attempt(b, 'flip.onnx') !== 'ok') errors++;
+    }
+    assert.ok(errors > 0, 'some flips are detected');
+  });
+
+  test(`${label} truncated at every byte of its first 512 and every 1/64 after`, { timeout: 60000 }, () => {
+    const cuts = new Set<number>();
+    for (let k = 0; k < Math.min(512, bytes.length); k++) cuts.add(k);
+    for (let k = 0; k < 64; k++) cuts.add(Math.floor((bytes.length * k) / 64));
+    for (const cut of cuts) assert.notEqual(attempt(bytes.subarray(0, cut), 'cut.onnx'), 'ok', `cut to ${cut} of ${bytes.length} bytes`);
+  });
+}
 
 test('wire-type errors, lengths past the end, non-ONNX files, empty files, folders', () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['empty.onnx', new Uint8Array(0), /empty/],
-    ['png.onnx', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /not a valid ONNX model|not an ONNX model/],
-    ['text.onnx', new TextEncoder().encode('hello, this is not a model\n'), /not a valid ONNX model|not an ONNX model/],
+    ['png.onnx', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /is a PNG image, not an ONNX model/],
+    ['text.onnx', new TextEncoder().encode('hello, this is not a model\n'), /is a text file, not an ONNX model/],
+    ['model.pt', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0]), /is a ZIP archive \(a PyTorch/],
+    ['pickle.pt', Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc]), /is a Python pickle/],
+    ['random.bin', Uint8Array.from([0x07, 0x00, 0xff, 0x13, 0x99]), /not a valid ONNX model: malformed or truncated/],
     ['group.onnx', Uint8Array.from([0x0b, 0x0c]), /wire type/],
     ['pastend.onnx', new ProtoWriter().int(1, 8).tag(7, 2).varint(1 << 20).finish(), /length|remain|malformed/],
     ['nograph.onnx', new ProtoWriter().int(1, 8).string(2, 'x').finish(), /no graph/],

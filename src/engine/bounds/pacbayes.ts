@@ -23,26 +23,28 @@ export function gaussianKl(sSum: number, sLogSum: number, distSq: number, k: num
 
 /**
  * The grid point j ≥ 1 minimising KL + 2 ln j (what the bound pays for the prior). The KL is convex in
- * ln λ with its minimum at λ* = (Σs + ‖w − w⁰‖²)/k, i.e. j* = b ln(c/λ*); the cost is checked at j = 1
- * and the integers around j*.
+ * ln λ with its minimum at λ* = (Σs + ‖w − w⁰‖²)/k, i.e. j* = b ln(c/λ*); the 2 ln j term pulls the
+ * optimum below j*, so the cost is followed downhill from ⌈j*⌉ (and j = 1 compared).
  */
 export function bestPrior(sSum: number, sLogSum: number, distSq: number, k: number, b = DR_GRID.b, c = DR_GRID.c): { j: number; lambda: number; kl: number } {
-  const star = (sSum + distSq) / k;
-  const jStar = star > 0 ? b * Math.log(c / star) : 1;
-  const candidates = new Set([1]);
-  if (Number.isFinite(jStar)) for (let d = -1; d <= 2; d++) candidates.add(Math.max(1, Math.floor(jStar) + d));
-  let best = { j: 1, lambda: c * Math.exp(-1 / b), kl: Infinity };
-  let bestCost = Infinity;
-  for (const j of candidates) {
+  const at = (j: number) => {
     const lambda = c * Math.exp(-j / b);
     const kl = gaussianKl(sSum, sLogSum, distSq, k, lambda);
-    const cost = kl + 2 * Math.log(j);
-    if (cost < bestCost) {
-      bestCost = cost;
-      best = { j, lambda, kl };
+    return { j, lambda, kl, cost: kl + 2 * Math.log(j) };
+  };
+  const star = (sSum + distSq) / k;
+  const jStar = star > 0 ? b * Math.log(c / star) : Infinity;
+  let best = at(1);
+  if (Number.isFinite(jStar) && jStar > 1) {
+    let cur = at(Math.ceil(jStar) + 1);
+    for (let j = cur.j - 1; j >= 1; j--) {
+      const next = at(j);
+      if (next.cost > cur.cost) break;
+      cur = next;
     }
+    if (cur.cost < best.cost) best = cur;
   }
-  return best;
+  return { j: best.j, lambda: best.lambda, kl: best.kl };
 }
 
 /** [KL + 2 ln j + ln(π²m/(6δ))]/(m − 1): the right-hand side argument of the PAC-Bayes-kl bound. */
