@@ -9,20 +9,12 @@ import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../src/engine/analyze';
 import { ProtoWriter } from '../src/onnx/protobuf';
+import { mulberry32 } from '../src/engine/kernels/random';
 
 const D = 768;
 const BLOCKS = Number(process.env.GPT2_BLOCKS ?? 12);
 const VOCAB = Number(process.env.GPT2_VOCAB ?? 50257);
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Gaussian entries with a few heavy-tailed rows, so the power-law fits have a tail to find. */
 function weights(rows: number, cols: number, seed: number): Float32Array {
   const rnd = mulberry32(seed);

@@ -5,6 +5,7 @@
 // little-endian (or single-byte). Fortran-ordered arrays are transposed to C order. Every problem is a
 // ProbeError naming the file (and the array inside an .npz).
 
+import { halfToFloat } from '../onnx/dtypes';
 export class ProbeError extends Error {
   constructor(readonly file: string, readonly problem: string) {
     super(`${file}: ${problem}`);
@@ -67,16 +68,6 @@ function header(bytes: Uint8Array, where: string): { dtype: NpyDtype; size: numb
   if (!t) throw new ProbeError(where, `unsupported dtype '${descr}' (need float16/32/64, int8–64, uint8–32 or bool)`);
   if (order === '>' && t[1] > 1) throw new ProbeError(where, `big-endian dtype '${descr}' is not supported: save with x.astype('<${kind}${sizeText}')`);
   return { dtype: t[0], size: t[1], shape, fortran: fortran === 'True', offset: offset + len };
-}
-
-/** IEEE 754 half-precision bits → number. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 export function parseNpy(bytes: Uint8Array, where: string): NpyArray {

@@ -3,6 +3,7 @@
 import type { LayerFlag } from '../../protocol/report';
 import type { Precision } from '../../protocol/worker';
 import {
+  countNonFinite,
   convSingularValues,
   convSliceEigenvalues,
   esdDistance,
@@ -83,17 +84,6 @@ export function froAndL21(w: ArrayLike<number>, rows: number, cols: number): { f
     l21 += Math.sqrt(s);
   }
   return { fro: Math.sqrt(total), l21 };
-}
-
-function countNonFinite(w: Float32Array): { nan: number; inf: number } {
-  let nan = 0;
-  let inf = 0;
-  for (let i = 0; i < w.length; i++) {
-    const v = w[i];
-    if (v !== v) nan++;
-    else if (v === Infinity || v === -Infinity) inf++;
-  }
-  return { nan, inf };
 }
 
 /** Evenly subsampled eigenvalues for plotting, keeping the largest ones (the tail) exactly. */
