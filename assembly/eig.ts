@@ -3,6 +3,7 @@
 // its buffers in linear memory from heapBase() upwards, growing the memory as needed; every export
 // takes byte offsets into that memory and allocates nothing.
 export { tridiag32, tridiag64 } from './tridiag';
+export { sterf } from './sterf';
 export { gramFill32, gramFill64, gramFill64from32, gramBand32, gramBand64 } from './gram';
 export { normalApply32, normalApply64 } from './normal';
 

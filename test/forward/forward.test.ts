@@ -249,3 +249,44 @@ test('labels beyond the model\'s outputs, or a model onnxruntime cannot load: cl
   assert.equal(r2.measures.trainAccuracy.value, null);
   assert.match(r2.measures.trainAccuracy.reason!, /forward passes failed/);
 });
+
+test('provider auto falls back to CPU with a note saying why (this machine has no CUDA build); the report records it', async () => {
+  const { createSession, cudaLibraries } = await import('../../src/engine/runtime');
+  const bytes = buildModel(mlp([4, 3, 2])).bytes;
+  const cuda = cudaLibraries();
+  const auto = await createSession(bytes, { provider: 'auto' });
+  const asked = await createSession(bytes, { provider: 'cuda' });
+  const cpu = await createSession(bytes, { provider: 'cpu' });
+  assert.equal(cpu.provider, 'cpu');
+  assert.equal(cpu.note, undefined);
+  if (!cuda.ok) {
+    assert.equal(auto.provider, 'cpu');
+    assert.match(auto.note!, /^CUDA not used: .*not installed.*ran on CPU/);
+    assert.equal(asked.provider, 'cpu');
+    assert.match(asked.note!, /^CUDA was requested, but CUDA not used/);
+  } else {
+    assert.ok(auto.provider === 'cuda' || /CUDA execution provider failed/.test(auto.note!));
+  }
+  for (const s of [auto, asked, cpu]) await s.session.release();
+  const data = join(dir, 'p6.npz');
+  writeFileSync(data, probe4().slice());
+  const r = await analyze({ model: save(tiny(), 'tiny-auto.onnx'), data, threads: 1, mcDraws: 1, landscapePoints: 0 });
+  assert.equal(r.runtime!.provider, cuda.ok ? r.runtime!.provider : 'cpu');
+  if (!cuda.ok) assert.match(r.runtime!.providerNote!, /CUDA not used/);
+  assert.ok(r.runtime!.forwardPassesPerSecond! > 0);
+  assert.equal(r.runtime!.seed, 0);
+});
+
+test('cancellation between forward passes: the analysis stops with CancelledError', { skip: !haveFixtures && 'no fixtures' }, async () => {
+  const ac = new AbortController();
+  let phases = 0;
+  const started = performance.now();
+  const run = analyze({ model: fixture('mlp.onnx'), data: fixture('probe_train.npz'), trainSize: 3000, provider: 'cpu', threads: 1 }, {
+    signal: ac.signal,
+    progress: (p) => {
+      if (p.phase === 'flatness' && ++phases === 3) ac.abort();
+    },
+  });
+  await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
+  assert.ok(phases >= 3 && performance.now() - started < 60_000);
+});

@@ -56,7 +56,6 @@ np.save('half.npy', np.array([1.5, -0.0001, 65504, 2**-24], dtype=np.float16))
     assert.deepEqual(Array.from(a.data, Number), [0, 1, 2, 0, 1, 2], dt);
   }
   assert.deepEqual(Array.from(parseNpy(readFileSync(join(dir, 'dt_b1.npy')), 'b').data as ArrayLike<number>), [1, 0, 1, 0, 0, 1]);
-  // float16: exact values (65504 is the largest half, 2⁻²⁴ the smallest subnormal)
   // float16: NumPy's own widening of the stored halves (65504 the largest half, 2⁻²⁴ the smallest subnormal)
   const halves = py("import numpy as np; print(' '.join(repr(float(v)) for v in np.load('half.npy').astype(np.float64)))").trim().split(' ').map(Number);
   assert.deepEqual(Array.from(parseNpy(readFileSync(join(dir, 'half.npy')), 'h').data as ArrayLike<number>), halves);

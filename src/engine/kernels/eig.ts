@@ -1,12 +1,13 @@
 // Eigenvalues of a real symmetric matrix, values only: Householder reduction to tridiagonal form
-// (Golub & Van Loan, Matrix Computations, 4th ed., §8.3.1; EISPACK tred1), then implicit QL on the
-// tridiagonal (root-free Pal–Walker–Kahan QL/QR, ql.ts). The O(4/3·n³) reduction runs in WebAssembly SIMD (assembly/tridiag.ts: f32x4
-// for float32 storage, f64x2 for float64), with the pending rank-2 update fused into the next
-// matrix–vector product so the matrix is streamed once per step. Tiny matrices (n < 16) use the
-// TypeScript reduction below in float64, which is also the readable reference of the algorithm.
+// (Golub & Van Loan, Matrix Computations, 4th ed., §8.3.1; EISPACK tred1), then implicit QL/QR on the
+// tridiagonal. Both run in WebAssembly: the O(4/3·n³) reduction with SIMD (assembly/tridiag.ts: f32x4
+// for float32 storage, f64x2 for float64), its pending rank-2 update fused into the next matrix–vector
+// product so the matrix is streamed once per step; then root-free Pal–Walker–Kahan QL/QR in f64
+// (assembly/sterf.ts). Tiny matrices (n < 16) use the TypeScript reduction below and Givens QL (ql.ts)
+// in float64 — also the readable reference of the algorithm that the tests compare with.
 import { assertFinite } from './finite';
-import { tridiagonalEigenvalues } from './ql';
-import { tridiagonalizeWasm } from './wasm';
+import { tridiagonalEigen } from './ql';
+import { eigvalsSymWasm } from './wasm';
 
 /** Below this order the TypeScript reduction (float64) is used. */
 export const TINY_N = 16;
@@ -90,6 +91,7 @@ export function eigvalsSym(a: Float32Array | Float64Array, n: number, opts: EigO
   assertFinite(a, 'eigvalsSym');
   if (n === 0) return new Float64Array(0);
   const f32 = (opts.precision ?? (a instanceof Float32Array ? 'float32' : 'float64')) === 'float32';
-  const { d, e } = n < TINY_N ? tridiagonalize(Float64Array.from(a), n) : tridiagonalizeWasm(a, n, f32);
-  return tridiagonalEigenvalues(d, e);
+  if (n >= TINY_N) return eigvalsSymWasm(a, n, f32);
+  const { d, e } = tridiagonalize(Float64Array.from(a), n);
+  return tridiagonalEigen(d, e).values;
 }

@@ -2,7 +2,7 @@
 // The O(n³) loops run in WebAssembly SIMD (dist/eig.wasm, built by `npm run build`; see wasm.ts).
 export { allFinite, assertFinite, countNonFinite, NonFiniteError } from './finite';
 export { eigvalsSym, tridiagonalize, type EigOptions } from './eig';
-export { tridiagonalEigen, tridiagonalEigenvalues, type TridiagonalEigen } from './ql';
+export { tridiagonalEigen, type TridiagonalEigen } from './ql';
 export { gram, gramBackend, gramModel, setGramThreads, type GramOptions, type GramPrecision } from './gram';
 export { singularValues, type Spectrum, type SpectrumOptions } from './svd';
 export { jacobiSingularValues } from './jacobiSvd';
@@ -11,4 +11,4 @@ export { fitPowerLaw, EIG_FLOOR, MIN_EIGS, type PowerLawFit, type PowerLawOption
 export { esdStats, logAlphaNorm, esdDistance, type EsdStats } from './esd';
 export { mulberry32, gaussian, shuffleElements } from './random';
 export { convSingularValues, convSpectralNorm, convSliceEigenvalues, type ConvOptions, type ConvSpectrum } from './conv';
-export { gramWasm, wasmAvailable, wasmPath } from './wasm';
+export { gramWasm, tridiagonalEigenvaluesWasm as tridiagonalEigenvalues, wasmAvailable, wasmPath } from './wasm';

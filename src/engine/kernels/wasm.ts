@@ -24,6 +24,7 @@ interface Exports {
   heapBase(): number;
   tridiag32: Kernel;
   tridiag64: Kernel;
+  sterf(d: number, e: number, n: number): number;
   gramFill32: Kernel;
   gramFill64: Kernel;
   gramFill64from32: Kernel;
@@ -106,20 +107,9 @@ function layout(x: Exports, sizes: number[]): number[] {
   return offsets;
 }
 
-/**
- * Householder tridiagonalization of the symmetric n×n matrix `a` (row-major, lower triangle read; `a`
- * itself is not modified). f32: float32 storage and 4-lane SIMD; otherwise float64 and 2 lanes.
- * Returns the diagonal d (n) and sub-diagonal e (n−1) in float64. The steps are driven from here one
- * call per step: V8 starts WebAssembly in its baseline compiler and swaps in optimized code between
- * calls, which a single long call would never see.
- */
-export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f32: boolean): { d: Float64Array; e: Float64Array } {
-  const x = kernels();
-  const el = f32 ? 4 : 8;
-  const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
-  const buf = x.memory.buffer;
-  (f32 ? new Float32Array(buf, aOff, n * n) : new Float64Array(buf, aOff, n * n)).set(a);
-  new Uint32Array(buf, state, 5).set([...vecs, 0]);
+/** Runs the reduction of the matrix already at aOff, one call per step (see tridiagonalizeWasm). */
+function reduce(x: Exports, aOff: number, n: number, dOff: number, eOff: number, state: number, vecs: number[], f32: boolean): void {
+  new Uint32Array(x.memory.buffer, state, 5).set([...vecs, 0]);
   const step = f32 ? x.tridiag32 : x.tridiag64;
   const last = Math.max(n - 2, 0);
   let k = 0;
@@ -127,10 +117,60 @@ export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f3
     step(aOff, n, dOff, eOff, state, k, Math.min(k + 1, last));
     k++;
   } while (k < last);
+}
+
+/**
+ * Householder tridiagonalization of the symmetric n×n matrix `a` (row-major, lower triangle read; `a`
+ * itself is not modified). f32: float32 storage and 4-lane SIMD; otherwise float64 and 2 lanes.
+ * Returns the diagonal d (n) and sub-diagonal e (n−1) in float64. The steps are driven from here one
+ * call per step: V8 swaps in optimized code between calls (should the module run on baseline code),
+ * which a single long call would never see.
+ */
+export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f32: boolean): { d: Float64Array; e: Float64Array } {
+  const x = kernels();
+  const el = f32 ? 4 : 8;
+  const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
+  const buf = x.memory.buffer;
+  (f32 ? new Float32Array(buf, aOff, n * n) : new Float64Array(buf, aOff, n * n)).set(a);
+  reduce(x, aOff, n, dOff, eOff, state, vecs, f32);
   return {
     d: new Float64Array(buf.slice(dOff, dOff + n * 8)),
     e: new Float64Array(buf.slice(eOff, eOff + Math.max(n - 1, 0) * 8)),
   };
+}
+
+/**
+ * Eigenvalues (ascending) of the tridiagonal (d, e) by root-free QL/QR in WebAssembly (assembly/sterf.ts).
+ * Throws if it does not converge (not seen for finite input).
+ */
+export function tridiagonalEigenvaluesWasm(d: ArrayLike<number>, e: ArrayLike<number>): Float64Array {
+  const n = d.length;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(d[i]) || (i + 1 < n && !Number.isFinite(e[i]))) throw new RangeError('tridiagonalEigenvalues: non-finite entry in the tridiagonal matrix');
+  }
+  const x = kernels();
+  const [dOff, eOff] = layout(x, [n * 8, n * 8]);
+  const buf = x.memory.buffer;
+  new Float64Array(buf, dOff, n).set(d);
+  const ev = new Float64Array(buf, eOff, n);
+  ev.fill(0);
+  ev.set(Array.prototype.slice.call(e, 0, Math.max(n - 1, 0)) as number[]);
+  return solveTridiagonal(x, dOff, eOff, n);
+}
+
+function solveTridiagonal(x: Exports, dOff: number, eOff: number, n: number): Float64Array {
+  if (x.sterf(dOff, eOff, n) !== 0) throw new Error(`the tridiagonal QL/QR did not converge in ${30 * n} sweeps (n = ${n})`);
+  return new Float64Array(x.memory.buffer.slice(dOff, dOff + n * 8)).sort();
+}
+
+/** All eigenvalues (ascending) of the symmetric n×n matrix `a`: reduction and QL/QR both in WebAssembly. */
+export function eigvalsSymWasm(a: Float32Array | Float64Array, n: number, f32: boolean): Float64Array {
+  const x = kernels();
+  const el = f32 ? 4 : 8;
+  const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
+  (f32 ? new Float32Array(x.memory.buffer, aOff, n * n) : new Float64Array(x.memory.buffer, aOff, n * n)).set(a);
+  reduce(x, aOff, n, dOff, eOff, state, vecs, f32);
+  return solveTridiagonal(x, dOff, eOff, n);
 }
 
 /** Elements of the inner dimension per Gram panel: about 1 MiB of panel, at least 64, a multiple of 16. */
