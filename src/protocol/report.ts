@@ -170,6 +170,12 @@ export interface Report {
   margins?: MarginSummary;
   landscape?: LandscapeSummary;
   warnings: string[];
-  /** Per-phase timings, ms. */
+  /**
+   * Per-phase timings, ms: read, convert (weights to float32 matrices, BatchNorm folding), layers (wall
+   * time of the per-layer stage), assemble, aggregate, forward…; and `spectra.<phase>` = the per-layer
+   * kernel phases (gram, tridiagonalize, ql, jacobi, fit, randomize, …) summed over every layer and thread.
+   */
   timings?: Record<string, number>;
+  /** Per thread that measured layers: how many, their total ms, and the kernel phases (ms) — see timings. */
+  workerTimings?: { thread: number; layers: number; ms: number; phases: Record<string, number> }[];
 }
