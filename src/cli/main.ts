@@ -9,10 +9,13 @@ import { MEASURES } from '../engine/measures/registry';
 import { CancelledError } from '../engine/pool';
 import { VERSION } from '../engine/version';
 import { toCsv, toMarkdown, toText } from '../report/format';
+import { SWEEP_USAGE } from './sweep';
+import { collectMain, sweepMain } from './sweepCommands';
 
 export const USAGE = `Usage:
   theory-lens analyze MODEL.onnx [options]     analyse a checkpoint
   theory-lens measures [--json]                list every measure and per-layer metric
+${SWEEP_USAGE}
   theory-lens --version | --help
 
 Options of analyze:
@@ -152,6 +155,10 @@ function listMeasures(json: boolean): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const write = (s: string) => process.stdout.write(s + '\n');
+  const warn = (s: string) => process.stderr.write(s + '\n');
+  if (argv[0] === 'sweep') return sweepMain(argv.slice(1), write, warn);
+  if (argv[0] === 'collect') return collectMain(argv.slice(1), write, warn);
   let args: CliArgs;
   try {
     args = parseArgs(argv);
