@@ -118,7 +118,14 @@ export interface LayerContext {
   scopes?: readonly GraphScope[];
 }
 
-const PIN_HINT = 'pin the input size with --input-shape NAME=N,C,H,W (CLI) or the theoryLens.inputShapes setting';
+/** How to pin the model's dynamic inputs: `--input-shape x=1,3,H,W` with the file's known dims kept. */
+function pinHint(graph: RawGraph): string {
+  const dynamic = graph.inputs.filter((v) => !graph.tensors.has(v.name) && v.shape && v.shape.some((d) => typeof d !== 'number'));
+  const example = dynamic.length
+    ? dynamic.map((v) => `--input-shape ${v.name}=${v.shape!.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : i === v.shape!.length - 1 ? 'W' : i === v.shape!.length - 2 ? 'H' : 'D')).join(',')}`).join(' ')
+    : '--input-shape NAME=N,C,H,W';
+  return `pin the input size with ${example} (CLI) or the theoryLens.inputShapes setting`;
+}
 
 /** Builds the measurable layers, in topological order of their consuming nodes. */
 export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: ReadonlyMap<string, Shape>, file: string, lctx: LayerContext = {}): LayerBuild {
@@ -216,7 +223,7 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
     const origin = lctx.origins?.get(n.inputs[0]);
     const dims = inShape ? `[${inShape.map((d) => d ?? '?').join(', ')}]` : 'unknown';
     const what = inShape && inShape.length === spatial + 2 ? (spatial === 2 ? 'input height and width are dynamic' : 'input spatial size is dynamic') : 'input shape is unknown';
-    return { size: null, reason: `${what} (${dims}${origin ? `: ${origin}` : ''}); ${PIN_HINT}` };
+    return { size: null, reason: `${what} (${dims}${origin ? `: ${origin}` : ''}); ${pinHint(graph)}` };
   };
 
   const measure = (n: Node, w: WeightInput, src: ConstSource): boolean => {
@@ -392,7 +399,8 @@ function unmeasuredWarnings(
       visited.add(v);
       if (evaluator.refused.has(v)) refused.push(evaluator.refused.get(v)!);
       for (const c of consumers.get(v) ?? []) {
-        if (CHAIN_OPS.has(c.opType) && c.domain === '') c.outputs.forEach((o) => o && stack.push(o));
+        // Through constant-only chain ops (a Slice of the weight); an op that mixes in activations is where it ends.
+        if (CHAIN_OPS.has(c.opType) && c.domain === '' && c.outputs.some((o) => o && evaluator.resolve(o))) c.outputs.forEach((o) => o && stack.push(o));
         else ends.add(c.domain ? `${c.domain}.${c.opType}` : c.opType);
       }
     }
