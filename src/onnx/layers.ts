@@ -371,8 +371,58 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
       if (exclusive) break;
     }
   }
+  const tied = mergeTiedCopies(layers);
+  tied.dropped.forEach((l) => account(l.weight));
+  warnings.push(...tied.warnings);
+  const kept = layers.filter((l) => !tied.dropped.has(l));
   warnings.push(...unmeasuredWarnings(graph, consumers, accounted, evaluator, lctx.scopes ?? []));
-  return { layers, warnings };
+  return { layers: kept, warnings };
+}
+
+/**
+ * Tied input embedding and output projection stored twice: exporters constant-fold the LM head's
+ * Transpose(wte) into a second initializer, so the tie is only visible in the values. A dense layer
+ * whose stored tensor is exactly an embedding table (or its transpose) is that embedding's layer, its use
+ * noted there. Only tensors of transposed/equal shape are compared (one read each).
+ */
+function mergeTiedCopies(layers: LayerImpl[]): { dropped: Set<LayerImpl>; warnings: string[] } {
+  const dropped = new Set<LayerImpl>();
+  const warnings: string[] = [];
+  const tables = layers.filter((l) => l.role === 'embedding' && !l.part);
+  if (!tables.length) return { dropped, warnings };
+  for (const e of tables) {
+    const [vocab, dim] = e.weight.dims;
+    if (vocab * dim < 64) continue;
+    let table: Float64Array | null = null;
+    for (const l of layers) {
+      if (l.role !== 'dense' || l.part || dropped.has(l) || l.weight.name === e.weight.name || l.weight.dims.length !== 2) continue;
+      const [r, c] = l.weight.dims;
+      const transposed = r === dim && c === vocab;
+      if (!transposed && !(r === vocab && c === dim)) continue;
+      try {
+        table ??= e.weight.toFloat64();
+        const v = l.weight.toFloat64();
+        let same = true;
+        for (let i = 0; i < vocab && same; i++) {
+          for (let j = 0; j < dim; j++) {
+            if (v[transposed ? j * vocab + i : i * dim + j] !== table[i * dim + j]) {
+              same = false;
+              break;
+            }
+          }
+        }
+        if (!same) continue;
+      } catch {
+        continue;
+      }
+      dropped.add(l);
+      const list = e.noteLists.get('*') ?? [];
+      list.push(`tied: also the weight of ${l.op} ${l.node}, stored again by the exporter as '${l.weight.name}'${transposed ? ' (transposed)' : ''} with identical values; measured once`);
+      e.noteLists.set('*', list);
+      warnings.push(`'${l.weight.name}' (${l.node}) is a copy of the embedding '${e.weight.name}'${transposed ? ', transposed' : ''} (tied weights): measured once, as the embedding`);
+    }
+  }
+  return { dropped, warnings };
 }
 
 /**
@@ -387,7 +437,9 @@ function unmeasuredWarnings(
   const scopeOfTensor = new Map<string, string>();
   for (const s of scopes) for (const k of s.graph.tensors.keys()) if (!scopeOfTensor.has(k)) scopeOfTensor.set(k, s.path);
   for (const [name, t] of graph.tensors) {
-    if (accounted.has(name) || t.size <= 1 || !(FLOATING.has(t.dtype) || t.quant)) continue;
+    // Vectors (norm scales and shifts, biases of unmeasured ops, decomposed LayerNorm's γ and β) are
+    // parameters, not matrices: counted in storedParameters, not listed here.
+    if (accounted.has(name) || t.dims.length < 2 || t.size <= 1 || !(FLOATING.has(t.dtype) || t.quant)) continue;
     // Follow chain ops forward to the ops that use the value.
     const ends = new Set<string>();
     const refused: string[] = [];
