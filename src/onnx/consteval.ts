@@ -2,10 +2,9 @@
 // the op that uses it (PyTorch's LSTM gate reordering Slice → Concat → Unsqueeze, weight norm g·v/‖v‖,
 // scale folding, reshapes, dequantization). Resolving a value computes only its shape; the values are
 // computed when a measure asks for them (one layer at a time), within a size cap.
-import type { Node } from './types';
-import { CheckpointError } from './types';
+import { CHAIN_OPS } from './ops';
 import { TensorImpl } from './tensor';
-import type { TensorSource } from './types';
+import { CheckpointError, type Node, type TensorSource } from './types';
 
 /** Largest chain result evaluated, in elements (float64: 512 MiB). */
 export const MAX_EVAL_ELEMENTS = 1 << 26;
@@ -176,7 +175,8 @@ export class ConstEvaluator {
       return { dims: [...stored.dims], dataType: stored.dataType, values: () => stored.toFloat64(), sources: [stored.name], via: [] };
     }
     const n = this.producers.get(name);
-    if (!n || (n.domain !== '' && n.domain !== 'ai.onnx')) return null;
+    // Only the chain ops: anything else (an activation) ends the walk before its inputs are visited.
+    if (!n || (n.domain !== '' && n.domain !== 'ai.onnx') || !CHAIN_OPS.has(n.opType)) return null;
     const a = n.attributes;
     const attrInts = (k: string): number[] | null => (Array.isArray(a.get(k)) ? (a.get(k) as number[]) : null);
     const attrInt = (k: string, f: number): number => (typeof a.get(k) === 'number' ? (a.get(k) as number) : f);
