@@ -132,6 +132,10 @@ try {
   };
   const esd = runOurs(false);
   const def = runOurs(true);
+  // printed before numpy runs (svdvals is slow on a loaded machine): the table below repeats them with ratios
+  for (const [label, r] of [['full ESD (--no-randomize)', esd], ['default (randomization check)', def]] as const) {
+    if (r) console.log(`theory-lens ${label}: wall ${r.wall.map((x) => x.toFixed(2)).join(', ')} s; CPU ${r.cpu.map((x) => x.toFixed(2)).join(', ')} s; peak RSS ${r.maxRssMB.toFixed(0)} MB`);
+  }
 
   const py = `
 import numpy as np, time, json, sys
