@@ -11,12 +11,15 @@ import { VERSION } from '../engine/version';
 import { toCsv, toMarkdown, toText } from '../report/format';
 
 export const USAGE = `Usage:
-  theory-lens analyze MODEL.onnx [options]     analyse a checkpoint
+  theory-lens analyze MODEL [options]          analyse a checkpoint: .onnx, .safetensors (or a folder /
+                                               *.index.json of shards), torch.save .pt/.pth/.bin/.ckpt
   theory-lens measures [--json]                list every measure and per-layer metric
   theory-lens --version | --help
 
 Options of analyze:
-  --init INIT.onnx        initial/reference checkpoint (distances to init, *-init measures)
+  --init INIT             initial/reference checkpoint, any format (distances to init, *-init measures)
+  --roles ROLES.json      layer roles for state dicts: {"tensor-name glob": "linear|linear-transposed|conv|
+                          conv-transposed|embedding|fused-qkv|fused-qkv-transposed|parameter"}
   --data PROBE.npz        probe data (.npz/.npy) for forward-pass measures and bounds
   --test-data TEST.npz    held-out probe for test accuracy/loss
   --data-keys X,Y         keys of inputs and labels in the .npz (default: x/inputs/images/data, y/labels/targets)
@@ -68,6 +71,14 @@ function existingFile(flag: string, v: string | undefined): string {
   return p;
 }
 
+/** A file, or a folder (a sharded safetensors / pytorch_model.bin checkpoint). */
+function existingPath(flag: string, v: string | undefined): string {
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a file path (or a folder of shards)`);
+  const p = resolve(v);
+  if (!existsSync(p)) throw new UsageError(`${flag}: no such file or folder: ${v}`);
+  return p;
+}
+
 export function parseArgs(argv: string[]): CliArgs {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return { command: 'help', format: 'text', quiet: true };
@@ -87,7 +98,8 @@ export function parseArgs(argv: string[]): CliArgs {
     const a = rest[i];
     const next = () => rest[++i];
     switch (a) {
-      case '--init': o.init = existingFile(a, next()); break;
+      case '--init': o.init = existingPath(a, next()); break;
+      case '--roles': o.roles = existingFile(a, next()); break;
       case '--data': o.data = existingFile(a, next()); break;
       case '--test-data': o.testData = existingFile(a, next()); break;
       case '--data-keys': {
@@ -134,10 +146,10 @@ export function parseArgs(argv: string[]): CliArgs {
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (model) throw new UsageError(`unexpected argument '${a}' (one model per run)`);
-        model = existingFile('MODEL', a);
+        model = existingPath('MODEL', a);
     }
   }
-  if (!model) throw new UsageError('analyze needs a MODEL.onnx');
+  if (!model) throw new UsageError('analyze needs a MODEL (.onnx, .safetensors, .pt/.pth/.bin/.ckpt, or a folder of shards)');
   return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet };
 }
 

@@ -2,7 +2,8 @@
 // (the CLI's main thread, or the analysis worker the extension starts); per-layer spectra go to a
 // worker pool; forward passes (onnxruntime) run on this thread.
 import { basename } from 'node:path';
-import { loadCheckpoint } from '../onnx';
+import { loadCheckpoint, readerById } from '../checkpoint/readers';
+import { loadRoleRules } from '../checkpoint/roles';
 import type { Checkpoint, Layer } from '../onnx/types';
 import { SCHEMA_VERSION, type LayerReport, type Need, type Report } from '../protocol/report';
 import type { AnalyzeOptions, Progress } from '../protocol/worker';
@@ -65,8 +66,10 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
 
   progress({ phase: 'read', done: 0, total: 1, message: `reading ${basename(options.model)}` });
   let t = performance.now();
-  const ckpt = await loadCheckpoint(options.model);
-  const init = options.init ? await loadCheckpoint(options.init) : null;
+  const rules = options.roles ? loadRoleRules(options.roles) : [];
+  const ckpt = await loadCheckpoint(options.model, { rules });
+  const init = options.init ? await loadCheckpoint(options.init, { rules }) : null;
+  const reader = readerById(ckpt.format);
   timings.read = performance.now() - t;
   warnings.push(...ckpt.warnings);
   if (init) warnings.push(...init.warnings.map((w) => `init: ${w}`));
@@ -163,7 +166,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
       name: layer.name, op: layer.op, node: layer.node, module: layer.module, ...(layer.part ? { part: layer.part } : {}),
       role: layer.role, dtype: layer.weight.dtype, shape: [...layer.shape], matrixShape: [layer.matrixShape[0], layer.matrixShape[1]],
       parameters: weightParams + biasParams, metrics: r.metrics,
-      ...(Object.keys(r.notes).length ? { notes: r.notes } : {}),
+      ...(layer.roleNote ? { notes: { role: layer.roleNote, ...r.notes } } : Object.keys(r.notes).length ? { notes: r.notes } : {}),
       ...(r.flags.length ? { flags: r.flags } : {}),
       ...(c ? { conv: { kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations, inputSpatial: c.inputSpatial } } : {}),
       ...(folded[i] ? { foldedBatchNorm: folded[i] } : {}),
@@ -190,7 +193,9 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   else if (init) why.init = 'the init checkpoint does not match every layer (see warnings)';
   if (ckpt.layers.length === 0) {
     have.delete('weights');
-    warnings.push('no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
+    warnings.push(reader.supports.rolesFromNames
+      ? 'no weight matrices found (no 2-D to 5-D float .weight tensors; map names with a roles file): nothing to measure'
+      : 'no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
   }
 
   const ctx: MeasureContext = { layers: quantities, params: parameters, depth: quantities.length, hasInit };
@@ -205,7 +210,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
       provider: options.provider ?? 'auto', threads: pool.threads, randomize: o.randomize,
     },
     model: {
-      path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
+      path: ckpt.path, fileName: basename(ckpt.path), format: reader.id, ...(ckpt.metadata ? { metadata: { ...ckpt.metadata } } : {}), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
       opset: ckpt.opset, irVersion: ckpt.irVersion, parameters, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
       inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
       outputs: ckpt.outputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
@@ -221,7 +226,10 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   if (options.trainSize !== undefined) report.trainSize = options.trainSize;
 
   // Forward passes on probe data.
-  if (options.data && !options.weightsOnly) {
+  if (options.data && !options.weightsOnly && !reader.supports.forward) {
+    why.data = `${reader.name} checkpoints hold weights only: ${reader.forwardHint}`;
+    warnings.push(why.data);
+  } else if (options.data && !options.weightsOnly) {
     await runForward(report, ckpt, init, quantities, options, hooks, have, why, ctx);
   } else if (options.data) {
     why.data = 'forward passes were switched off (weights only)';

@@ -108,6 +108,8 @@ export interface Layer {
   readonly batchNorm?: BatchNormParams;
   /** Topological position of the consuming node (0 = nearest the input). */
   readonly order: number;
+  /** State-dict readers: how the role was decided (name rule, shape, roles file). */
+  readonly roleNote?: string;
   /**
    * The weight as a row-major float matrix of shape matrixShape = [out, in]: Gemm transB handled,
    * MatMul weights transposed to [out, in], conv kernels reshaped to (c_out, c_in·kh·kw), LSTM/GRU
@@ -117,8 +119,15 @@ export interface Layer {
   matrix(precision: 'float64'): Float64Array;
 }
 
+/** Checkpoint file formats (src/checkpoint/readers.ts registers one reader each). */
+export type CheckpointFormat = 'onnx' | 'safetensors' | 'pytorch';
+
 export interface Checkpoint {
   readonly path: string;
+  /** The reader that produced it; absent means ONNX. Only ONNX has a graph for forward passes. */
+  readonly format?: CheckpointFormat;
+  /** Free-form string metadata stored in the file (safetensors `__metadata__`). */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly fileSize: number;
   readonly irVersion: number | null;
   readonly producer: string | null;
