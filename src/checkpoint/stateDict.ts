@@ -71,7 +71,7 @@ class StateLayer implements Layer {
     readonly weight: FileTensor,
     readonly bias: Tensor | null,
     readonly order: number,
-    readonly roleNote: string,
+    private roleNote: string,
     private readonly block: Block,
     readonly part?: string,
     readonly conv?: Layer['conv'],
@@ -79,6 +79,18 @@ class StateLayer implements Layer {
     private readonly lora?: { a: FileTensor; b: FileTensor },
   ) {
     this.node = module ?? name;
+  }
+
+  /** '' = the main graph (state dicts have one). */
+  readonly graph = '';
+
+  get notes(): Readonly<Record<string, string>> {
+    return { role: this.roleNote };
+  }
+
+  /** Adds to the role note (tied weights found after the layer was made). */
+  noteRole(extra: string): void {
+    this.roleNote += extra;
   }
 
   get shape(): readonly number[] {
@@ -242,7 +254,7 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
   }
   for (const l of layers as StateLayer[]) {
     const tied = tiedNotes.get(l.name);
-    if (tied) (l as { roleNote: string }).roleNote += `; tied with ${tied.join(', ')} (same storage, measured once)`;
+    if (tied) l.noteRole(`; tied with ${tied.join(', ')} (same storage, measured once)`);
   }
   return { layers, warnings };
 }

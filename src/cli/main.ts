@@ -2,7 +2,7 @@
 // theory-lens: the engine headless. argv → AnalyzeOptions → analyze() → report (text or JSON).
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AnalyzeOptions, Precision, Provider } from '../protocol/worker';
+import type { AnalyzeOptions, Precision, Progress, Provider } from '../protocol/worker';
 import { analyze } from '../engine/analyze';
 import { METRIC_INFO } from '../engine/layers/metricInfo';
 import { MEASURES } from '../engine/measures/registry';
@@ -40,7 +40,11 @@ Options of analyze:
   --no-fold-bn            do not fold BatchNorm into the preceding layer
   --weights-only          skip forward passes even when --data is given
   --threads N             worker threads for per-layer spectra (default: cores, at most 4)
-  --quiet                 no progress on stderr`;
+  --progress MODE         bar | json | none: progress on stderr (default: a bar on a terminal, else none);
+                          json = one JSON object a line ({phase, done, total, layer, etaMs, message})
+  --quiet                 no progress on stderr
+
+Ctrl-C cancels within a second and prints the partial report of the layers measured so far (exit 130).`;
 
 export class UsageError extends Error {}
 
@@ -52,6 +56,7 @@ export interface CliArgs {
   format: Format;
   out?: string;
   quiet: boolean;
+  progress?: 'bar' | 'json' | 'none';
 }
 
 function num(flag: string, v: string | undefined, { int = false, min = -Infinity, max = Infinity } = {}): number {
@@ -94,6 +99,7 @@ export function parseArgs(argv: string[]): CliArgs {
   let format: Format = 'text';
   let out: string | undefined;
   let quiet = false;
+  let progress: CliArgs['progress'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const next = () => rest[++i];
@@ -143,6 +149,12 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--weights-only': o.weightsOnly = true; break;
       case '--threads': o.threads = num(a, next(), { int: true, min: 1, max: 64 }); break;
       case '--quiet': case '-q': quiet = true; break;
+      case '--progress': {
+        const v = next();
+        if (v !== 'bar' && v !== 'json' && v !== 'none') throw new UsageError(`--progress must be bar, json or none, not '${v ?? ''}'`);
+        progress = v;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (model) throw new UsageError(`unexpected argument '${a}' (one model per run)`);
@@ -150,7 +162,7 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   if (!model) throw new UsageError('analyze needs a MODEL (.onnx, .safetensors, .pt/.pth/.bin/.ckpt, or a folder of shards)');
-  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet };
+  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet, ...(progress ? { progress } : {}) };
 }
 
 function listMeasures(json: boolean): string {
@@ -189,13 +201,11 @@ export async function main(argv: string[]): Promise<number> {
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
-  const showProgress = !args.quiet && process.stderr.isTTY;
+  const mode = args.quiet ? 'none' : args.progress ?? (process.stderr.isTTY ? 'bar' : 'none');
+  const clear = () => mode === 'bar' && process.stderr.write('\r\x1b[K');
   try {
-    const report = await analyze(args.options!, {
-      signal: ac.signal,
-      progress: showProgress ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${p.message}`) : undefined,
-    });
-    if (showProgress) process.stderr.write('\r\x1b[K');
+    const report = await analyze(args.options!, { signal: ac.signal, partialOnCancel: true, progress: progressPrinter(mode) });
+    clear();
     const text =
       args.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
       : args.format === 'csv' ? toCsv(report)
@@ -203,14 +213,41 @@ export async function main(argv: string[]): Promise<number> {
       : toText(report);
     if (args.out) writeFileSync(args.out, text);
     else process.stdout.write(text);
+    if (report.partial?.cancelled) {
+      process.stderr.write(`theory-lens: cancelled after ${report.partial.measuredLayers} of ${report.partial.totalLayers} layers: the report above is partial\n`);
+      return 130;
+    }
     return 0;
   } catch (e) {
-    if (showProgress) process.stderr.write('\r\x1b[K');
+    clear();
     process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : (e as Error).message}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** `3 m 12 s`, `45 s`. */
+export function formatEta(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
+/** Progress on stderr: a redrawn bar with the layer and ETA on a terminal, or one JSON object a line. */
+export function progressPrinter(mode: 'bar' | 'json' | 'none', write = (s: string) => void process.stderr.write(s)): ((p: Progress) => void) | undefined {
+  if (mode === 'none') return undefined;
+  if (mode === 'json') return (p) => write(JSON.stringify(p) + '\n');
+  return (p) => {
+    if (p.phase === 'layers' && p.total > 0) {
+      const width = 24;
+      const fill = Math.round((width * p.done) / p.total);
+      const eta = p.etaMs !== undefined && p.done > 0 && p.done < p.total ? `  ETA ${formatEta(p.etaMs)}` : '';
+      write(`\r\x1b[K[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${p.done}/${p.total} layers${eta}  ${p.layer ?? ''}`.slice(0, (process.stderr.columns || 120) + 4));
+    } else write(`\r\x1b[K${p.phase}: ${p.message}`);
+  };
 }
 
 if (require.main === module) {

@@ -108,8 +108,8 @@ export interface Layer {
   readonly batchNorm?: BatchNormParams;
   /** Topological position of the consuming node (0 = nearest the input). */
   readonly order: number;
-  /** State-dict readers: how the role was decided (name rule, shape, roles file). */
-  readonly roleNote?: string;
+  /** What the reader knows about this layer, keyed like the report's notes (state dicts: `role` = how the role was decided). */
+  readonly notes?: Readonly<Record<string, string>>;
   /**
    * The weight as a row-major float matrix of shape matrixShape = [out, in]: Gemm transB handled,
    * MatMul weights transposed to [out, in], conv kernels reshaped to (c_out, c_in·kh·kw), LSTM/GRU

@@ -177,4 +177,9 @@ export interface Report {
   warnings: string[];
   /** Per-phase timings, ms. */
   timings?: Record<string, number>;
+  /**
+   * Set when not every layer was measured: cancelled (CLI Ctrl-C) or a layer failed to read/measure. Such
+   * layers have empty metrics, a '*' note and a 'notMeasured' flag; aggregates over all layers are left out.
+   */
+  partial?: { measuredLayers: number; totalLayers: number; cancelled: boolean };
 }

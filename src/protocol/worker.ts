@@ -52,6 +52,9 @@ export interface Progress {
   done: number;
   total: number;
   message: string;
+  /** Layers phase: the layer just finished, and the estimated ms left (from the work done so far). */
+  layer?: string;
+  etaMs?: number;
 }
 
 export type ToWorker =

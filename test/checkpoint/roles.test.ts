@@ -34,7 +34,7 @@ test('GPT-2 Conv1D: c_attn [in, 3·out] transposed and split into q, k, v; c_pro
   const full = transpose(attn, 4, 6); // [6, 4] = [q; k; v]
   for (let p = 0; p < 3; p++) assert.deepEqual(Array.from(c.layers[p].matrix()), full.slice(p * 8, p * 8 + 8));
   assert.deepEqual(Array.from(c.layers[3].matrix('float64')), transpose(proj, 4, 2));
-  assert.match(c.layers[0].roleNote!, /GPT-2 Conv1D name 'c_attn'/);
+  assert.match(c.layers[0].notes!.role, /GPT-2 Conv1D name 'c_attn'/);
 });
 
 test('fused qkv / in_proj_weight split by rows; embeddings as one-hot → dim; convs reshaped', async () => {
@@ -81,7 +81,7 @@ test('LoRA: ΔW = B·A beside the base weight, its own layer', async () => {
     assert.ok(Math.abs(d[i * 4 + j] - (B[i * 2] * A[j] + B[i * 2 + 1] * A[4 + j])) < 1e-15, `ΔW[${i},${j}]`);
     assert.equal(c.layers[1].matrix()[i * 4 + j], want);
   }
-  assert.match(c.layers[1].roleNote!, /base weight q_proj\.base_layer\.weight is measured beside it/);
+  assert.match(c.layers[1].notes!.role, /base weight q_proj\.base_layer\.weight is measured beside it/);
 });
 
 test('a roles file overrides the name rules; wrapper prefixes are removed', async () => {
@@ -92,7 +92,7 @@ test('a roles file overrides the name rules; wrapper prefixes are removed', asyn
     tensor('module.dec.weight', 'F32', [3, 2], values(6, 3)),
   ]), { rules });
   assert.deepEqual(c.layers.map((l) => [l.name, [...l.matrixShape], l.op]), [['encoder.0.kernel', [2, 3], 'Linear'], ['dec.weight', [2, 3], 'Conv1D']]);
-  assert.match(c.layers[0].roleNote!, /roles file \(pattern 'encoder\.\*\.kernel'\)/);
+  assert.match(c.layers[0].notes!.role, /roles file \(pattern 'encoder\.\*\.kernel'\)/);
   assert.ok(c.warnings.some((w) => /'module\.' prefix/.test(w)));
   assert.throws(() => parseRoleRules({ x: 'dense' }, 'r.json'), /role 'dense' for 'x' is not one of/);
   assert.equal(globToRegExp('a.*.b?').source, '^a\\..*\\.b.$');

@@ -48,7 +48,7 @@ test('wrappers: Lightning state_dict, module. prefix; tied lm_head measured once
   const g = await loadCheckpoint(join(fx, 'gpt2.bin'));
   assert.ok(!g.layers.some((x) => x.name === 'lm_head.weight'));
   assert.ok(g.warnings.some((w) => /lm_head\.weight shares its storage with transformer\.wte\.weight/.test(w)));
-  assert.match(g.layers[0].roleNote!, /tied with lm_head\.weight/);
+  assert.match(g.layers[0].notes!.role, /tied with lm_head\.weight/);
   // Init matched by name across formats: the Lightning checkpoint against the plain state dict.
   const r = await analyze({ model: join(fx, 'ddp.pth'), init: join(fx, 'mlp.pt'), threads: 1, randomize: false });
   assert.equal(r.init?.matchedLayers, 3);

@@ -70,7 +70,7 @@ test('metadata, data order, layers and biases; the registry picks the reader by 
   ]);
   assert.deepEqual(Array.from(c.layers[0].matrix()), Array.from(w0));
   assert.equal(c.storedParameters, 12 + 3 + 6 + 2);
-  assert.match(c.layers[0].roleNote!, /2-D \.weight: linear/);
+  assert.match(c.layers[0].notes!.role, /2-D \.weight: linear/);
 });
 
 test('a folder of shards and an index.json open as one model', async () => {
