@@ -74,7 +74,7 @@ export function shapeSize(dims: readonly number[], file: string, name: string): 
   return size;
 }
 
-const CHUNK_BYTES = 1 << 24;
+const CHUNK_BYTES = 1 << 22;
 
 export class FileTensor implements Tensor {
   readonly source = 'external' as const;
