@@ -292,7 +292,7 @@ export function stateDictCheckpoint(info: StateDictInfo): Checkpoint {
     irVersion: null, producer: info.producer, producerVersion: info.producerVersion ?? null, opset: null, graphName: null,
     inputs: [], outputs: [],
     tensors: new Map(entries.map((e) => [e.name, e.tensor])),
-    nodes: [], layers, valueShapes: new Map(), storedParameters: stored, warnings,
+    nodes: [], layers, valueShapes: new Map(), storedParameters: stored, graphs: [{ path: '', storedParameters: stored }], warnings,
     readBytes: () => {
       throw new CheckpointError(info.path, `is a ${info.format} state dict, not an ONNX graph: forward passes need an ONNX export`);
     },
