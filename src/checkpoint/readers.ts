@@ -6,6 +6,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { loadCheckpoint as loadOnnx } from '../onnx/reader';
 import { CheckpointError, type Checkpoint, type CheckpointFormat, type LoadOptions } from '../onnx/types';
+import { FORMAT_EXTENSIONS } from './formats';
 import type { RoleRule } from './roles';
 
 export interface ReaderOptions extends LoadOptions {
@@ -59,7 +60,7 @@ export function looksLikeSafetensors(head: Uint8Array, size: number): boolean {
 }
 
 export const ONNX_READER: CheckpointReader = {
-  id: 'onnx', name: 'ONNX', extensions: ['.onnx'],
+  id: 'onnx', name: 'ONNX', extensions: FORMAT_EXTENSIONS.onnx,
   supports: { forward: true, shapes: true, rolesFromNames: false },
   // A protobuf ModelProto starts with field 1 (ir_version, varint): tag 0x08.
   sniff: (p) => !p.isDirectory && p.head[0] === 0x08 && extname(p.path).toLowerCase() === '.onnx',
@@ -67,7 +68,7 @@ export const ONNX_READER: CheckpointReader = {
 };
 
 export const SAFETENSORS_READER: CheckpointReader = {
-  id: 'safetensors', name: 'safetensors', extensions: ['.safetensors'],
+  id: 'safetensors', name: 'safetensors', extensions: FORMAT_EXTENSIONS.safetensors,
   supports: { forward: false, shapes: false, rolesFromNames: true },
   forwardHint: 'forward-pass measures need an ONNX export of the model: torch.onnx.export(model, example_input, "model.onnx"), then analyse the .onnx with --data',
   sniff: (p) =>
@@ -78,7 +79,7 @@ export const SAFETENSORS_READER: CheckpointReader = {
 };
 
 export const PYTORCH_READER: CheckpointReader = {
-  id: 'pytorch', name: 'PyTorch (torch.save)', extensions: ['.pt', '.pth', '.bin', '.ckpt'],
+  id: 'pytorch', name: 'PyTorch (torch.save)', extensions: FORMAT_EXTENSIONS.pytorch,
   supports: { forward: false, shapes: false, rolesFromNames: true },
   forwardHint: SAFETENSORS_READER.forwardHint,
   sniff: (p) => {
@@ -96,7 +97,7 @@ export const PYTORCH_READER: CheckpointReader = {
 export const READERS: readonly CheckpointReader[] = [SAFETENSORS_READER, PYTORCH_READER, ONNX_READER];
 
 /** Extensions (with the dot) of every format a reader is registered for. */
-export const CHECKPOINT_EXTENSIONS: readonly string[] = READERS.flatMap((r) => r.extensions);
+export { CHECKPOINT_EXTENSIONS } from './formats';
 
 export function readerById(id: CheckpointFormat | undefined): CheckpointReader {
   return READERS.find((r) => r.id === (id ?? 'onnx')) ?? ONNX_READER;
