@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerAnalysisService } from './vscode/analysisService';
 import { CheckpointEditorProvider } from './vscode/checkpointEditor';
+import { CheckpointIndexWatcher } from './vscode/checkpointIndexWatcher';
 import { CheckpointStatus } from './vscode/checkpointStatus';
 import { CheckpointWatcher } from './vscode/checkpointWatcher';
 import { ReportPanels } from './vscode/reportPanels';
@@ -45,10 +46,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const views = new ReportViews();
   const status = new CheckpointStatus(analysis);
   const panels = new ReportPanels(context.extensionUri, analysis, output, views, status);
+  const checkpoints = new CheckpointIndexWatcher();
   const services: TheoryLensServices = {
     extensionUri: context.extensionUri,
     analysis,
     output,
+    checkpoints: checkpoints.index,
     openReport: (file) => panels.open(file),
   };
 
@@ -82,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   context.subscriptions.push(
-    output, analysis, status, panels,
+    output, analysis, status, panels, checkpoints,
     CheckpointEditorProvider.register(context, analysis, output, views, status),
     new CheckpointWatcher(analysis, views, output),
     vscode.commands.registerCommand('theoryLens.analyze', async (arg?: unknown, selected?: unknown) => {

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
 import type { AnalyzeOptions } from '../protocol/worker';
-import { optionsFor, type Settings } from './options';
-import { cacheKey, ReportCache } from './reportCache';
+import { optionsFor, type Settings } from '../workspace/options';
+import { cacheKey, ReportCache } from '../workspace/reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
-import { AnalysisCancelled, WorkerClient } from './workerClient';
+import { AnalysisCancelled, WorkerClient } from '../workspace/workerClient';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
@@ -51,10 +51,6 @@ export class WorkerAnalysisService implements AnalysisService {
   defaultOptions(file: vscode.Uri): AnalyzeOptions {
     const ws = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     return optionsFor(file.fsPath, readSettings(), ws, this.overrides.get(file.fsPath));
-  }
-
-  async optionsFor(file: vscode.Uri): Promise<AnalyzeOptions> {
-    return this.defaultOptions(file);
   }
 
   /** The report for the file's current contents and the current settings, exactly; else undefined. */

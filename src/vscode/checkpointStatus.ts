@@ -3,7 +3,7 @@
 // Shows its headline number (statusText.ts) or that it is being analysed; a click opens its report.
 import * as vscode from 'vscode';
 import type { AnalysisService } from './services';
-import { statusText } from './statusText';
+import { statusText } from '../report/statusText';
 
 export class CheckpointStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('theoryLens.checkpoint', vscode.StatusBarAlignment.Right, 50);

@@ -3,7 +3,7 @@
 // of the file are dropped and every open view of it (panel or editor) analyses it again.
 import * as vscode from 'vscode';
 import type { WorkerAnalysisService } from './analysisService';
-import { KeyedDebouncer } from './keyedDebouncer';
+import { KeyedDebouncer } from '../workspace/keyedDebouncer';
 import type { ReportViews } from './reportViews';
 
 export class CheckpointWatcher implements vscode.Disposable {

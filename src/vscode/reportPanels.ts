@@ -23,11 +23,6 @@ export class ReportPanels implements vscode.Disposable {
     private readonly status: CheckpointStatus,
   ) {}
 
-  /** The view of the panel showing `file`, if one is open. */
-  viewFor(file: vscode.Uri): ReportView | undefined {
-    return this.panels.get(file.fsPath)?.view;
-  }
-
   /** The view of the focused report panel, if any. */
   get active(): ReportView | undefined {
     for (const { panel, view } of this.panels.values()) if (panel.active) return view;

@@ -5,7 +5,7 @@
 // which checkpoint the numbers come from (click: choose another).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { headlineText, headlineTooltip } from './headline';
+import { headlineText, headlineTooltip } from '../../report/headline';
 import type { HintModel, OwnerAnnotation, RefInfo } from './hintModel';
 
 const cfg = () => vscode.workspace.getConfiguration('theoryLens.hints');

@@ -9,12 +9,12 @@ import * as vscode from 'vscode';
 import type { LayerReport, Report } from '../../protocol/report';
 import type { TheoryLensServices } from '../services';
 import { BackgroundAnalyses } from './backgroundAnalyses';
-import { isSeries, matchAll, type RefMatch } from './checkpointMatcher';
-import { findCheckpointRefs, type CheckpointRef } from './checkpointRefs';
-import { CheckpointIndex } from './checkpointIndex';
-import { byOwner, matchOwner, type OwnerMatch } from './moduleMatcher';
-import { classLines, findModuleDefs, type ModuleDef } from './moduleDefs';
-import { scanSource } from './sourceScanner';
+import { isSeries, matchAll, type RefMatch } from '../../workspace/checkpointMatcher';
+import { findCheckpointRefs, type CheckpointRef } from '../../workspace/checkpointRefs';
+import type { CheckpointIndex } from '../../workspace/checkpointIndex';
+import { byOwner, matchOwner, type OwnerMatch } from '../../workspace/moduleMatcher';
+import { classLines, findModuleDefs, type ModuleDef } from '../../workspace/moduleDefs';
+import { scanSource } from '../../workspace/sourceScanner';
 
 export interface RefInfo {
   ref: CheckpointRef;
@@ -64,7 +64,7 @@ export class HintModel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, private readonly services: TheoryLensServices) {
-    this.index = CheckpointIndex.shared(context);
+    this.index = services.checkpoints;
     this.background = new BackgroundAnalyses(services, (p) => this.cached(p) !== undefined, () => this.changed());
     this.disposables.push(
       this.emitter,

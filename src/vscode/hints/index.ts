@@ -6,12 +6,12 @@
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { TheoryLensServices } from '../services';
-import { orderCheckpoints } from '../compare/checkpointOrder';
+import { orderCheckpoints } from '../../workspace/checkpointOrder';
 import { CheckpointLensProvider } from './checkpointLensProvider';
 import { HintModel } from './hintModel';
 import { LayerDiagnostics } from './layerDiagnostics';
 import { LayerHintsProvider } from './layerHintsProvider';
-import { byOwner } from './moduleMatcher';
+import { byOwner } from '../../workspace/moduleMatcher';
 
 const LENS_SELECTOR: vscode.DocumentSelector = ['python', 'typescript', 'javascript', 'typescriptreact', 'javascriptreact'].map((language) => ({ language }));
 
