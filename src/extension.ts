@@ -26,7 +26,9 @@ function activeTabCheckpoint(): vscode.Uri | undefined {
 async function pickCheckpoint(title: string): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 2000);
   const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
+  // initial weights (X.init.onnx, init.onnx) lead a run: not offered as checkpoints (Browse… still reaches them)
   const items = found
+    .filter((uri) => !/(^|[\\/.])init\.onnx$/i.test(uri.fsPath))
     .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
     .map((uri) => {
       const rel = dirname(vscode.workspace.asRelativePath(uri, vscode.workspace.workspaceFolders !== undefined && vscode.workspace.workspaceFolders.length > 1));
@@ -79,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): void {
       filters: what === 'init' ? { 'ONNX checkpoints': ['onnx'] } : { 'NumPy probe data': ['npz', 'npy'] },
     });
     if (!pick?.[0]) return;
-    analysis.overrides.set(file.fsPath, { ...analysis.overrides.get(file.fsPath), [what]: pick[0].fsPath });
+    analysis.setOverrides(file.fsPath, { [what]: pick[0].fsPath });
     output.appendLine(`${file.fsPath}: ${what === 'init' ? 'init checkpoint' : 'probe data'} set to ${pick[0].fsPath}`);
     await rerun(file, false);
   };

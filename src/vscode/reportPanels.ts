@@ -56,6 +56,7 @@ export class ReportPanels implements vscode.Disposable {
       registration.dispose();
       view.dispose();
       this.panels.delete(file.fsPath);
+      this.status.closed(file);
     });
     await view.run(force);
   }

@@ -61,6 +61,11 @@ export class CheckpointIndex {
     return this.map.has(path);
   }
 
+  /** The recorded mtime of a checkpoint, or -1 when the index does not know it (no disk access). */
+  mtime(path: string): number {
+    return this.map.get(path)?.mtime ?? -1;
+  }
+
   async rescan(): Promise<void> {
     const paths = (await this.source.list()).filter((p) => !isExcluded(p));
     const seen = new Set<string>();

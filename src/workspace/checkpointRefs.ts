@@ -1,4 +1,7 @@
-// Where training code names checkpoint files: string literals ending in `.onnx`, with the values the
+// Where training code names checkpoint files: string literals ending in a checkpoint extension (`.onnx`,
+// `.safetensors`, `.pt`, `.pth`, `.bin`, `.ckpt` — ONNX exports, `torch.save`, safetensors' `save_file`)
+// and the folder of `save_pretrained("out/dir")` / `from_pretrained("local/dir")` (a Hugging Face folder:
+// model.safetensors, or model.safetensors.index.json with its shards), with the values the
 // code substitutes turned into wildcards — f-strings and JS template literals (`{ep:02d}`, `${ep}`),
 // `.format(…)`, `%` formatting, `+` concatenation — and the directories in front of them from
 // `os.path.join(out, name, …)`, `path.join(…)`, `Path(out) / …` and `.joinpath(…)`. The result is a
@@ -23,6 +26,21 @@ export interface CheckpointRef {
   display: string;
   /** No wildcard: a plain path. */
   plain: boolean;
+  /** A Hugging Face model folder (save_pretrained / from_pretrained), not a file: see `fileParts`. */
+  folder: boolean;
+}
+
+/** File names a checkpoint reference may end with (what the readers open). */
+export const CHECKPOINT_EXTENSIONS = ['onnx', 'safetensors', 'pt', 'pth', 'bin', 'ckpt'] as const;
+const CHECKPOINT_NAME = new RegExp(`\\.(?:${CHECKPOINT_EXTENSIONS.join('|')})$`, 'i');
+/** Calls whose first argument is a Hugging Face model folder. */
+const FOLDER_CALL = /(?:^|\.)(?:save_pretrained|from_pretrained)$/;
+/** The file of a Hugging Face folder a checkpoint index lists: model.safetensors or model.safetensors.index.json. */
+export const HF_FOLDER_FILE = 'model.safetensors*';
+
+/** The path pattern of the checkpoint file(s) a reference names: a folder reference ends in its weights file. */
+export function fileParts(ref: Pick<CheckpointRef, 'parts' | 'folder'>): PathPart[] {
+  return ref.folder ? [...ref.parts, { kind: 'glob', glob: HF_FOLDER_FILE }] : ref.parts;
 }
 
 const PATH_CALL = /(?:^|\.)(?:join|joinpath|resolve|Path|PurePath|PosixPath|PurePosixPath|WindowsPath)$/;
@@ -127,6 +145,26 @@ class Reader extends SourceCursor {
     return this.chainGlob(chain, false, false);
   }
 
+  /**
+   * Whether the expression starting at `start` (directly, or as the last argument of a path join) is
+   * the first argument of `x.save_pretrained(…)` / `X.from_pretrained(…)`.
+   */
+  isFolderArgument(start: number): boolean {
+    let at = start;
+    for (let hops = 0; hops < 2; hops++) {
+      const open = this.enclosingParen(at, LIMIT);
+      if (open < 0) return false;
+      const end = this.skipBack(open);
+      const callee = this.text.slice(this.dottedNameBefore(end), end);
+      const close = this.matchForward(open, LIMIT);
+      const args = close < 0 ? [] : this.items(open, close);
+      if (FOLDER_CALL.test(callee)) return args.length > 0 && args[0][0] <= at && at < args[0][1];
+      if (!PATH_CALL.test(callee)) return false;
+      at = this.dottedNameBefore(end); // the join call itself, as an argument of the outer call
+    }
+    return false;
+  }
+
   /** Path parts written before an expression starting at `start` (join-call arguments, `/` operands); null when a join puts more after it. */
   leadingParts(start: number): PathPart[] | null {
     const parts: PathPart[] = [];
@@ -195,10 +233,14 @@ export function findCheckpointRefs(source: string | ScannedSource, language: Sou
   const src = typeof source === 'string' ? scanSource(source, language) : source;
   const reader = new Reader(src, language);
   const out: CheckpointRef[] = [];
+  // folder arguments are looked for only in files that call save_pretrained / from_pretrained at all
+  const folderCalls = /(?:save|from)_pretrained\s*\(/.test(src.masked);
   for (const tok of src.strings) {
     if (tok.triple) continue;
-    // the literal itself must end the path: "…/epoch_{ep}.onnx", "%s.onnx", ".onnx" after a `+` chain
-    if (!/\.onnx$/i.test(tok.body)) continue;
+    // the literal itself must end the path: "…/epoch_{ep}.onnx", "%s.pt", ".onnx" after a `+` chain;
+    // any other literal only as the folder argument of save_pretrained / from_pretrained
+    const file = CHECKPOINT_NAME.test(tok.body);
+    if (!file && (!folderCalls || !/[\w*}]$/.test(tok.body))) continue;
     const after = reader.skipForward(tok.end);
     const formatted = /^\.\s*format\s*\(/.test(src.masked.slice(after, after + 20));
     const percent = language === 'python' && src.masked[after] === '%' && src.masked[after + 1] !== '=';
@@ -206,6 +248,7 @@ export function findCheckpointRefs(source: string | ScannedSource, language: Sou
     const glob = reader.chainGlob(chain, formatted, percent);
     const lead = reader.leadingParts(chain[0].start);
     if (!lead) continue;
+    if (!file && !reader.isFolderArgument(chain[0].start)) continue;
     const parts = normalizeParts([...lead, { kind: 'glob', glob }]);
     if (!parts.length || parts[parts.length - 1].kind !== 'glob') continue;
     const a = positionAt(src.lineStarts, tok.start);
@@ -213,6 +256,7 @@ export function findCheckpointRefs(source: string | ScannedSource, language: Sou
     out.push({
       line: a.line, col: a.col, endLine: b.line, endCol: b.col, parts, display: displayParts(parts),
       plain: parts.every((p) => p.kind === 'glob' && !p.glob.includes('*')),
+      folder: !file,
     });
   }
   return out;

@@ -26,6 +26,8 @@ export interface ModuleDef {
   path: string;
   /** Constructor: `Linear`, `Conv2d`, `LSTM`, … */
   ctor: string;
+  /** Offset of the constructor call's `(` in the text (its arguments: constEval.ts). */
+  open: number;
   /** The enclosing class, or `<receiver>` (e.g. `<model>`) for assignments outside a class. */
   owner: string;
   /** Where a hint goes: the end of the line's code, or just after the call when another definition follows on the line. */
@@ -46,6 +48,8 @@ const CALL = /^(?:(?:torch\.)?nn\.)?([A-Z]\w*)\s*\(/;
 interface Leaf {
   start: number;
   end: number;
+  /** Offset of the constructor call's `(`. */
+  open: number;
   path: string[];
   ctor: string;
 }
@@ -67,7 +71,7 @@ class DefReader extends SourceCursor {
     const close = this.matchForward(open);
     if (close < 0 || close >= end) return;
     if (MEASURED.has(ctor)) {
-      out.push({ start: p, end: close + 1, path, ctor });
+      out.push({ start: p, end: close + 1, open, path, ctor });
       return;
     }
     if (!CONTAINERS.has(ctor)) return; // a class of the user's: matched by prefix later
@@ -172,7 +176,7 @@ export function findModuleDefs(source: string | ScannedSource): ModuleDef[] {
       const a = positionAt(src.lineStarts, start);
       const b = positionAt(src.lineStarts, leaf.end);
       out.push({
-        line: a.line, col: a.col, endLine: b.line, endCol: b.col, path: [...prefix, ...leaf.path].join('.'), ctor: leaf.ctor,
+        line: a.line, col: a.col, endLine: b.line, endCol: b.col, path: [...prefix, ...leaf.path].join('.'), ctor: leaf.ctor, open: leaf.open,
         owner: ownerAt(a.line) ?? `<${receiver}>`, hintLine: b.line, hintCol: b.col,
       });
     }

@@ -87,3 +87,17 @@ export function chooseReports<R>(defs: readonly ModuleDef[], candidates: readonl
   }
   return out;
 }
+
+/**
+ * The module path of a state-dict key (`encoder.layers.0.fc1.weight` → `encoder.layers.0.fc1`), for
+ * layers read from PyTorch/safetensors files: the parameter name dropped, and the wrappers' `module.`
+ * (DataParallel) / `model.` (Lightning) prefix. Null for names that are not such keys.
+ */
+export function moduleOfKey(key: string): string | null {
+  const m = /^(.+)\.(?:weight|bias|weight_orig|weight_ih_l\d+|weight_hh_l\d+|in_proj_weight)$/.exec(key);
+  if (!m) return null;
+  return m[1].replace(/^(?:module|model)\./, '');
+}
+
+/** A report layer's module path: the reader's, else the one its state-dict key names. */
+export const layerModule = (l: { module: string | null; name: string }): string | null => l.module ?? moduleOfKey(l.name);

@@ -8,7 +8,7 @@ import type { Report } from '../protocol/report';
 import type { AnalyzeOptions } from '../protocol/worker';
 
 /** Size and mtime of a file, or null when it cannot be read. */
-function stamp(path: string | undefined): [number, number] | null {
+export function stamp(path: string | undefined): [number, number] | null {
   if (!path) return null;
   try {
     const st = statSync(path);
@@ -37,7 +37,11 @@ export class ReportCache {
   constructor(private readonly perFile = 4) {}
 
   get(file: string, options: AnalyzeOptions): Report | undefined {
-    const key = cacheKey(options);
+    return this.getByKey(file, cacheKey(options));
+  }
+
+  /** `get` with the key already computed (cacheKey stats every file the options name). */
+  getByKey(file: string, key: string): Report | undefined {
     return this.entries.get(file)?.find((e) => e.key === key)?.report;
   }
 
@@ -51,9 +55,10 @@ export class ReportCache {
   /**
    * A report of the file as it is on disk now, whatever the options: the one analysed with the
    * default options (settings + conventions) first. Used by views that show "the" report of a file.
+   * `known`: the file's (size, mtime) when the caller has it (no stat then).
    */
-  latest(file: string): Report | undefined {
-    const now = stamp(file);
+  latest(file: string, known?: [number, number] | null): Report | undefined {
+    const now = known === undefined ? stamp(file) : known;
     if (!now) return undefined;
     const fresh = (this.entries.get(file) ?? []).filter((e) => e.model?.[0] === now[0] && e.model?.[1] === now[1]);
     return (fresh.filter((e) => e.defaults).pop() ?? fresh.pop())?.report;

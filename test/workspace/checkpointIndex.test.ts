@@ -8,6 +8,14 @@ import { describe, it } from 'node:test';
 import { CheckpointIndex, type IndexChange } from '../../src/workspace/checkpointIndex';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls until `ok()` (timers run late on a loaded machine: no fixed sleeps for what must happen). */
+async function until(ok: () => boolean, what: string, ms = 10000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await wait(10);
+  }
+}
 
 describe('CheckpointIndex', () => {
   it('lists, settles, reports changes in batches and drops excluded folders', async () => {
@@ -21,7 +29,7 @@ describe('CheckpointIndex', () => {
       index.onDidChange((b) => batches.push(b));
       await index.ready;
       assert.deepEqual(index.files().map((f) => f.path), [a]);
-      await wait(150);
+      await until(() => batches.length === 1, 'the rescan batch');
       assert.deepEqual(batches, [[]], 'a full rescan fires one empty batch');
 
       const b = join(dir, 'b.onnx');
@@ -33,17 +41,17 @@ describe('CheckpointIndex', () => {
       index.changed(b);
       await wait(25);
       assert.equal(index.has(b), false);
-      await wait(250);
+      await until(() => batches.length === 2, 'the create batch');
       assert.equal(index.has(b), true);
       assert.deepEqual(batches.at(-1), [{ path: b, kind: 'create' }]);
 
       utimesSync(a, new Date(), new Date(Date.now() + 5000));
       index.changed(a);
-      await wait(250);
+      await until(() => batches.length === 3, 'the change batch');
       assert.deepEqual(batches.at(-1), [{ path: a, kind: 'change' }]);
 
       index.deleted(b);
-      await wait(150);
+      await until(() => batches.length === 4, 'the delete batch');
       assert.deepEqual(batches.at(-1), [{ path: b, kind: 'delete' }]);
       assert.deepEqual(index.files().map((f) => f.path), [a]);
 
@@ -52,8 +60,9 @@ describe('CheckpointIndex', () => {
       writeFileSync(c, 'z');
       index.created(c);
       rmSync(c);
-      await wait(150);
+      await wait(300);
       assert.equal(index.has(c), false);
+      assert.equal(batches.length, 4, 'nothing reported for a file that vanished while settling');
       index.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
