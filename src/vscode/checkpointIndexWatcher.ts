@@ -1,10 +1,11 @@
 // Feeds the vscode-free CheckpointIndex (src/workspace/checkpointIndex.ts) from VS Code: the initial
 // search with `workspace.findFiles`, then a file-system watcher and workspace-folder changes.
 import * as vscode from 'vscode';
+import { CHECKPOINT_GLOB } from '../checkpoint/formats';
 import { CheckpointIndex } from '../workspace/checkpointIndex';
 import { Disposable } from './dispose';
 
-const PATTERN = '**/*.onnx';
+const PATTERN = CHECKPOINT_GLOB;
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.e2e-cache/**}';
 
 export class CheckpointIndexWatcher extends Disposable {

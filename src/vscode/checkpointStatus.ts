@@ -3,6 +3,7 @@
 // analyses for hints never take it over; closing the last view of it hides the item).
 // Shows its headline number (statusText.ts) or that it is being analysed; a click opens its report.
 import * as vscode from 'vscode';
+import { isCheckpointPath } from '../checkpoint/formats';
 import type { AnalysisService } from './services';
 import { statusText } from '../report/statusText';
 
@@ -58,7 +59,7 @@ export class CheckpointStatus implements vscode.Disposable {
   private followActiveTab(): void {
     const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
     const uri = input?.uri;
-    if (uri instanceof vscode.Uri && uri.path.endsWith('.onnx') && uri.fsPath !== this.file?.fsPath) this.setActive(uri);
+    if (uri instanceof vscode.Uri && isCheckpointPath(uri.path) && uri.fsPath !== this.file?.fsPath) this.setActive(uri);
   }
 
   private update(): void {
