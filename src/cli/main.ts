@@ -8,6 +8,7 @@ import { METRIC_INFO } from '../engine/layers/metricInfo';
 import { MEASURES } from '../engine/measures/registry';
 import { CancelledError } from '../engine/pool';
 import { VERSION } from '../engine/version';
+import { errorDetail, errorLine, escapeControl } from '../input/error';
 import { toCsv, toMarkdown, toText } from '../report/format';
 
 export const USAGE = `Usage:
@@ -37,7 +38,8 @@ Options of analyze:
   --no-fold-bn            do not fold BatchNorm into the preceding layer
   --weights-only          skip forward passes even when --data is given
   --threads N             worker threads for per-layer spectra (default: cores, at most 4)
-  --quiet                 no progress on stderr`;
+  --quiet                 no progress on stderr
+  --debug                 on failure, also print the stack trace (errors are otherwise one line)`;
 
 export class UsageError extends Error {}
 
@@ -49,6 +51,8 @@ export interface CliArgs {
   format: Format;
   out?: string;
   quiet: boolean;
+  /** Print stack traces of failures (after the one-line error). */
+  debug?: boolean;
 }
 
 function num(flag: string, v: string | undefined, { int = false, min = -Infinity, max = Infinity } = {}): number {
@@ -83,6 +87,7 @@ export function parseArgs(argv: string[]): CliArgs {
   let format: Format = 'text';
   let out: string | undefined;
   let quiet = false;
+  let debug = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const next = () => rest[++i];
@@ -131,6 +136,7 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--weights-only': o.weightsOnly = true; break;
       case '--threads': o.threads = num(a, next(), { int: true, min: 1, max: 64 }); break;
       case '--quiet': case '-q': quiet = true; break;
+      case '--debug': debug = true; break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (model) throw new UsageError(`unexpected argument '${a}' (one model per run)`);
@@ -138,7 +144,7 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   if (!model) throw new UsageError('analyze needs a MODEL.onnx');
-  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet };
+  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet, ...(debug ? { debug } : {}) };
 }
 
 function listMeasures(json: boolean): string {
@@ -157,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`theory-lens: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`theory-lens: ${escapeControl(e.message)}\n\n${USAGE}\n`);
       return 2;
     }
     throw e;
@@ -181,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const report = await analyze(args.options!, {
       signal: ac.signal,
-      progress: showProgress ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${p.message}`) : undefined,
+      progress: showProgress ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${escapeControl(p.message)}`) : undefined,
     });
     if (showProgress) process.stderr.write('\r\x1b[K');
     const text =
@@ -194,7 +200,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (showProgress) process.stderr.write('\r\x1b[K');
-    process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : (e as Error).message}\n`);
+    // One line naming the file (escaped, at most 300 characters); the stack only with --debug.
+    process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : errorLine(e, args.options!.model)}\n`);
+    if (args.debug && !(e instanceof CancelledError)) process.stderr.write(`${errorDetail(e)}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
@@ -205,7 +213,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`theory-lens: internal error: ${(e as Error).stack ?? e}\n`);
+      // Never a stack trace unless asked for: one line, then the stack with --debug.
+      process.stderr.write(`theory-lens: internal error: ${errorLine(e, 'theory-lens')}\n`);
+      if (process.argv.includes('--debug')) process.stderr.write(`${errorDetail(e)}\n`);
       process.exit(70);
     },
   );

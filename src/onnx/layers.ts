@@ -3,6 +3,8 @@
 // conv kernels, ConvTranspose, embeddings, packed LSTM/GRU gates, fused attention weights).
 import type { RawGraph } from './model';
 import type { Shape } from './shapes';
+import { quoteName } from '../input/error';
+import { LIMITS, showDims } from '../input/limits';
 import { NUMERIC } from './dtypes';
 import type { TensorImpl } from './tensor';
 import { CheckpointError, type BatchNormParams, type Layer, type LayerRole, type Node, type Tensor } from './types';
@@ -141,12 +143,20 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         const s = constOf(p.inputs[0], depth + 1);
         const scale = constOf(p.inputs[1], depth + 1);
         const zp = p.inputs[2] ? constOf(p.inputs[2], depth + 1) : null;
-        if (s && scale && !s.transposed) {
+        // Budget: a scale (and zero point) holds one value per tensor or one per channel of the weight;
+        // anything larger is refused before it is decoded (a sparse scale can declare any size).
+        const axis = int(p.attributes.get('axis'), 1);
+        const wd = s?.tensor.dims ?? [];
+        const channels = wd[axis < 0 ? axis + wd.length : axis];
+        const fits = (t: TensorImpl | undefined) => !t || t.size === 1 || t.size === channels;
+        if (s && scale && !s.transposed && !(fits(scale.tensor) && fits(zp?.tensor))) {
+          warnings.push(`${nodeName(p)}: DequantizeLinear scale ${quoteName(scale.tensor.name)} of shape ${showDims(scale.tensor.dims)}${zp ? ` (zero point ${showDims(zp.tensor.dims)})` : ''} is neither per-tensor nor one per channel of the weight ${showDims(wd)} along axis ${axis}; not dequantized`);
+        } else if (s && scale && !s.transposed) {
           const t = s.tensor.renamed(s.tensor.name, s.tensor.source);
           t.quant = {
             scale: scale.tensor.toFloat32(),
             zeroPoint: zp ? zp.tensor.toFloat32() : null,
-            axis: int(p.attributes.get('axis'), 1),
+            axis,
           };
           r = { tensor: t, transposed: false, via: [...s.via, 'DequantizeLinear'] };
         }
@@ -195,6 +205,19 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         throw new CheckpointError(file, `${t === bias ? 'bias' : 'weight'} of ${nodeName(n)} has data type ${t.dtype}, which cannot be read as real numbers (supported: float32, float16, bfloat16, float64, int8/uint8 through DequantizeLinear, integer types)`, t.name);
       }
     }
+    // Budget: the block must lie inside the stored tensor, and the model may not ask for more layers
+    // than LIMITS.maxLayers (a recurrent node makes one per gate × direction).
+    const last = block.offset + (block.rows - 1) * block.stride + block.cols;
+    const what = `${nodeName(n)}: weight ${quoteName(src.tensor.name)}${extra.part ? ` (${extra.part})` : ''} of shape ${showDims(src.tensor.dims)}`;
+    if (block.rows * block.cols > LIMITS.maxLayerElements) {
+      warnings.push(`${what}: its ${block.rows}×${block.cols} matrix is larger than the limit of 2^31 elements; not measured`);
+      return;
+    }
+    if (!(block.rows > 0 && block.cols > 0 && block.offset >= 0 && last <= src.tensor.size)) {
+      warnings.push(`${what} does not hold a ${block.rows}×${block.cols} matrix; not measured`);
+      return;
+    }
+    if (layers.length >= LIMITS.maxLayers) throw new CheckpointError(file, `more than ${LIMITS.maxLayers} measurable layers; refusing to build more`);
     const key = `${src.tensor.name}|${extra.part ?? ''}`;
     const prev = seen.get(key);
     if (prev) {
@@ -266,8 +289,28 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         const strides = ints(n.attributes.get('strides'), kernel.map(() => 1));
         const dilations = ints(n.attributes.get('dilations'), kernel.map(() => 1));
         const inShape = shapes.get(n.inputs[0]);
-        const inputSpatial = inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number') ? (inShape.slice(2) as number[]) : null;
-        const pads = resolvePads(n, kernel, strides, dilations, inputSpatial);
+        let inputSpatial = inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x > 0) ? (inShape.slice(2) as number[]) : null;
+        // Budget of the exact conv spectrum (min(c_out, c_in)·H·W singular values, H·W eigenproblems):
+        // an inferred input size past it is dropped, so that spectrum is skipped with a note.
+        if (inputSpatial) {
+          const pixels = inputSpatial.reduce((a, b) => a * b, 1);
+          const channels = Math.min(d[0], (d[1] ?? 1) * Math.max(1, int(n.attributes.get('group'), 1)));
+          if (pixels > LIMITS.maxConvPixels || channels * pixels > LIMITS.maxConvSingularValues) {
+            warnings.push(`${nodeName(n)}: input ${showDims(inputSpatial)} is past the limit for the exact conv spectrum (${LIMITS.maxConvPixels} pixels, ${LIMITS.maxConvSingularValues} singular values); it is not computed`);
+            inputSpatial = null;
+          }
+        }
+        // Attributes come from the file: one positive integer stride and dilation per spatial axis, a positive group.
+        const okInts = (a: unknown[], len: number, min: number) => a.length === len && a.every((x) => Number.isSafeInteger(x) && (x as number) >= min);
+        if (!okInts(strides, spatial, 1) || !okInts(dilations, spatial, 1) || !(Number.isSafeInteger(group) && group >= 1 && d[0] % group === 0)) {
+          warnings.push(`${nodeName(n)}: strides ${showDims(strides)}, dilations ${showDims(dilations)} or group ${group} do not fit its ${spatial}-d kernel ${showDims(d)}; not measured`);
+          break;
+        }
+        let pads = resolvePads(n, kernel, strides, dilations, inputSpatial);
+        if (pads && !okInts(pads, 2 * spatial, 0)) {
+          warnings.push(`${nodeName(n)}: pads ${showDims(pads)} are not ${2 * spatial} non-negative integers; pads reported as 0`);
+          pads = new Array(2 * spatial).fill(0);
+        }
         if (!pads) warnings.push(`${nodeName(n)}: auto_pad ${String(n.attributes.get('auto_pad'))} with strides ${strides.join('×')} needs the input size, which shape inference could not find; pads reported as 0`);
         const rest = d.slice(1).reduce((x, y) => x * y, 1);
         const conv = {
@@ -301,7 +344,12 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
           if (!s || s.transposed || dims(s).length !== 3) continue;
           const [dirs, gh, cols] = dims(s);
           const h = hidden || gh / G;
-          if (h * G !== gh) {
+          // Budget: ONNX num_directions is 1 or 2; a larger first dimension would build dirs × G layers.
+          if (dirs < 1 || dirs > LIMITS.maxDirections) {
+            warnings.push(`${nodeName(n)}: ${label} has shape ${showDims(dims(s))}: ${dirs} directions (ONNX allows 1 or 2); not measured`);
+            continue;
+          }
+          if (!(Number.isSafeInteger(h) && h > 0) || h * G !== gh) {
             warnings.push(`${nodeName(n)}: ${label} has ${gh} rows, not ${G} gates × hidden ${h}; not measured`);
             continue;
           }
@@ -324,6 +372,11 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         if (!s || s.transposed || dims(s).length !== 2) break;
         const [input, h3] = dims(s);
         const sizes = ints(n.attributes.get('qkv_hidden_sizes'), [h3 / 3, h3 / 3, h3 / 3]);
+        // Budget: q, k, v widths are positive integers that add up to the weight's columns.
+        if (sizes.length !== 3 || !sizes.every((x) => Number.isSafeInteger(x) && x > 0) || sizes[0] + sizes[1] + sizes[2] !== h3) {
+          warnings.push(`${nodeName(n)}: qkv_hidden_sizes ${showDims(sizes)} do not split the ${h3} columns of ${quoteName(s.tensor.name)} into three positive widths; not measured`);
+          break;
+        }
         let col = 0;
         ['q', 'k', 'v'].forEach((p, i) => {
           add(n, s, 'dense', { offset: col, rows: input, cols: sizes[i], stride: h3, t: true }, { part: p }, null);
