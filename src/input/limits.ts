@@ -28,7 +28,7 @@ export const LIMITS = {
    */
   maxGraphEntries: 100_000,
   /** Nesting depth of subgraphs (If/Loop/Scan bodies) a reader descends into. */
-  maxSubgraphDepth: 16,
+  maxSubgraphDepth: 64,
   /** LSTM/GRU/RNN num_directions: 1 or 2 (forward, reverse, bidirectional). */
   maxDirections: 2,
   /** Largest .npz member (inflated) or .npy payload read into memory: 256 MiB. */
