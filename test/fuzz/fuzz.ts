@@ -21,6 +21,8 @@ export interface FuzzOptions {
   /** Folder for inputs that were not ok/clean; null: keep none. */
   out?: string | null;
   log?: (s: string) => void;
+  /** Checked between inputs: true stops the run early (the summary counts what ran). */
+  stop?: () => boolean;
 }
 
 export interface Finding {
@@ -141,7 +143,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   let next = 0;
   const children = Array.from({ length: jobs }, () => new Child());
   await Promise.all(children.map(async (child, j) => {
-    while (next < o.count) {
+    while (next < o.count && !o.stop?.()) {
       const i = next++;
       const { from, bytes } = makeInput(seeds, seed, i);
       largest = Math.max(largest, bytes.length);
@@ -168,7 +170,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   }));
   children.forEach((c) => c.close());
   rmSync(work, { recursive: true, force: true });
-  return { count: o.count, seed, counts, findings, peakRssMb, largestInputBytes: largest, slowestMs: slowest, seconds: (performance.now() - t0) / 1000 };
+  const ran = OUTCOMES.reduce((a, k) => a + counts.onnx[k] + counts.probe[k], 0);
+  return { count: ran, seed, counts, findings, peakRssMb, largestInputBytes: largest, slowestMs: slowest, seconds: (performance.now() - t0) / 1000 };
 }
 
 export function table(s: FuzzSummary): string {
@@ -191,7 +194,11 @@ if (require.main === module) {
     return i >= 0 ? Number(argv[i + 1]) : d;
   };
   const outIdx = argv.indexOf('--out');
+  // SIGTERM / SIGINT: finish the inputs in flight and print the table of what ran.
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => (stopping = true));
   fuzz({
+    stop: () => stopping,
     count: arg('--count', 1000), seed: arg('--seed', 1), jobs: arg('--jobs', 1), timeoutMs: arg('--timeout-ms', 5000), budgetMb: arg('--budget-mb', 512),
     out: outIdx >= 0 ? argv[outIdx + 1] : 'fuzz-findings', log: (s) => process.stderr.write(s + '\n'),
   }).then((s) => {
