@@ -1,7 +1,7 @@
 // The fuzzer: `npm run fuzz -- --count N [--seed S] [--jobs J] [--timeout-ms T] [--budget-mb M] [--out DIR]`.
 // Mutates the seeds (seeds.ts) with mutate.ts, runs every input in-process inside long-lived child
-// processes (target.ts) under a watchdog (an input over T ms, default 5000, is a hang: the child is
-// killed and replaced) and a memory ceiling (the child's peak RSS over M MB, default 512, is
+// processes (target.ts) under a watchdog (an input over T ms of CPU time, default 5000, or 12·T of wall
+// time is a hang: the child is killed and replaced) and a memory ceiling (the child's peak RSS over M MB, default 512, is
 // over-budget; its RSS is also polled and the child killed past 2·M), and prints the outcome table.
 // Inputs that are not ok/clean are written to DIR (default fuzz-findings/) for the regression manifest.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -75,6 +75,15 @@ class Child {
     this.proc.kill('SIGKILL');
     this.start();
   }
+  /** CPU time (user + system) of the child so far, in ms (Linux /proc; 0 elsewhere). */
+  cpuMs(): number {
+    try {
+      const f = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    } catch {
+      return 0;
+    }
+  }
   rssMb(): number {
     try {
       const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.proc.pid}/status`, 'utf8'));
@@ -102,13 +111,20 @@ class Child {
         finish({ outcome: 'unclear', why: 'the process died', rssMb: 0 });
         this.start();
       };
+      // A hang is over timeoutMs of the child's CPU time (a shared machine can starve a process of wall
+      // time), or over 12 × timeoutMs of wall time whatever the CPU says.
+      const cpu0 = this.cpuMs();
       const timer = setTimeout(() => {
-        finish({ outcome: 'hang', why: `over ${timeoutMs} ms`, rssMb: this.rssMb() });
+        finish({ outcome: 'hang', why: `over ${12 * timeoutMs} ms of wall time`, rssMb: this.rssMb() });
         this.restart();
-      }, timeoutMs);
+      }, 12 * timeoutMs);
       const poll = setInterval(() => {
         const rss = this.rssMb();
-        if (rss > 2 * budgetMb) {
+        const cpu = this.cpuMs() - cpu0;
+        if (cpu > timeoutMs) {
+          finish({ outcome: 'hang', why: `over ${timeoutMs} ms of CPU time`, rssMb: rss });
+          this.restart();
+        } else if (rss > 2 * budgetMb) {
           finish({ outcome: 'over-budget', why: `RSS ${rss.toFixed(0)} MB while running`, rssMb: rss });
           this.restart();
         }
@@ -183,7 +199,7 @@ export function table(s: FuzzSummary): string {
   rows.push(['all', ...OUTCOMES.map((o) => String(s.counts.onnx[o] + s.counts.probe[o])), String(s.count)]);
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   const lines = rows.map((r) => r.map((c, j) => (j ? c.padStart(w[j]) : c.padEnd(w[j]))).join('  '));
-  lines.push('', `seed ${s.seed}, ${s.count} inputs in ${s.seconds.toFixed(1)} s; peak RSS of any fuzzing process ${s.peakRssMb.toFixed(0)} MB; slowest input ${s.slowestMs.toFixed(0)} ms; largest input ${s.largestInputBytes} bytes`);
+  lines.push('', `seed ${s.seed}, ${s.count} inputs in ${s.seconds.toFixed(1)} s; peak RSS of any fuzzing process ${s.peakRssMb.toFixed(0)} MB; slowest input ${s.slowestMs.toFixed(0)} ms wall; largest input ${s.largestInputBytes} bytes`);
   return lines.join('\n');
 }
 
