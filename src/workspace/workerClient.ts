@@ -118,7 +118,10 @@ export class WorkerClient {
     }
     this.running = null;
     if (m.type === 'result') job.resolve(m.report);
-    else job.reject(m.cancelled ? new AnalysisCancelled() : new Error(m.message));
+    else {
+      if (!m.cancelled && m.detail) this.log(m.detail);
+      job.reject(m.cancelled ? new AnalysisCancelled() : new Error(m.message));
+    }
     this.pump();
   }
 

@@ -6,6 +6,7 @@
 // while training appear (CheckpointIndex watches the disk) and join the comparison when their run is
 // fully selected. A per-checkpoint metrics file (setting, file picker, or metrics.csv/json beside the
 // run) adds Kendall τ of every measure against it.
+import { errorDetail, errorLine } from '../../input/error';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
@@ -262,9 +263,10 @@ export class ComparisonView implements vscode.WebviewViewProvider, vscode.Dispos
           if (!job.prev) this.status.set(job.path, { state: 'idle', progress: 'stopped' });
           return;
         }
-        this.results.set(jobKey(job), { mtimes, error: e.message });
-        if (!job.prev) this.status.set(job.path, { state: 'error', error: e.message });
-        this.services.output.appendLine(`comparison: ${job.path}${job.prev ? ` against ${job.prev}` : ''}: ${e.message}`);
+        const line = errorLine(e, job.path);
+        this.results.set(jobKey(job), { mtimes, error: line });
+        if (!job.prev) this.status.set(job.path, { state: 'error', error: line });
+        this.services.output.appendLine(`comparison: ${job.path}${job.prev ? ` against ${job.prev}` : ''}: ${errorDetail(e)}`);
       },
     ).finally(() => {
       this.running = null;
