@@ -10,9 +10,9 @@ import type { AnalyzeOptions } from '../protocol/worker';
 import type { Report } from '../protocol/report';
 import { analyze } from '../engine/analyze';
 import { CancelledError } from '../engine/pool';
-import { buildComparison } from '../vscode/compare/comparison';
-import { epochOf, naturalCompare } from '../vscode/compare/checkpointOrder';
-import { defaultColumn, parseMetricsFile, splitCsvLine } from '../vscode/compare/metricsFile';
+import { buildComparison } from '../report/comparison';
+import { epochOf, naturalCompare } from '../workspace/checkpointOrder';
+import { defaultColumn, parseMetricsFile, splitCsvLine } from '../workspace/metricsFile';
 
 export class SweepError extends Error {}
 
