@@ -3,7 +3,7 @@ that vary width, depth, learning rate, batch size, weight decay, dropout, traini
 one factor at a time from a base model (plus a few CNNs), CPU, seeded, one thread.
 usage: /usr/bin/python3 bench/predict/zoo.py OUT_DIR [--only NAME,NAME] [--shard I/N]
 Writes OUT_DIR/<name>/{model.onnx, model.init.onnx, probe_train.npz, probe_test.npz, meta.json}:
-probe_train = the first 500 examples of the model's training subset WITH the labels it was trained on
+probe_train = the first 500 (one model: 2000) examples of the model's training subset WITH the labels it was trained on
 (noisy where label noise was injected: the bounds are about that training set); probe_test = 500 test
 examples; meta.json: hyperparameters, train accuracy on the whole training subset (training labels),
 test accuracy on the whole official test set (10 000), gap = train − test.
@@ -72,6 +72,8 @@ VARIANTS = [
     ("cnn_wd5e-3", dict(arch="cnn", width=8, wd=5e-3, max_epochs=8)),
     ("width256_noise0.2_n2000", dict(width=256, noise=0.2, n=2000, max_epochs=30)),
     ("width16_depth1_n30000", dict(width=16, depth=1, n=30000, max_epochs=5)),
+    # the whole training set and a 2000-example probe: the model the compression certificate can reach
+    ("width16_depth1_n60000", dict(width=16, depth=1, n=60000, max_epochs=3, probe=2000)),
 ]
 
 
@@ -136,7 +138,8 @@ def main():
             if correct / hp["n"] >= 0.99:
                 break
         export(model, os.path.join(d, "model.onnx"))
-        np.savez(os.path.join(d, "probe_train.npz"), x=X[:PROBE].numpy(), y=Y[:PROBE].numpy())
+        npr = hp.get("probe", PROBE)
+        np.savez(os.path.join(d, "probe_train.npz"), x=X[:npr].numpy(), y=Y[:npr].numpy())
         np.savez(os.path.join(d, "probe_test.npz"), x=xte[te_idx], y=yte[te_idx])
         tr, te = accuracy(model, X, Y), accuracy(model, Xte, Yte)
         meta = dict(name=name, hparams=hp, epochs=epochs, train_acc=tr, test_acc=te, gap=tr - te, train_size=hp["n"],

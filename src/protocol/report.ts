@@ -94,8 +94,10 @@ export interface MeasureValue {
   stderr?: number;
   /** Group for display: 'norm', 'spectral', 'heavyTailed', 'margin', 'flatness', 'accuracy', ... */
   group?: string;
-  /** Whether larger values predict worse generalization (+1), better (-1), or neither (0). */
+  /** Whether larger values predict worse generalization (+1), better (-1), or neither (0): the sign its source predicts. */
   direction?: 1 | -1 | 0;
+  /** True when the value is computed from the held-out test probe: it describes the outcome and is never ranked as a predictor. */
+  usesTestData?: boolean;
 }
 
 export interface BoundValue {
