@@ -23,7 +23,7 @@ NO_TRAIN = "--no-train" in args and not args.remove("--no-train")
 ANALYSE_ONLY = "--analyse-only" in args and not args.remove("--analyse-only")
 OUT = opt("--out", os.path.join(ROOT, "bench", "predict-results.md"))
 ZOO = args[0] if args else os.environ.get("THEORY_LENS_ZOO", "/tmp/theory-lens-zoo")
-CLI_FLAGS = ["--landscape", "0", "--no-randomize", "--json", "--quiet", "--seed", "0"]
+CLI_FLAGS = ["--landscape", "0", "--no-randomize", "--mc-draws", "4", "--json", "--quiet", "--seed", "0"]
 BOOT = 1000
 
 
@@ -104,7 +104,7 @@ def main():
     L.append(f"Zoo: {len(names)} Fashion-MNIST models (bench/predict/zoo.py: one factor at a time from an MLP 784-128-128-10 "
              "trained on 4000 examples — width, depth, lr, batch size, weight decay, dropout, training-set size, label noise — plus small CNNs). "
              f"Gap = train accuracy (whole training subset, training labels) − test accuracy (10 000 test images): "
-             f"{gap.min():.3f} … {gap.max():.3f}. CLI flags: {' '.join(CLI_FLAGS[:4])}; 500-example train and test probes. "
+             f"{gap.min():.3f} … {gap.max():.3f}. CLI flags: {' '.join(CLI_FLAGS[:6])}; 500-example train and test probes. "
              f"Kendall τ-b against the gap, 95 % percentile bootstrap over models ({BOOT} resamples). "
              f"sign ok: τ has the sign the measure's source predicts (direction +1: larger → larger gap). "
              f"Training {t_train / 60:.1f} min, analysis {t_cli / 60:.1f} min ({JOBS} jobs, 2 loaded cores).\n")

@@ -19,6 +19,13 @@ import { splitProbe } from './drSearch';
 import type { ProbeEval } from './probeEval';
 
 export const COMPRESSION_FACTORS = [0.125, 0.25, 0.5, 1, 2, 4] as const;
+/**
+ * Tensors with fewer entries than this (biases, small heads) cost little whatever their precision: they
+ * always use L = 15 and step factor ½ (a rule of the code, known to the decoder from the architecture,
+ * so it costs no bits), and the searched L and factor apply to the large tensors.
+ */
+export const SMALL_TENSOR = 2048;
+export const SMALL_RULE = { L: 15, factor: 0.5 } as const;
 
 export const COMPRESSION_INFO = {
   id: 'compressionOccam',
@@ -50,10 +57,11 @@ export function applyCandidate(model: ForwardModel, w0: (Float32Array | null)[] 
     let ss = 0;
     for (let i = 0; i < p.values.length; i++) ss += (p.values[i] - (ref ? ref[i] : 0)) ** 2;
     const rms = Math.sqrt(ss / p.values.length);
-    const h = stepAt(nearestStep(c.factor * rms));
+    const { L, factor } = p.values.length < SMALL_TENSOR ? SMALL_RULE : c;
+    const h = stepAt(nearestStep(factor * rms));
     steps.push(h);
-    const counts = quantise(p.values, ref, h, c.L, p.current);
-    zeros += counts[c.L];
+    const counts = quantise(p.values, ref, h, L, p.current);
+    zeros += counts[L];
     bits += tensorBits(counts);
   });
   return { bits, steps, zeros };
@@ -88,7 +96,7 @@ export async function compressionCertificate(model: ForwardModel, probe: ProbeEv
     return {
       ...COMPRESSION_INFO, value: cert.bound, vacuous: isVacuous(cert.bound, o.classes),
       assumptions: [
-        `the compressed network is w_t = r_t + h_t·q_t with q_t ∈ {−${c.L}…${c.L}} per weight and bias tensor (${model.params.length} tensors, ${k} values), r = ${c.reference === 'init' ? 'the initial weights w⁰ (fixed by the recorded seed before training, so data-independent)' : '0'}; the bound is on the COMPRESSED network's error, not on the checkpoint's`,
+        `the compressed network is w_t = r_t + h_t·q_t with q_t ∈ {−${c.L}…${c.L}} (tensors under ${SMALL_TENSOR} entries: {−${SMALL_RULE.L}…${SMALL_RULE.L}}, step factor ${SMALL_RULE.factor}) per weight and bias tensor (${model.params.length} tensors, ${k} values), r = ${c.reference === 'init' ? 'the initial weights w⁰ (fixed by the recorded seed before training, so data-independent)' : '0'}; the bound is on the COMPRESSED network's error, not on the checkpoint's`,
         `prefix-free code fixed before the data: ${headerBits()} header bits (L among ${COMPRESSION_LEVELS.join('/')}, reference), per tensor ⌈log₂ ${COMPRESSION_STEPS}⌉ bits for the step on the grid 2^(−e/2), the symbol counts and the enumerative index of the symbols (every choice searched is paid for in the length)`,
         `Occam bound (Langford 2005): e ≤ kl⁻¹(ê_S, (ℓ ln 2 + ln(2/δ))/m), m = ${o.m}, δ = ${o.delta} (δ/2 Occam, δ/2 sampling)`,
         whole
