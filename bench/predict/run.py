@@ -66,6 +66,9 @@ def main():
         train()
     t_train = time.time() - t0
     names = sorted(n for n in os.listdir(ZOO) if os.path.exists(os.path.join(ZOO, n, "meta.json")))
+    # a model that did not train (training accuracy below 0.5, e.g. a diverged learning rate) is analysed but
+    # left out of the τ table, as Jiang et al. 2020 keep only models that reached their training criterion
+    failed = [n for n in names if json.load(open(os.path.join(ZOO, n, "meta.json")))["train_acc"] < 0.5]
     t0 = time.time()
     with ThreadPoolExecutor(JOBS) as ex:
         for name, s in ex.map(analyse, names):
@@ -73,6 +76,7 @@ def main():
     t_cli = time.time() - t0
     if ANALYSE_ONLY:
         return
+    names = [n for n in names if n not in failed and os.path.exists(os.path.join(ZOO, n, "report.json"))]
     metas = {n: json.load(open(os.path.join(ZOO, n, "meta.json"))) for n in names}
     reps = {n: json.load(open(os.path.join(ZOO, n, "report.json"))) for n in names}
     gap = np.array([metas[n]["gap"] for n in names])
@@ -107,7 +111,8 @@ def main():
              f"{gap.min():.3f} … {gap.max():.3f}. CLI flags: {' '.join(CLI_FLAGS[:6])}; 500-example train and test probes. "
              f"Kendall τ-b against the gap, 95 % percentile bootstrap over models ({BOOT} resamples). "
              f"sign ok: τ has the sign the measure's source predicts (direction +1: larger → larger gap). "
-             f"Training {t_train / 60:.1f} min, analysis {t_cli / 60:.1f} min ({JOBS} jobs, 2 loaded cores).\n")
+             + (f"Left out (training accuracy < 0.5, did not train): {', '.join(failed)}. " if failed else "")
+             + f"Training {t_train / 60:.1f} min, analysis {t_cli / 60:.1f} min ({JOBS} jobs, 2 loaded cores).\n")
     L.append("## Measures that use no test data, ranked by τ·direction\n")
     L.append("| rank | measure | direction | τ-b | 95 % bootstrap | sign ok | models |")
     L.append("|---:|---|:---:|---:|---|:---:|---:|")
