@@ -122,6 +122,26 @@ export interface BoundValue {
   reason?: string;
 }
 
+/**
+ * The held-out (test-set) certificate (Langford 2005): an upper bound on the true 0-1 error of this
+ * network from its errors on the test probe alone. Not a training-set bound: it is kept out of `bounds`
+ * and repeated as `details.heldOutCertificate` beside each training-set bound.
+ */
+export interface HeldOutSummary {
+  value: number;
+  vacuous: boolean;
+  testErrors: number;
+  testExamples: number;
+  testError: number;
+  /** The Chernoff relaxation kl⁻¹(ê, ln(1/δ)/n). */
+  klBound: number;
+  delta: number;
+  reference: string;
+  assumptions: string[];
+  /** One line on how it differs from the training-set bounds. */
+  explanation: string;
+}
+
 export interface DataSummary {
   path: string;
   examples: number;
@@ -176,6 +196,8 @@ export interface Report {
   layers: LayerReport[];
   measures: Record<string, MeasureValue>;
   bounds: BoundValue[];
+  /** Present when a test probe was given: the held-out certificate (see HeldOutSummary). */
+  heldOut?: HeldOutSummary;
   margins?: MarginSummary;
   landscape?: LandscapeSummary;
   warnings: string[];

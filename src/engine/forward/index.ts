@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { checkProbeAgainstModel, loadProbe, ProbeError, type Probe } from '../../data/probe';
 import type { Checkpoint } from '../../onnx/types';
-import type { BoundValue, DataSummary, LandscapeSummary, MarginSummary, RuntimeInfo } from '../../protocol/report';
+import type { BoundValue, DataSummary, HeldOutSummary, LandscapeSummary, MarginSummary, RuntimeInfo } from '../../protocol/report';
 import type { AnalyzeOptions, Progress } from '../../protocol/worker';
 import { bartlettBound, BOUND_INFO, golowichBound, isVacuous, neyshaburBound } from '../bounds';
 import type { DataQuantities, LayerQuantities } from '../measures/types';
@@ -32,6 +32,7 @@ export interface ForwardResult {
   testData?: DataSummary;
   quantities: DataQuantities;
   bounds: BoundValue[];
+  heldOut?: HeldOutSummary;
   margins: MarginSummary;
   landscape?: LandscapeSummary;
   warnings: string[];
@@ -231,19 +232,19 @@ export async function runForwardAnalysis(
       lap('compression');
     }
     if (!timings.bounds) lap('bounds');
+    let heldOut: HeldOutSummary | undefined;
     if (testErrors) {
       const h = heldOutCertificate(testErrors.errors, testErrors.n, delta);
       for (const b of bounds) if (b.value !== null) b.details = { ...b.details, heldOutCertificate: h.bound };
-      bounds.push({
-        id: 'heldOut', name: 'Held-out (test-set) certificate', value: h.bound, vacuous: isVacuous(h.bound, classes),
+      heldOut = {
+        value: h.bound, vacuous: isVacuous(h.bound, classes), testErrors: testErrors.errors, testExamples: testErrors.n, testError: h.testError,
+        klBound: h.klBound, delta, explanation: HELD_OUT_EXPLANATION,
         reference: 'Langford 2005 (JMLR), "Tutorial on practical prediction theory for classification", Theorem 3.3 (binomial tail inversion)',
         assumptions: [
           `the ${testErrors.n} test-probe examples are i.i.d. from the data distribution and played no part in training or choosing this network`,
           `exact binomial tail: e ≤ max{p : P[Bin(${testErrors.n}, p) ≤ ${testErrors.errors}] ≥ δ}, δ = ${delta}; its Chernoff form kl⁻¹(ê, ln(1/δ)/n) = ${h.klBound.toPrecision(4)}`,
-          HELD_OUT_EXPLANATION,
         ],
-        details: { testErrors: testErrors.errors, testExamples: testErrors.n, testError: h.testError, klBound: h.klBound, delta, explanation: HELD_OUT_EXPLANATION },
-      });
+      };
     }
 
     let landscape: LandscapeSummary | undefined;
@@ -262,7 +263,7 @@ export async function runForwardAnalysis(
         forwardPassesPerSecond: model.passes / seconds,
       },
       data: summary(probe, classes), ...(testData ? { testData } : {}),
-      quantities: q, bounds, margins, ...(landscape ? { landscape } : {}), warnings, timings,
+      quantities: q, bounds, ...(heldOut ? { heldOut } : {}), margins, ...(landscape ? { landscape } : {}), warnings, timings,
     };
   } finally {
     await model.release();
