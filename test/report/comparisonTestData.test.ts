@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ComparisonColumn } from '../../src/protocol/compare';
 import type { Report } from '../../src/protocol/report';
-import { buildComparison } from '../../src/vscode/compare/comparison';
-import { parseMetricsFile } from '../../src/vscode/compare/metricsFile';
+import { buildComparison } from '../../src/report/comparison';
+import { parseMetricsFile } from '../../src/workspace/metricsFile';
 
 test('Kendall table: test-data measures are flagged, unranked and listed last', () => {
   const acc = [0.7, 0.75, 0.8, 0.85];
