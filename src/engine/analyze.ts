@@ -391,6 +391,7 @@ async function runForward(
     report.data = f.data;
     if (f.testData) report.testData = f.testData;
     report.bounds = f.bounds;
+    if (f.heldOut) report.heldOut = f.heldOut;
     report.margins = f.margins;
     if (f.landscape) report.landscape = f.landscape;
     report.warnings.push(...f.warnings);
