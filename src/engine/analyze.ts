@@ -48,6 +48,21 @@ export function matchInitLayers(layers: readonly Layer[], init: Checkpoint): (La
   });
 }
 
+/** One warning for every metric that threw on some layer: which metric, on which layers, and the first error. */
+export function metricFailureWarning(layers: readonly Pick<Layer, 'name'>[], results: readonly LayerResult[]): string | null {
+  const byMetric = new Map<string, { layers: string[]; message: string }>();
+  results.forEach((r, i) => {
+    for (const [id, message] of Object.entries(r.errors ?? {})) {
+      const e = byMetric.get(id) ?? { layers: [], message };
+      e.layers.push(layers[i].name);
+      byMetric.set(id, e);
+    }
+  });
+  if (!byMetric.size) return null;
+  const parts = [...byMetric].map(([id, e]) => `${id} on ${e.layers.length > 3 ? `${e.layers.slice(0, 3).join(', ')} and ${e.layers.length - 3} more` : e.layers.join(', ')} (${e.message})`);
+  return `some metrics could not be computed and are left null (see the layers' notes): ${parts.join('; ')}`;
+}
+
 export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<Report> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -174,11 +189,11 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
       name: layer.name, params: weightParams, biasParams, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
       fro: r.quantities.fro, spec: r.quantities.spec, l21: r.quantities.l21,
       ...(r.quantities.froDist !== undefined ? { froDist: r.quantities.froDist, specDist: r.quantities.specDist, l21Dist: r.quantities.l21Dist } : {}),
-      alpha: r.metrics.alpha, alphaWeighted: r.metrics.alphaWeighted, logNorm: r.metrics.logNorm,
-      logSpectralNorm: r.metrics.logSpectralNorm, logAlphaNorm: r.metrics.logAlphaNorm, stableRank: r.metrics.stableRank,
-      mpSoftrank: r.metrics.mpSoftrank, entropy: r.metrics.entropy,
+      metrics: r.metrics,
     });
   });
+  const failed = metricFailureWarning(ckpt.layers, results);
+  if (failed) warnings.push(failed);
   if (folded.some(Boolean)) warnings.push('BatchNormalization folded into the preceding layer before measuring (as Jiang et al. 2020 do)');
   const nonFinite = layerReports.filter((l) => l.flags?.some((f) => f.id === 'nonFinite'));
   if (nonFinite.length) warnings.push(`non-finite weights in ${nonFinite.map((l) => l.name).join(', ')}: their metrics are left out and aggregates over all layers are not defined`);

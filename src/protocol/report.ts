@@ -78,6 +78,10 @@ export interface MetricInfo {
   formula: string;
   reference: string;
   group: string;
+  /** Shown as a column of the CLI's text summary table. */
+  table?: boolean;
+  /** Position in the editor's inlay hint of a layer (1 = first), when the hint shows it. */
+  hint?: number;
 }
 
 export interface MeasureValue {
