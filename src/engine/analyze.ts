@@ -1,36 +1,52 @@
-// The whole analysis: file → checkpoint → layers → measures → report. Runs wherever blocking is fine
-// (the CLI's main thread, or the analysis worker the extension starts); per-layer spectra go to a
-// worker pool; forward passes (onnxruntime) run on this thread.
+// The whole analysis as a pipeline: read → plan layer tasks → measure them on the pool → forward phases
+// → assembleReport. Each phase returns values; the report is built only by the pure assembleReport,
+// once after the weight-only phase (a partial report, so views can show weight numbers at once), after
+// each forward phase, and at the end. Runs wherever blocking is fine (the CLI's main thread, or the
+// analysis worker the extension starts); per-layer spectra go to a worker pool; forward passes
+// (onnxruntime) run on this thread.
 import { basename } from 'node:path';
+import { DEFAULTS } from '../defaults';
 import { loadCheckpoint } from '../onnx';
 import type { Checkpoint, Layer } from '../onnx/types';
 import { SCHEMA_VERSION, type LayerReport, type Need, type Report } from '../protocol/report';
 import type { AnalyzeOptions, Progress } from '../protocol/worker';
+import { CancelledError } from '../protocol/cancelled';
+import type { ForwardResult } from './forward';
+import { FORWARD_PHASES } from './forward/phases';
 import { foldBatchNorm } from './layers/foldBatchNorm';
 import type { LayerResult, LayerTask, LayerTaskOptions } from './layers/measureLayer';
 import { METRIC_INFO } from './layers/metricInfo';
 import { evaluateMeasures } from './measures/registry';
 import type { LayerQuantities, MeasureContext } from './measures/types';
-import { CancelledError, defaultThreads, LayerPool } from './pool';
+import { defaultThreads, LayerPool } from './pool';
 import { VERSION } from './version';
 
 export interface AnalyzeHooks {
   progress?(p: Progress): void;
   signal?: AbortSignal;
+  /**
+   * A complete, schema-valid report before the analysis ends: after the weight-only phase and after
+   * each forward phase, with `partial.pending` listing the phases still to come. Only called when
+   * forward passes run (otherwise the final report follows the weight phase at once).
+   */
+  partial?(report: Report): void;
 }
 
-export const DEFAULTS = {
-  precision: 'float32',
-  convExact: true,
-  convWeightWatcher: false,
-  foldBatchNorm: true,
-  seed: 0,
-  delta: 0.05,
-  mcDraws: 10,
-  esdMaxPoints: 2000,
-  maxFullSpectrum: 4096,
-  randomize: true,
-} as const;
+/** AnalyzeOptions with every default filled in (src/defaults.ts). */
+export type ResolvedOptions = AnalyzeOptions & {
+  [K in 'provider' | 'precision' | 'convExact' | 'convWeightWatcher' | 'foldBatchNorm' | 'randomize' | 'seed' | 'delta' | 'mcDraws' | 'landscapePoints' | 'esdMaxPoints' | 'weightsOnly']-?: NonNullable<AnalyzeOptions[K]>;
+};
+
+export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
+  const d = DEFAULTS;
+  return {
+    ...options,
+    provider: options.provider ?? d.provider, precision: options.precision ?? d.precision, convExact: options.convExact ?? d.convExact,
+    convWeightWatcher: options.convWeightWatcher ?? d.convWeightWatcher, foldBatchNorm: options.foldBatchNorm ?? d.foldBatchNorm,
+    randomize: options.randomize ?? d.randomize, seed: options.seed ?? d.seed, delta: options.delta ?? d.delta, mcDraws: options.mcDraws ?? d.mcDraws,
+    landscapePoints: options.landscapePoints ?? d.landscapePoints, esdMaxPoints: options.esdMaxPoints ?? d.esdMaxPoints, weightsOnly: options.weightsOnly ?? d.weightsOnly,
+  };
+}
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
@@ -48,6 +64,166 @@ export function matchInitLayers(layers: readonly Layer[], init: Checkpoint): (La
   });
 }
 
+// ── phase 1: read ────────────────────────────────────────────────────────────────────────────────
+
+export interface ReadPhase {
+  ckpt: Checkpoint;
+  init: Checkpoint | null;
+  /** The init layer matched to each layer (null: none). */
+  initMatch: (Layer | null)[];
+  ms: number;
+}
+
+async function readPhase(o: ResolvedOptions, say: (p: Progress) => void): Promise<ReadPhase> {
+  const t = performance.now();
+  say({ phase: 'read', done: 0, total: 1, message: `reading ${basename(o.model)}` });
+  const ckpt = await loadCheckpoint(o.model);
+  const init = o.init ? await loadCheckpoint(o.init) : null;
+  const initMatch = init ? matchInitLayers(ckpt.layers, init) : ckpt.layers.map(() => null);
+  return { ckpt, init, initMatch, ms: performance.now() - t };
+}
+
+// ── phase 2: plan the layer tasks ────────────────────────────────────────────────────────────────
+
+export interface PlannedTask {
+  task: LayerTask;
+  /** The BatchNormalization node folded into this layer. */
+  folded?: string;
+  warning?: string;
+}
+
+/** The task of layer `index`: its float32 matrix (BatchNorm folded), its init's, its conv geometry. Creates the float copy. */
+export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): PlannedTask {
+  const layer = read.ckpt.layers[index];
+  const initLayer = read.initMatch[index];
+  const options: LayerTaskOptions = {
+    precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher,
+    randomize: o.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
+  };
+  let matrix = layer.matrix('float32');
+  let initMatrix = initLayer?.matrix('float32');
+  let folded: string | undefined;
+  let warning: string | undefined;
+  if (o.foldBatchNorm && layer.batchNorm) {
+    const f = foldBatchNorm(layer, matrix);
+    if (f.ok) {
+      matrix = f.matrix;
+      folded = layer.batchNorm.node;
+      if (initMatrix && initLayer?.batchNorm) {
+        const fi = foldBatchNorm(initLayer, initMatrix);
+        if (fi.ok) initMatrix = fi.matrix;
+      }
+    } else warning = `${layer.name}: BatchNorm ${layer.batchNorm.node} not folded: ${f.reason}`;
+  }
+  const c = layer.conv;
+  const task: LayerTask = {
+    index, name: layer.name, matrix, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
+    ...(initMatrix ? { init: initMatrix } : {}),
+    ...(c
+      ? {
+          conv: {
+            cout: layer.op === 'ConvTranspose' ? layer.shape[1] * c.group : layer.shape[0],
+            cinPerGroup: layer.shape[1], kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads,
+            dilations: c.dilations, inputSpatial: c.inputSpatial, transpose: layer.op === 'ConvTranspose',
+          },
+        }
+      : {}),
+    options,
+  };
+  return { task, ...(folded ? { folded } : {}), ...(warning ? { warning } : {}) };
+}
+
+// ── phase 3: measure every layer on the pool ─────────────────────────────────────────────────────
+
+export interface LayersPhase {
+  results: LayerResult[];
+  folded: (string | undefined)[];
+  warnings: string[];
+  /** Threads the pool really used (read before it closed). */
+  threads: number;
+  ms: number;
+}
+
+async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHooks): Promise<LayersPhase> {
+  const t = performance.now();
+  const layers = read.ckpt.layers;
+  const total = layers.length;
+  const pool = new LayerPool(Math.min(o.threads ?? defaultThreads(), Math.max(1, total)));
+  const threads = pool.threads;
+  const results: LayerResult[] = new Array(total);
+  const folded: (string | undefined)[] = new Array(total);
+  const warnings: string[] = [];
+  let done = 0;
+  hooks.progress?.({ phase: 'layers', done: 0, total, message: `measuring ${total} layers on ${threads} thread(s)` });
+  const onAbort = () => void pool.close();
+  hooks.signal?.addEventListener('abort', onAbort);
+  // Keep at most 2 tasks per thread in flight so at most that many float copies exist at once. Every
+  // tracked promise has a handler from the start: when one layer fails, closing the pool rejects the
+  // others as cancelled, and those rejections must not surface (the first real error is the one thrown).
+  const inflight = new Set<Promise<void>>();
+  try {
+    for (let i = 0; i < total; i++) {
+      throwIfAborted(hooks.signal);
+      let planned: PlannedTask;
+      try {
+        planned = planTask(read, o, i);
+      } catch (e) {
+        throw new Error(`${read.ckpt.path}: layer ${layers[i].name}: ${(e as Error).message}`);
+      }
+      if (planned.folded) folded[i] = planned.folded;
+      if (planned.warning) warnings.push(planned.warning);
+      const tracked: Promise<void> = pool.run(planned.task).then((r) => {
+        results[i] = r;
+        done++;
+        hooks.progress?.({ phase: 'layers', done, total, message: `${layers[i].name} (${done}/${total})` });
+      }).finally(() => inflight.delete(tracked));
+      tracked.catch(() => undefined);
+      inflight.add(tracked);
+      if (inflight.size >= 2 * threads) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+  } finally {
+    hooks.signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+  }
+  throwIfAborted(hooks.signal);
+  return { results, folded, warnings, threads, ms: performance.now() - t };
+}
+
+// ── phase 4: forward passes ──────────────────────────────────────────────────────────────────────
+
+export interface ForwardPhase {
+  result?: ForwardResult;
+  /** The forward analysis could not start (probe, model or first pass failed): the message. */
+  error?: string;
+  ms: number;
+}
+
+// ── the pure assembly ────────────────────────────────────────────────────────────────────────────
+
+/** Per-layer quantities the aggregate measures and bounds combine, and the measured parameter count. */
+export function weightQuantities(ckpt: Checkpoint, results: readonly LayerResult[]): { quantities: LayerQuantities[]; parameters: number[] } {
+  const quantities: LayerQuantities[] = [];
+  const parameters: number[] = [];
+  const counted = new Set<string>();
+  ckpt.layers.forEach((layer, i) => {
+    const r = results[i];
+    const key = `${layer.weight.name}|${layer.part ?? ''}`;
+    const biasParams = layer.bias && !counted.has(layer.bias.name) ? layer.bias.size : 0;
+    const weightParams = counted.has(key) ? 0 : layer.matrixShape[0] * layer.matrixShape[1];
+    counted.add(key);
+    if (layer.bias) counted.add(layer.bias.name);
+    parameters.push(weightParams + biasParams);
+    quantities.push({
+      name: layer.name, params: weightParams, biasParams, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
+      fro: r.quantities.fro, spec: r.quantities.spec, l21: r.quantities.l21,
+      ...(r.quantities.froDist !== undefined ? { froDist: r.quantities.froDist, specDist: r.quantities.specDist, l21Dist: r.quantities.l21Dist } : {}),
+      metrics: r.metrics,
+    });
+  });
+  return { quantities, parameters };
+}
+
 /** One warning for every metric that threw on some layer: which metric, on which layers, and the first error. */
 export function metricFailureWarning(layers: readonly Pick<Layer, 'name'>[], results: readonly LayerResult[]): string | null {
   const byMetric = new Map<string, { layers: string[]; message: string }>();
@@ -63,138 +239,47 @@ export function metricFailureWarning(layers: readonly Pick<Layer, 'name'>[], res
   return `some metrics could not be computed and are left null (see the layers' notes): ${parts.join('; ')}`;
 }
 
-export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<Report> {
-  const t0 = performance.now();
-  const timings: Record<string, number> = {};
-  const warnings: string[] = [];
-  const progress = (p: Progress) => hooks.progress?.(p);
-  const o = {
-    precision: options.precision ?? DEFAULTS.precision,
-    convExact: options.convExact ?? DEFAULTS.convExact,
-    convWeightWatcher: options.convWeightWatcher ?? DEFAULTS.convWeightWatcher,
-    foldBatchNorm: options.foldBatchNorm ?? DEFAULTS.foldBatchNorm,
-    seed: options.seed ?? DEFAULTS.seed,
-    esdMaxPoints: options.esdMaxPoints ?? DEFAULTS.esdMaxPoints,
-    randomize: options.randomize ?? DEFAULTS.randomize,
-  };
+export interface ReportInputs {
+  options: ResolvedOptions;
+  read: ReadPhase;
+  layers: LayersPhase;
+  /** Absent: no forward passes (no data, or weights only). */
+  forward?: ForwardPhase;
+  /** Forward phases still to come (a partial report), or empty. */
+  pending: readonly string[];
+  createdAt: string;
+  elapsedMs: number;
+}
 
-  progress({ phase: 'read', done: 0, total: 1, message: `reading ${basename(options.model)}` });
-  let t = performance.now();
-  const ckpt = await loadCheckpoint(options.model);
-  const init = options.init ? await loadCheckpoint(options.init) : null;
-  timings.read = performance.now() - t;
-  warnings.push(...ckpt.warnings);
-  if (init) warnings.push(...init.warnings.map((w) => `init: ${w}`));
-  throwIfAborted(hooks.signal);
-
-  // Layers → tasks. One layer's float copy at a time is created, just before it is queued.
-  const initMatch = init ? matchInitLayers(ckpt.layers, init) : ckpt.layers.map(() => null);
+/** The report from the phases' values. Pure: same inputs, same report; no input is modified. */
+export function assembleReport(x: ReportInputs): Report {
+  const { options: o, read, layers } = x;
+  const { ckpt, init, initMatch } = read;
+  const warnings: string[] = [...ckpt.warnings, ...(init ? init.warnings.map((w) => `init: ${w}`) : [])];
   if (init) {
     const missing = ckpt.layers.filter((_, i) => !initMatch[i]).map((l) => l.name);
     if (missing.length) warnings.push(`no matching layer in the init checkpoint for: ${missing.join(', ')} (distances to init are left out for them)`);
   }
-  const taskOptions: LayerTaskOptions = {
-    precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher,
-    randomize: o.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
-  };
-  const folded: (string | undefined)[] = [];
-  const makeTask = (layer: Layer, index: number): LayerTask => {
-    let matrix = layer.matrix('float32');
-    let initMatrix = initMatch[index]?.matrix('float32');
-    if (o.foldBatchNorm && layer.batchNorm) {
-      const f = foldBatchNorm(layer, matrix);
-      if (f.ok) {
-        matrix = f.matrix;
-        folded[index] = layer.batchNorm.node;
-        const ib = initMatch[index]?.batchNorm;
-        if (initMatrix && ib) {
-          const fi = foldBatchNorm(initMatch[index]!, initMatrix);
-          if (fi.ok) initMatrix = fi.matrix;
-        }
-      } else warnings.push(`${layer.name}: BatchNorm ${layer.batchNorm.node} not folded: ${f.reason}`);
-    }
+  warnings.push(...layers.warnings);
+  const { quantities, parameters } = weightQuantities(ckpt, layers.results);
+  const layerReports: LayerReport[] = ckpt.layers.map((layer, i) => {
+    const r = layers.results[i];
     const c = layer.conv;
     return {
-      index, name: layer.name, matrix, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
-      ...(initMatrix ? { init: initMatrix } : {}),
-      ...(c
-        ? {
-            conv: {
-              cout: layer.op === 'ConvTranspose' ? layer.shape[1] * c.group : layer.shape[0],
-              cinPerGroup: layer.shape[1], kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads,
-              dilations: c.dilations, inputSpatial: c.inputSpatial, transpose: layer.op === 'ConvTranspose',
-            },
-          }
-        : {}),
-      options: taskOptions,
-    };
-  };
-
-  t = performance.now();
-  const threads = Math.min(options.threads ?? defaultThreads(), Math.max(1, ckpt.layers.length));
-  const pool = new LayerPool(threads);
-  const results: LayerResult[] = new Array(ckpt.layers.length);
-  let done = 0;
-  const total = ckpt.layers.length;
-  progress({ phase: 'layers', done: 0, total, message: `measuring ${total} layers on ${pool.threads} thread(s)` });
-  const onAbort = () => void pool.close();
-  hooks.signal?.addEventListener('abort', onAbort);
-  try {
-    // Keep at most 2 tasks per thread in flight so at most that many float copies exist at once.
-    const inflight = new Set<Promise<void>>();
-    for (let i = 0; i < total; i++) {
-      throwIfAborted(hooks.signal);
-      const p = pool.run(makeTask(ckpt.layers[i], i)).then((r) => {
-        results[i] = r;
-        done++;
-        progress({ phase: 'layers', done, total, message: `${ckpt.layers[i].name} (${done}/${total})` });
-      });
-      const tracked: Promise<void> = p.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
-      if (inflight.size >= 2 * pool.threads) await Promise.race(inflight);
-    }
-    await Promise.all(inflight);
-  } finally {
-    hooks.signal?.removeEventListener('abort', onAbort);
-    await pool.close();
-  }
-  throwIfAborted(hooks.signal);
-  timings.layers = performance.now() - t;
-
-  // Per-layer report entries and the quantities the aggregate measures combine.
-  const layerReports: LayerReport[] = [];
-  const quantities: LayerQuantities[] = [];
-  let parameters = 0;
-  const counted = new Set<string>();
-  ckpt.layers.forEach((layer, i) => {
-    const r = results[i];
-    const biasParams = layer.bias && !counted.has(layer.bias.name) ? layer.bias.size : 0;
-    const weightParams = counted.has(`${layer.weight.name}|${layer.part ?? ''}`) ? 0 : layer.matrixShape[0] * layer.matrixShape[1];
-    counted.add(`${layer.weight.name}|${layer.part ?? ''}`);
-    if (layer.bias) counted.add(layer.bias.name);
-    parameters += weightParams + biasParams;
-    const c = layer.conv;
-    layerReports.push({
       name: layer.name, op: layer.op, node: layer.node, module: layer.module, ...(layer.part ? { part: layer.part } : {}),
       role: layer.role, dtype: layer.weight.dtype, shape: [...layer.shape], matrixShape: [layer.matrixShape[0], layer.matrixShape[1]],
-      parameters: weightParams + biasParams, metrics: r.metrics,
-      ...(Object.keys(r.notes).length ? { notes: r.notes } : {}),
-      ...(r.flags.length ? { flags: r.flags } : {}),
+      parameters: parameters[i], metrics: { ...r.metrics },
+      ...(Object.keys(r.notes).length ? { notes: { ...r.notes } } : {}),
+      ...(r.flags.length ? { flags: r.flags.map((f) => ({ ...f })) } : {}),
       ...(c ? { conv: { kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations, inputSpatial: c.inputSpatial } } : {}),
-      ...(folded[i] ? { foldedBatchNorm: folded[i] } : {}),
+      ...(layers.folded[i] ? { foldedBatchNorm: layers.folded[i] } : {}),
       ...(r.esd ? { esd: r.esd } : {}),
       ...(r.esdNote ? { esdNote: r.esdNote } : {}),
-    });
-    quantities.push({
-      name: layer.name, params: weightParams, biasParams, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
-      fro: r.quantities.fro, spec: r.quantities.spec, l21: r.quantities.l21,
-      ...(r.quantities.froDist !== undefined ? { froDist: r.quantities.froDist, specDist: r.quantities.specDist, l21Dist: r.quantities.l21Dist } : {}),
-      metrics: r.metrics,
-    });
+    };
   });
-  const failed = metricFailureWarning(ckpt.layers, results);
+  const failed = metricFailureWarning(ckpt.layers, layers.results);
   if (failed) warnings.push(failed);
-  if (folded.some(Boolean)) warnings.push('BatchNormalization folded into the preceding layer before measuring (as Jiang et al. 2020 do)');
+  if (layers.folded.some(Boolean)) warnings.push('BatchNormalization folded into the preceding layer before measuring (as Jiang et al. 2020 do)');
   const nonFinite = layerReports.filter((l) => l.flags?.some((f) => f.id === 'nonFinite'));
   if (nonFinite.length) warnings.push(`non-finite weights in ${nonFinite.map((l) => l.name).join(', ')}: their metrics are left out and aggregates over all layers are not defined`);
 
@@ -207,78 +292,127 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     have.delete('weights');
     warnings.push('no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
   }
+  const parameterCount = parameters.reduce((a, b) => a + b, 0);
+  const ctx: MeasureContext = { layers: quantities, params: parameterCount, depth: quantities.length, hasInit };
 
-  const ctx: MeasureContext = { layers: quantities, params: parameters, depth: quantities.length, hasInit };
-  const report: Report = {
+  const timings: Record<string, number> = { read: read.ms, layers: layers.ms };
+  const f = x.forward;
+  const fr = f?.result;
+  const extra: Partial<Report> = {};
+  if (x.pending.length && !fr) {
+    const pending = `pending: forward passes (${x.pending.join(', ')}) are still running`;
+    for (const n of ['data', 'runtime', ...(o.testData ? ['testData' as const] : [])] as Need[]) why[n] = pending;
+  } else if (f && !fr) {
+    const message = f.error ?? 'unknown error';
+    extra.runtime = { provider: null, error: message };
+    warnings.push(`forward passes failed: ${message} — the weight-only measures above are unaffected`);
+    why.data = `forward passes failed: ${message}`;
+    why.runtime = `onnxruntime: ${message}`;
+  } else if (fr) {
+    extra.runtime = fr.runtime;
+    extra.data = fr.data;
+    if (fr.testData) extra.testData = fr.testData;
+    extra.bounds = fr.bounds;
+    extra.margins = fr.margins;
+    if (fr.landscape) extra.landscape = fr.landscape;
+    warnings.push(...fr.warnings);
+    Object.assign(timings, fr.timings);
+    ctx.data = fr.quantities;
+    have.add('runtime');
+    if (fr.testData) have.add('testData');
+    if (x.pending.length) why.data = `pending: forward phases ${x.pending.join(', ')} are still running`;
+    else if (fr.failed) why.data = `forward phase '${fr.failed.phase}' failed: ${fr.failed.message}`;
+    else have.add('data');
+  } else if (o.data && o.weightsOnly) {
+    why.data = 'forward passes were switched off (weights only)';
+  }
+  if (f) timings.forward = f.ms;
+  if (o.trainSize !== undefined && o.trainSize > 0) have.add('trainSize');
+
+  // Data measures on partial forward results: those whose quantities exist are computed; the rest say why.
+  const measures = evaluateMeasures(ctx, { have: fr && !have.has('data') ? new Set([...have, 'data' as Need]) : have, why });
+  if (fr && !have.has('data')) {
+    for (const m of Object.values(measures)) if (m.value === null && m.reason?.startsWith('not defined')) m.reason = why.data;
+  }
+
+  return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'theory-lens', version: VERSION },
-    createdAt: new Date().toISOString(),
-    elapsedMs: 0,
+    createdAt: x.createdAt,
+    elapsedMs: x.elapsedMs,
     settings: {
       precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
-      seed: o.seed, delta: options.delta ?? DEFAULTS.delta, mcDraws: options.mcDraws ?? DEFAULTS.mcDraws,
-      provider: options.provider ?? 'auto', threads: pool.threads, randomize: o.randomize,
+      seed: o.seed, delta: o.delta, mcDraws: o.mcDraws, provider: o.provider, threads: layers.threads, randomize: o.randomize,
     },
     model: {
       path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
-      opset: ckpt.opset, irVersion: ckpt.irVersion, parameters, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
+      opset: ckpt.opset, irVersion: ckpt.irVersion, parameters: parameterCount, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
       inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
       outputs: ckpt.outputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
     },
     ...(init ? { init: { path: init.path, matchedLayers: initMatch.filter(Boolean).length } } : {}),
+    ...(o.trainSize !== undefined ? { trainSize: o.trainSize } : {}),
+    ...(extra.data ? { data: extra.data } : {}),
+    ...(extra.testData ? { testData: extra.testData } : {}),
+    ...(extra.runtime ? { runtime: extra.runtime } : {}),
     metricInfo: METRIC_INFO,
     layers: layerReports,
-    measures: {},
-    bounds: [],
+    measures,
+    bounds: extra.bounds ?? [],
+    ...(extra.margins ? { margins: extra.margins } : {}),
+    ...(extra.landscape ? { landscape: extra.landscape } : {}),
     warnings,
     timings,
+    ...(x.pending.length ? { partial: { pending: [...x.pending] } } : {}),
   };
-  if (options.trainSize !== undefined) report.trainSize = options.trainSize;
-
-  // Forward passes on probe data.
-  if (options.data && !options.weightsOnly) {
-    await runForward(report, ckpt, init, quantities, options, hooks, have, why, ctx);
-  } else if (options.data) {
-    why.data = 'forward passes were switched off (weights only)';
-  }
-  if (options.trainSize !== undefined && options.trainSize > 0) have.add('trainSize');
-
-  t = performance.now();
-  progress({ phase: 'aggregate', done: 0, total: 1, message: 'aggregate measures' });
-  report.measures = evaluateMeasures(ctx, { have, why });
-  timings.aggregate = performance.now() - t;
-  report.elapsedMs = performance.now() - t0;
-  progress({ phase: 'done', done: 1, total: 1, message: `done in ${(report.elapsedMs / 1000).toFixed(2)} s` });
-  return report;
 }
 
-async function runForward(
-  report: Report, ckpt: Checkpoint, init: Checkpoint | null, quantities: LayerQuantities[], options: AnalyzeOptions,
-  hooks: AnalyzeHooks, have: Set<Need>, why: Partial<Record<Need, string>>, ctx: MeasureContext,
-): Promise<void> {
-  const t = performance.now();
-  try {
-    const { runForwardAnalysis } = await import('./forward');
-    const f = await runForwardAnalysis(ckpt, init, quantities, options, hooks);
-    report.runtime = f.runtime;
-    report.data = f.data;
-    if (f.testData) report.testData = f.testData;
-    report.bounds = f.bounds;
-    report.margins = f.margins;
-    if (f.landscape) report.landscape = f.landscape;
-    report.warnings.push(...f.warnings);
-    Object.assign(report.timings!, f.timings);
-    ctx.data = f.quantities;
-    have.add('data');
-    have.add('runtime');
-    if (f.testData) have.add('testData');
-  } catch (e) {
-    if (e instanceof CancelledError || hooks.signal?.aborted) throw new CancelledError();
-    const message = (e as Error).message;
-    report.runtime = { provider: null, error: message };
-    report.warnings.push(`forward passes failed: ${message} — the weight-only measures above are unaffected`);
-    why.data = `forward passes failed: ${message}`;
-    why.runtime = `onnxruntime: ${message}`;
+// ── the pipeline ─────────────────────────────────────────────────────────────────────────────────
+
+export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<Report> {
+  const t0 = performance.now();
+  const createdAt = new Date().toISOString();
+  const o = resolveOptions(options);
+  const say = (p: Progress) => hooks.progress?.(p);
+
+  const read = await readPhase(o, say);
+  throwIfAborted(hooks.signal);
+  const layers = await layersPhase(read, o, hooks);
+  const runsForward = !!o.data && !o.weightsOnly;
+  const report = (forward: ForwardPhase | undefined, pending: readonly string[]) =>
+    assembleReport({ options: o, read, layers, forward, pending, createdAt, elapsedMs: performance.now() - t0 });
+
+  let forward: ForwardPhase | undefined;
+  let last: Report | undefined;
+  if (runsForward) {
+    last = report(undefined, FORWARD_PHASES);
+    hooks.partial?.(last);
+    const t = performance.now();
+    try {
+      const { runForwardAnalysis } = await import('./forward');
+      const { quantities } = weightQuantities(read.ckpt, layers.results);
+      const result = await runForwardAnalysis({ ckpt: read.ckpt, init: read.init, layers: quantities, options: o }, {
+        progress: hooks.progress,
+        signal: hooks.signal,
+        phase: (r) => {
+          const pending = r.failed ? [] : FORWARD_PHASES.filter((p) => !r.done.includes(p));
+          if (!pending.length) return;
+          last = report({ result: r, ms: performance.now() - t }, pending);
+          hooks.partial?.(last);
+        },
+      });
+      forward = { result, ms: performance.now() - t };
+    } catch (e) {
+      if (e instanceof CancelledError || hooks.signal?.aborted) throw new CancelledError(last);
+      forward = { error: (e as Error).message, ms: performance.now() - t };
+    }
   }
-  report.timings!.forward = performance.now() - t;
+
+  const ta = performance.now();
+  say({ phase: 'aggregate', done: 0, total: 1, message: 'aggregate measures' });
+  const final = report(forward, []);
+  final.timings!.aggregate = performance.now() - ta;
+  final.elapsedMs = performance.now() - t0;
+  say({ phase: 'done', done: 1, total: 1, message: `done in ${(final.elapsedMs / 1000).toFixed(2)} s` });
+  return final;
 }

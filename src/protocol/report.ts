@@ -176,4 +176,9 @@ export interface Report {
   warnings: string[];
   /** Per-phase timings, ms. */
   timings?: Record<string, number>;
+  /**
+   * Present only on a report sent before the analysis ended (AnalyzeHooks.partial, the worker's
+   * 'partial' message): the forward phases still running. Measures waiting for them are null with the reason.
+   */
+  partial?: { pending: string[] };
 }

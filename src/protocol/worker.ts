@@ -58,5 +58,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
+  /** A complete report before the end (report.partial lists the phases still running); the result follows. */
+  | { type: 'partial'; id: number; report: Report }
   | { type: 'result'; id: number; report: Report }
   | { type: 'error'; id: number; message: string; cancelled?: boolean };
