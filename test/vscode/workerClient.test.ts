@@ -1,6 +1,7 @@
 // The extension host's worker client against the real dist/worker.js: lazy start, the same numbers as
 // the CLI, user jobs ahead of background ones, cancellation of queued and running jobs (the worker
 // stays usable), and errors that name the file.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { cliReport, ensureBuilt, workerJs } from './cliReport';
 
 const same = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)));
 
-describe('WorkerClient', { skip: !haveFixtures }, () => {
+describe('WorkerClient', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   let client: WorkerClient;
   const dir = mkdtempSync(join(tmpdir(), 'tl-worker-'));
   before(() => {

@@ -2,7 +2,7 @@
 // Jiang et al. 2020). Left out when no init checkpoint matched the layer.
 import { fitPowerLaw, singularValues, spectralNormLanczos } from '../kernels';
 import { CSN, MM } from './powerLaw';
-import { froAndL21 } from './shared';
+import { froAndL21, resolution } from './shared';
 import type { LayerContext, LayerMetric, MetricOutput } from './types';
 
 /** ‖ΔW‖_F, ‖ΔWᵀ‖₂,₁, ‖ΔW‖₂ and (below the full-spectrum limit) the ESD of ΔW = W − W⁰; null when ΔW is not finite. */
@@ -24,7 +24,7 @@ export const update = (ctx: LayerContext) =>
       eig = (await singularValues(d, rows, cols, { precision: ctx.precision })).eig;
       spec = Math.sqrt(eig[eig.length - 1] ?? 0);
     }
-    return { fro, l21, spec, eig };
+    return { fro, l21, spec, eig, floor: resolution(ctx).lambdaFloor(spec * spec) };
   });
 
 type Update = NonNullable<Awaited<ReturnType<typeof update>>>;
@@ -59,7 +59,7 @@ export const deltaAlpha = fromUpdate(
   { name: 'α of the update W − W⁰', symbol: 'α(ΔW)', formula: 'power-law exponent of the ESD of W − W⁰', reference: `${CSN}; ${MM}`, group: 'init' },
   (u) => {
     if (!u.eig) return undefined;
-    const f = fitPowerLaw(u.eig);
+    const f = fitPowerLaw(u.eig, { floor: u.floor });
     return f.status === 'ok' ? f.alpha : { value: null, note: f.reason ?? 'too few eigenvalues' };
   },
 );

@@ -1,6 +1,6 @@
 // Matrix norms and ranks of W (as [out, in]): Frobenius, spectral, nuclear, ℓ₂,₁, stable rank,
 // condition number, effective rank.
-import { fullSpectrum, rowNorms, sigmaMax } from './shared';
+import { fullSpectrum, resolution, rowNorms, sigmaMax } from './shared';
 import type { LayerMetric } from './types';
 
 export const frobeniusNorm: LayerMetric = {
@@ -46,14 +46,12 @@ export const conditionNumber: LayerMetric = {
   compute: async (ctx) => {
     const eig = await fullSpectrum(ctx);
     if (!eig) return undefined;
-    const spec = Math.sqrt(eig[eig.length - 1] ?? 0);
-    const sigmaMin = Math.sqrt(eig[0]);
-    if (!(sigmaMin > 0)) return { value: null, note: spec === 0 ? 'all-zero matrix' : 'singular matrix (σ_min = 0)' };
-    const value = spec / sigmaMin;
-    if (ctx.precision === 'float32' && eig[0] < 1e-6 * eig[eig.length - 1]) {
-      return { value, note: 'σ_min is below float32 resolution of the Gram matrix; set precision to float64 for a trustworthy value' };
-    }
-    return value;
+    const lmax = eig[eig.length - 1] ?? 0;
+    if (!(lmax > 0)) return { value: null, note: 'all-zero matrix' };
+    // σ_min at or below the spectrum's resolution is not a measured value: κ would be noise (e.g. 1e8 for a truly singular 1e18)
+    const r = resolution(ctx);
+    if (eig[0] <= r.lambdaFloor(lmax)) return { value: null, note: `numerically singular: σ_min is at or below the resolution of the computed spectrum (${r.rule})` };
+    return Math.sqrt(lmax) / Math.sqrt(eig[0]);
   },
 };
 

@@ -2,19 +2,22 @@
 // the metrics built on it (Martin & Mahoney 2021): α, its standard error, x_min, the KS distance,
 // weighted α and the log α-norm. The fit runs once per layer; the α flags are raised here.
 import { fitPowerLaw, logAlphaNorm as logAlphaNormOf, type PowerLawFit } from '../kernels';
-import { fullSpectrum } from './shared';
+import { fullSpectrum, resolution } from './shared';
 import type { LayerContext, LayerMetric, MetricOutput } from './types';
 
 export const MM = 'Martin & Mahoney 2021 (Nat. Commun. 12:4122); WeightWatcher conventions';
 export const CSN = 'Clauset, Shalizi & Newman 2009 (SIAM Rev. 51:661), x_min by minimal KS distance as in WeightWatcher';
 
 /** Why there is no tail fit, as a note. */
-export const noFitNote = (fit: PowerLawFit) => `not applicable: ${fit.reason ?? 'too few eigenvalues for a tail fit'}`;
+export const noFitNote = (fit: PowerLawFit) => `not applicable: ${fit.reason ?? 'too few eigenvalues for a tail fit'} (eigenvalues at or below the spectrum's resolution relative to λ_max are dropped)`;
 
 const powerLaw = (ctx: LayerContext) =>
   ctx.once('powerLaw', async () => {
     const eig = await fullSpectrum(ctx);
-    return eig ? { eig, fit: fitPowerLaw(eig) } : undefined;
+    if (!eig) return undefined;
+    // eigenvalues at the spectrum's resolution are numerical zeros: the floor is relative to λ_max, so α
+    // is the same for W and c·W (WeightWatcher drops λ ≤ 1e-5 absolute, which refuses small-scale layers)
+    return { eig, fit: fitPowerLaw(eig, { floor: resolution(ctx).lambdaFloor(eig[eig.length - 1] ?? 0) }) };
   });
 
 /** A metric of the fitted tail: left out above the full-spectrum limit, null with the reason when there is no fit. */
