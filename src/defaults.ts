@@ -45,4 +45,6 @@ export const SETTING_DEFAULTS = {
   landscape2d: DEFAULTS.landscape2d,
   forwardPasses: !DEFAULTS.weightsOnly,
   randomize: DEFAULTS.randomize,
+  /** Pinned input dimensions by graph input name (none by default). */
+  inputShapes: {} as Record<string, number[]>,
 } as const;

@@ -77,7 +77,7 @@ export interface ReadPhase {
 async function readPhase(o: ResolvedOptions, say: (p: Progress) => void): Promise<ReadPhase> {
   const t = performance.now();
   say({ phase: 'read', done: 0, total: 1, message: `reading ${basename(o.model)}` });
-  const ckpt = await loadCheckpoint(o.model);
+  const ckpt = await loadCheckpoint(o.model, o.inputShapes ? { inputShapes: o.inputShapes } : {});
   const init = o.init ? await loadCheckpoint(o.init) : null;
   const initMatch = init ? matchInitLayers(ckpt.layers, init) : ckpt.layers.map(() => null);
   return { ckpt, init, initMatch, ms: performance.now() - t };
@@ -125,6 +125,7 @@ export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): Pl
             cout: layer.op === 'ConvTranspose' ? layer.shape[1] * c.group : layer.shape[0],
             cinPerGroup: layer.shape[1], kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads,
             dilations: c.dilations, inputSpatial: c.inputSpatial, transpose: layer.op === 'ConvTranspose',
+            ...(c.inputSpatialReason ? { inputSpatialReason: c.inputSpatialReason } : {}),
           },
         }
       : {}),
@@ -239,6 +240,26 @@ export function metricFailureWarning(layers: readonly Pick<Layer, 'name'>[], res
   return `some metrics could not be computed and are left null (see the layers' notes): ${parts.join('; ')}`;
 }
 
+/** `name=1,3,640,640 other=1,16` (the --input-shape syntax, one per input, space-separated) for settings. */
+export function formatInputShapes(shapes: Record<string, readonly number[]>): string {
+  return Object.entries(shapes).map(([k, v]) => `${k}=${v.join(',')}`).join(' ');
+}
+
+/** The reader's notes on a layer (chains, shared uses) joined with the measures' notes, key by key. */
+function mergeNotes(measured: Record<string, string>, reader: Readonly<Record<string, string>>): Record<string, string> {
+  const out = { ...measured };
+  for (const [k, v] of Object.entries(reader)) out[k] = out[k] && out[k] !== v ? `${v}; ${out[k]}` : v;
+  return out;
+}
+
+/** Parameters per graph: stored, and measured (weights + biases of its layers). */
+function graphSummaries(ckpt: Checkpoint, layers: readonly LayerReport[]): NonNullable<Report['model']['graphs']> {
+  return ckpt.graphs.map((g) => {
+    const mine = layers.filter((l) => (l.graph ?? '') === g.path);
+    return { path: g.path, storedParameters: g.storedParameters, parameters: mine.reduce((s, l) => s + l.parameters, 0), layerCount: mine.length };
+  });
+}
+
 export interface ReportInputs {
   options: ResolvedOptions;
   read: ReadPhase;
@@ -265,11 +286,13 @@ export function assembleReport(x: ReportInputs): Report {
   const layerReports: LayerReport[] = ckpt.layers.map((layer, i) => {
     const r = layers.results[i];
     const c = layer.conv;
+    const notes = mergeNotes(r.notes, layer.notes);
     return {
       name: layer.name, op: layer.op, node: layer.node, module: layer.module, ...(layer.part ? { part: layer.part } : {}),
+      ...(layer.graph ? { graph: layer.graph } : {}),
       role: layer.role, dtype: layer.weight.dtype, shape: [...layer.shape], matrixShape: [layer.matrixShape[0], layer.matrixShape[1]],
       parameters: parameters[i], metrics: { ...r.metrics },
-      ...(Object.keys(r.notes).length ? { notes: { ...r.notes } } : {}),
+      ...(Object.keys(notes).length ? { notes } : {}),
       ...(r.flags.length ? { flags: r.flags.map((f) => ({ ...f })) } : {}),
       ...(c ? { conv: { kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations, inputSpatial: c.inputSpatial } } : {}),
       ...(layers.folded[i] ? { foldedBatchNorm: layers.folded[i] } : {}),
@@ -343,11 +366,13 @@ export function assembleReport(x: ReportInputs): Report {
     settings: {
       precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
       seed: o.seed, delta: o.delta, mcDraws: o.mcDraws, provider: o.provider, threads: layers.threads, randomize: o.randomize,
+      ...(o.inputShapes && Object.keys(o.inputShapes).length ? { inputShapes: formatInputShapes(o.inputShapes) } : {}),
     },
     model: {
       path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
       opset: ckpt.opset, irVersion: ckpt.irVersion, parameters: parameterCount, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
       inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
+      ...(ckpt.graphs.length > 1 ? { graphs: graphSummaries(ckpt, layerReports) } : {}),
       outputs: ckpt.outputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
     },
     ...(init ? { init: { path: init.path, matchedLayers: initMatch.filter(Boolean).length } } : {}),

@@ -23,6 +23,8 @@ export interface Settings {
   landscape2d: boolean;
   forwardPasses: boolean;
   randomize: boolean;
+  /** Pinned sizes of dynamic model inputs (input name → dims); the reader checks them. */
+  inputShapes?: Record<string, number[]>;
 }
 
 /** The settings through `get` (VS Code's configuration.get), each defaulting to src/defaults.ts' value. */
@@ -87,6 +89,7 @@ export function optionsFor(file: string, s: Settings, workspace: string | undefi
     landscapePoints: s.landscapePoints,
     ...(s.landscape2d ? { landscape2d: true } : {}),
     randomize: s.randomize,
+    ...(s.inputShapes && typeof s.inputShapes === 'object' && Object.keys(s.inputShapes).length ? { inputShapes: s.inputShapes } : {}),
     ...overrides,
   };
 }

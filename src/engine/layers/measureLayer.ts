@@ -38,6 +38,8 @@ export interface LayerTask {
     pads: number[];
     dilations: number[];
     inputSpatial: number[] | null;
+    /** Why inputSpatial is null, and how to make it known (from the reader). */
+    inputSpatialReason?: string;
     transpose: boolean;
   };
   options: LayerTaskOptions;

@@ -20,7 +20,7 @@ export const spectralNormExact: LayerMetric = {
     const g = conv2d(ctx);
     if (!g) return { value: null, note: raw.transpose ? 'not computed for ConvTranspose' : `not computed for ${raw.kernel.length}-D convolutions` };
     const { c, kh, kw } = g;
-    if (!c.inputSpatial) return { value: null, note: 'input spatial size unknown (shape inference could not determine it)' };
+    if (!c.inputSpatial) return { value: null, note: c.inputSpatialReason ?? 'input spatial size unknown (shape inference could not determine it)' };
     const h = c.inputSpatial.length === 2 ? c.inputSpatial[0] : 1;
     const wd = c.inputSpatial.length === 2 ? c.inputSpatial[1] : c.inputSpatial[0];
     const r = convSingularValues(ctx.task.matrix, c.cout, c.cinPerGroup, kh, kw, h, wd, { group: c.group, dilations: c.dilations });
