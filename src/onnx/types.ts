@@ -18,8 +18,8 @@ export class CheckpointError extends Error {
   }
 }
 
-/** Where a tensor's bytes live. */
-export type TensorSource = 'initializer' | 'constant' | 'sparse' | 'external';
+/** Where a tensor's bytes live ('computed': evaluated from stored tensors through an op chain; not in the file as such). */
+export type TensorSource = 'initializer' | 'constant' | 'sparse' | 'external' | 'computed';
 
 /** A weight tensor, decoded lazily. Holding one does not hold a float copy of its values. */
 export interface Tensor {
