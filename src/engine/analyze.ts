@@ -6,7 +6,8 @@
 // (onnxruntime) run on this thread.
 import { basename } from 'node:path';
 import { DEFAULTS } from '../defaults';
-import { loadCheckpoint } from '../onnx';
+import { loadCheckpoint, readerById } from '../checkpoint/readers';
+import { loadRoleRules } from '../checkpoint/roles';
 import type { Checkpoint, Layer } from '../onnx/types';
 import { SCHEMA_VERSION, type LayerReport, type Need, type Report } from '../protocol/report';
 import type { AnalyzeOptions, Progress } from '../protocol/worker';
@@ -30,6 +31,13 @@ export interface AnalyzeHooks {
    * forward passes run (otherwise the final report follows the weight phase at once).
    */
   partial?(report: Report): void;
+  /** On cancel during the layers, return the report of the layers measured so far (marked `partial`) instead of throwing. */
+  partialOnCancel?: boolean;
+}
+
+/** The result of a layer that was not measured (failed to read or measure, or cancelled before it). */
+function unmeasured(index: number, why: string): LayerResult {
+  return { index, metrics: {}, notes: { '*': why }, flags: [{ id: 'notMeasured', severity: 'warning', message: why }], quantities: { fro: NaN, spec: NaN, l21: NaN }, ms: 0 };
 }
 
 /** AnalyzeOptions with every default filled in (src/defaults.ts). */
@@ -71,16 +79,19 @@ export interface ReadPhase {
   init: Checkpoint | null;
   /** The init layer matched to each layer (null: none). */
   initMatch: (Layer | null)[];
+  /** The reader that read the file (what it supports: forward passes, roles from names). */
+  reader: ReturnType<typeof readerById>;
   ms: number;
 }
 
 async function readPhase(o: ResolvedOptions, say: (p: Progress) => void): Promise<ReadPhase> {
   const t = performance.now();
   say({ phase: 'read', done: 0, total: 1, message: `reading ${basename(o.model)}` });
-  const ckpt = await loadCheckpoint(o.model, o.inputShapes ? { inputShapes: o.inputShapes } : {});
-  const init = o.init ? await loadCheckpoint(o.init) : null;
+  const rules = o.roles ? loadRoleRules(o.roles) : [];
+  const ckpt = await loadCheckpoint(o.model, { rules, ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}) });
+  const init = o.init ? await loadCheckpoint(o.init, { rules }) : null;
   const initMatch = init ? matchInitLayers(ckpt.layers, init) : ckpt.layers.map(() => null);
-  return { ckpt, init, initMatch, ms: performance.now() - t };
+  return { ckpt, init, initMatch, reader: readerById(ckpt.format), ms: performance.now() - t };
 }
 
 // ── phase 2: plan the layer tasks ────────────────────────────────────────────────────────────────
@@ -137,7 +148,13 @@ export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): Pl
 // ── phase 3: measure every layer on the pool ─────────────────────────────────────────────────────
 
 export interface LayersPhase {
-  results: LayerResult[];
+  /** Per layer: its result, or undefined when it was not measured (see failed, cancelled). */
+  results: (LayerResult | undefined)[];
+  /** Why a layer could not be read or measured (the others still are). */
+  failed: (string | undefined)[];
+  /** Cancelled during the layers with partialOnCancel: the layers measured so far. */
+  cancelled: boolean;
+  done: number;
   folded: (string | undefined)[];
   warnings: string[];
   /** Threads the pool really used (read before it closed). */
@@ -151,34 +168,54 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
   const total = layers.length;
   const pool = new LayerPool(Math.min(o.threads ?? defaultThreads(), Math.max(1, total)));
   const threads = pool.threads;
-  const results: LayerResult[] = new Array(total);
+  const results: (LayerResult | undefined)[] = new Array(total);
+  const failed: (string | undefined)[] = new Array(total);
   const folded: (string | undefined)[] = new Array(total);
   const warnings: string[] = [];
   let done = 0;
+  // ETA: elapsed time per unit of estimated work (rows·cols·min(rows, cols, full-spectrum limit)) so far.
+  const work = layers.map((l) => l.matrixShape[0] * l.matrixShape[1] * Math.min(l.matrixShape[0], l.matrixShape[1], DEFAULTS.maxFullSpectrum) + 1);
+  const totalWork = work.reduce((a, b) => a + b, 0);
+  let doneWork = 0;
+  const finish = (i: number, what: string) => {
+    done++;
+    doneWork += work[i];
+    const elapsed = performance.now() - t;
+    const etaMs = doneWork < totalWork ? Math.round((elapsed / doneWork) * (totalWork - doneWork)) : 0;
+    hooks.progress?.({ phase: 'layers', done, total, layer: layers[i].name, etaMs, message: `${what} (${done}/${total})` });
+  };
   hooks.progress?.({ phase: 'layers', done: 0, total, message: `measuring ${total} layers on ${threads} thread(s)` });
   const onAbort = () => void pool.close();
   hooks.signal?.addEventListener('abort', onAbort);
   // Keep at most 2 tasks per thread in flight so at most that many float copies exist at once. Every
-  // tracked promise has a handler from the start: when one layer fails, closing the pool rejects the
-  // others as cancelled, and those rejections must not surface (the first real error is the one thrown).
+  // tracked promise handles its rejection: a layer that fails is recorded and the others go on; closing
+  // the pool on cancel rejects the ones in flight as cancelled, which is not an error.
   const inflight = new Set<Promise<void>>();
   try {
     for (let i = 0; i < total; i++) {
-      throwIfAborted(hooks.signal);
+      if (hooks.signal?.aborted) break;
       let planned: PlannedTask;
       try {
         planned = planTask(read, o, i);
       } catch (e) {
-        throw new Error(`${read.ckpt.path}: layer ${layers[i].name}: ${(e as Error).message}`);
+        // One unreadable layer (a truncated span, a dtype lie found on read) leaves the others measured.
+        failed[i] = (e as Error).message;
+        finish(i, `${layers[i].name} failed`);
+        continue;
       }
       if (planned.folded) folded[i] = planned.folded;
       if (planned.warning) warnings.push(planned.warning);
-      const tracked: Promise<void> = pool.run(planned.task).then((r) => {
-        results[i] = r;
-        done++;
-        hooks.progress?.({ phase: 'layers', done, total, message: `${layers[i].name} (${done}/${total})` });
-      }).finally(() => inflight.delete(tracked));
-      tracked.catch(() => undefined);
+      const tracked: Promise<void> = pool.run(planned.task).then(
+        (r) => {
+          results[i] = r;
+          finish(i, layers[i].name);
+        },
+        (e) => {
+          if (e instanceof CancelledError || hooks.signal?.aborted) return;
+          failed[i] = (e as Error).message;
+          finish(i, `${layers[i].name} failed`);
+        },
+      ).finally(() => inflight.delete(tracked));
       inflight.add(tracked);
       if (inflight.size >= 2 * threads) await Promise.race(inflight);
     }
@@ -187,8 +224,12 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
     hooks.signal?.removeEventListener('abort', onAbort);
     await pool.close();
   }
-  throwIfAborted(hooks.signal);
-  return { results, folded, warnings, threads, ms: performance.now() - t };
+  let cancelled = false;
+  if (hooks.signal?.aborted) {
+    if (!hooks.partialOnCancel) throw new CancelledError();
+    cancelled = true;
+  }
+  return { results, failed, cancelled, done, folded, warnings, threads, ms: performance.now() - t };
 }
 
 // ── phase 4: forward passes ──────────────────────────────────────────────────────────────────────
@@ -203,7 +244,7 @@ export interface ForwardPhase {
 // ── the pure assembly ────────────────────────────────────────────────────────────────────────────
 
 /** Per-layer quantities the aggregate measures and bounds combine, and the measured parameter count. */
-export function weightQuantities(ckpt: Checkpoint, results: readonly LayerResult[]): { quantities: LayerQuantities[]; parameters: number[] } {
+export function weightQuantities(ckpt: Checkpoint, results: readonly (LayerResult | undefined)[]): { quantities: LayerQuantities[]; parameters: number[] } {
   const quantities: LayerQuantities[] = [];
   const parameters: number[] = [];
   const counted = new Set<string>();
@@ -215,6 +256,7 @@ export function weightQuantities(ckpt: Checkpoint, results: readonly LayerResult
     counted.add(key);
     if (layer.bias) counted.add(layer.bias.name);
     parameters.push(weightParams + biasParams);
+    if (!r) return; // not measured: no quantities (aggregates over all layers are then left out)
     quantities.push({
       name: layer.name, params: weightParams, biasParams, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
       fro: r.quantities.fro, spec: r.quantities.spec, l21: r.quantities.l21,
@@ -226,10 +268,10 @@ export function weightQuantities(ckpt: Checkpoint, results: readonly LayerResult
 }
 
 /** One warning for every metric that threw on some layer: which metric, on which layers, and the first error. */
-export function metricFailureWarning(layers: readonly Pick<Layer, 'name'>[], results: readonly LayerResult[]): string | null {
+export function metricFailureWarning(layers: readonly Pick<Layer, 'name'>[], results: readonly (LayerResult | undefined)[]): string | null {
   const byMetric = new Map<string, { layers: string[]; message: string }>();
   results.forEach((r, i) => {
-    for (const [id, message] of Object.entries(r.errors ?? {})) {
+    for (const [id, message] of Object.entries(r?.errors ?? {})) {
       const e = byMetric.get(id) ?? { layers: [], message };
       e.layers.push(layers[i].name);
       byMetric.set(id, e);
@@ -283,8 +325,11 @@ export function assembleReport(x: ReportInputs): Report {
   }
   warnings.push(...layers.warnings);
   const { quantities, parameters } = weightQuantities(ckpt, layers.results);
+  const notMeasured: string[] = [];
   const layerReports: LayerReport[] = ckpt.layers.map((layer, i) => {
-    const r = layers.results[i];
+    const f = layers.failed[i];
+    const r = layers.results[i] ?? unmeasured(i, f ? `not measured: ${f}` : 'not measured: the analysis was cancelled before this layer');
+    if (!layers.results[i]) notMeasured.push(layer.name);
     const c = layer.conv;
     const notes = mergeNotes(r.notes, layer.notes);
     return {
@@ -308,12 +353,25 @@ export function assembleReport(x: ReportInputs): Report {
 
   const have = new Set<Need>(['weights']);
   const why: Partial<Record<Need, string>> = {};
+  const total = ckpt.layers.length;
+  const failedNames = ckpt.layers.filter((_, i) => layers.failed[i]).map((l) => l.name);
+  if (failedNames.length) warnings.push(`${failedNames.length} layer(s) could not be measured (${failedNames.slice(0, 3).join(', ')}${failedNames.length > 3 ? ', …' : ''}): see their notes; the other layers are measured`);
+  if (layers.cancelled) warnings.push(`cancelled after ${layers.done} of ${total} layers: this report is partial`);
+  if (notMeasured.length) {
+    have.delete('weights');
+    why.weights = layers.cancelled
+      ? `the analysis was cancelled after ${layers.done} of ${total} layers: aggregates over all layers are not defined`
+      : `${notMeasured.length} layer(s) could not be measured: aggregates over all layers are not defined`;
+  }
   const hasInit = !!init && quantities.length > 0 && quantities.every((q) => q.froDist !== undefined);
   if (hasInit) have.add('init');
   else if (init) why.init = 'the init checkpoint does not match every layer (see warnings)';
   if (ckpt.layers.length === 0) {
     have.delete('weights');
-    warnings.push('no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
+    delete why.weights;
+    warnings.push(read.reader.supports.rolesFromNames
+      ? 'no weight matrices found (no 2-D to 5-D float .weight tensors; map names with a roles file): nothing to measure'
+      : 'no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
   }
   const parameterCount = parameters.reduce((a, b) => a + b, 0);
   const ctx: MeasureContext = { layers: quantities, params: parameterCount, depth: quantities.length, hasInit };
@@ -346,6 +404,11 @@ export function assembleReport(x: ReportInputs): Report {
     if (x.pending.length) why.data = `pending: forward phases ${x.pending.join(', ')} are still running`;
     else if (fr.failed) why.data = `forward phase '${fr.failed.phase}' failed: ${fr.failed.message}`;
     else have.add('data');
+  } else if (layers.cancelled && o.data) {
+    why.data = 'the analysis was cancelled before the forward passes';
+  } else if (o.data && !o.weightsOnly && !read.reader.supports.forward) {
+    why.data = `${read.reader.name} checkpoints hold weights only: ${read.reader.forwardHint}`;
+    warnings.push(why.data);
   } else if (o.data && o.weightsOnly) {
     why.data = 'forward passes were switched off (weights only)';
   }
@@ -369,7 +432,7 @@ export function assembleReport(x: ReportInputs): Report {
       ...(o.inputShapes && Object.keys(o.inputShapes).length ? { inputShapes: formatInputShapes(o.inputShapes) } : {}),
     },
     model: {
-      path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
+      path: ckpt.path, fileName: basename(ckpt.path), format: read.reader.id, ...(ckpt.metadata ? { metadata: { ...ckpt.metadata } } : {}), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
       opset: ckpt.opset, irVersion: ckpt.irVersion, parameters: parameterCount, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
       inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
       ...(ckpt.graphs.length > 1 ? { graphs: graphSummaries(ckpt, layerReports) } : {}),
@@ -388,7 +451,9 @@ export function assembleReport(x: ReportInputs): Report {
     ...(extra.landscape ? { landscape: extra.landscape } : {}),
     warnings,
     timings,
-    ...(x.pending.length ? { partial: { pending: [...x.pending] } } : {}),
+    ...(x.pending.length || layers.cancelled || notMeasured.length
+      ? { partial: { measuredLayers: total - notMeasured.length, totalLayers: total, cancelled: layers.cancelled, ...(x.pending.length ? { pending: [...x.pending] } : {}) } }
+      : {}),
   };
 }
 
@@ -403,7 +468,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   const read = await readPhase(o, say);
   throwIfAborted(hooks.signal);
   const layers = await layersPhase(read, o, hooks);
-  const runsForward = !!o.data && !o.weightsOnly;
+  const runsForward = !!o.data && !o.weightsOnly && !layers.cancelled && read.reader.supports.forward;
   const report = (forward: ForwardPhase | undefined, pending: readonly string[]) =>
     assembleReport({ options: o, read, layers, forward, pending, createdAt, elapsedMs: performance.now() - t0 });
 

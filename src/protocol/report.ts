@@ -10,6 +10,11 @@ export type Need = 'weights' | 'init' | 'data' | 'testData' | 'trainSize' | 'run
 export interface ModelInfo {
   path: string;
   fileName: string;
+  /** Reader that read the file: onnx, safetensors, pytorch (absent in reports from before readers were added). */
+  format?: string;
+  /** String metadata stored in the file (safetensors `__metadata__`). */
+  metadata?: Record<string, string>;
+  /** Bytes of the file (of every shard, for a sharded checkpoint). */
   fileSize: number;
   producer: string | null;
   producerVersion: string | null;
@@ -184,8 +189,11 @@ export interface Report {
   /** Per-phase timings, ms. */
   timings?: Record<string, number>;
   /**
-   * Present only on a report sent before the analysis ended (AnalyzeHooks.partial, the worker's
-   * 'partial' message): the forward phases still running. Measures waiting for them are null with the reason.
+   * Set when the report is not the complete analysis. Not every layer measured: cancelled (CLI Ctrl-C) or a
+   * layer failed to read/measure; such layers have empty metrics, a '*' note and a 'notMeasured' flag, and
+   * aggregates over all layers are left out. `pending`: a report sent before the analysis ended
+   * (AnalyzeHooks.partial, the worker's 'partial' message) lists the forward phases still running; measures
+   * waiting for them are null with the reason.
    */
-  partial?: { pending: string[] };
+  partial?: { measuredLayers: number; totalLayers: number; cancelled: boolean; pending?: string[] };
 }

@@ -36,7 +36,7 @@ test('partial reports: the weight-only one first, then one per forward phase, ea
   const final = await analyze(opts, { partial: (r) => partials.push(JSON.parse(JSON.stringify(r))) });
   const plain = await analyze(opts);
   assert.equal(partials.length, FORWARD_PHASES.length, 'weight-only + one per phase but the last');
-  assert.deepEqual(partials[0].partial, { pending: [...FORWARD_PHASES] });
+  assert.deepEqual(partials[0].partial, { measuredLayers: 2, totalLayers: 2, cancelled: false, pending: [...FORWARD_PHASES] });
   for (let i = 1; i < partials.length; i++) assert.deepEqual(partials[i].partial!.pending, FORWARD_PHASES.slice(i));
   assert.equal(final.partial, undefined);
   for (const p of partials) {
