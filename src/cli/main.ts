@@ -2,11 +2,12 @@
 // theory-lens: the engine headless. argv → AnalyzeOptions → analyze() → report (text or JSON).
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULTS } from '../defaults';
 import type { AnalyzeOptions, Precision, Progress, Provider } from '../protocol/worker';
 import { analyze } from '../engine/analyze';
 import { METRIC_INFO } from '../engine/layers/metricInfo';
 import { MEASURES } from '../engine/measures/registry';
-import { CancelledError } from '../engine/pool';
+import { CancelledError } from '../protocol/cancelled';
 import { VERSION } from '../engine/version';
 import { errorDetail, errorLine, escapeControl } from '../input/error';
 import { toCsv, toMarkdown, toText } from '../report/format';
@@ -32,12 +33,12 @@ Options of analyze:
   --json                  print the JSON report (schema in src/protocol/report.ts)
   --csv | --markdown      print the per-layer table as CSV, or the report as Markdown
   --out FILE              write the output to FILE instead of stdout
-  --provider P            auto | cpu | cuda (default auto: CUDA when available, else CPU)
-  --precision P           float32 | float64 eigen-solver precision (default float32)
-  --seed N                seed of every random draw (default 0)
-  --delta D               confidence δ of the bounds (default 0.05)
-  --mc-draws N            Monte-Carlo draws per σ step of the flatness searches (default 10)
-  --landscape N           loss-landscape points per axis (default 21; 0 = off)
+  --provider P            auto | cpu | cuda (default ${DEFAULTS.provider}; auto: CUDA when available, else CPU)
+  --precision P           float32 | float64 eigen-solver precision (default ${DEFAULTS.precision})
+  --seed N                seed of every random draw (default ${DEFAULTS.seed})
+  --delta D               confidence δ of the bounds (default ${DEFAULTS.delta})
+  --mc-draws N            Monte-Carlo draws per σ step of the flatness searches (default ${DEFAULTS.mcDraws})
+  --landscape N           loss-landscape points per axis (default ${DEFAULTS.landscapePoints}; 0 = off)
   --landscape-2d          also compute a 2-D loss-landscape grid
   --input-shape NAME=1,3,640,640
                           pin the size of a dynamic model input (repeatable); shape inference,
@@ -47,7 +48,7 @@ Options of analyze:
   --no-randomize          skip the randomization check (shuffled-ESD distance; halves the spectral work)
   --no-fold-bn            do not fold BatchNorm into the preceding layer
   --weights-only          skip forward passes even when --data is given
-  --threads N             worker threads for per-layer spectra (default: cores, at most 4)
+  --threads N             worker threads for per-layer spectra (default: cores, at most ${DEFAULTS.maxThreads})
   --progress MODE         bar | json | none: progress on stderr (default: a bar on a terminal, else none);
                           json = one JSON object a line ({phase, done, total, layer, etaMs, message})
   --quiet                 no progress on stderr

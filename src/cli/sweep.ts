@@ -9,7 +9,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import type { AnalyzeOptions } from '../protocol/worker';
 import type { Report } from '../protocol/report';
 import { analyze } from '../engine/analyze';
-import { CancelledError } from '../engine/pool';
+import { CancelledError } from '../protocol/cancelled';
 import { buildComparison } from '../report/comparison';
 import { epochOf, naturalCompare } from '../workspace/checkpointOrder';
 import { defaultColumn, parseMetricsFile, splitCsvLine } from '../workspace/metricsFile';

@@ -1,6 +1,6 @@
 // The `sweep` and `collect` commands of the CLI: argument parsing and output around src/cli/sweep.ts.
 import { resolve } from 'node:path';
-import { CancelledError } from '../engine/pool';
+import { CancelledError } from '../protocol/cancelled';
 import { parseArgs, UsageError } from './main';
 import { collectReports, readPlan, resolveShard, runSweep, SWEEP_USAGE, SweepError, sweepSummary, tauTable, toJsonLines, toTableCsv, writeAtomic } from './sweep';
 

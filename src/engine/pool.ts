@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { DEFAULTS } from '../defaults';
+import { CancelledError } from '../protocol/cancelled';
 import { measureLayer, type LayerResult, type LayerTask } from './layers/measureLayer';
 
 export type PoolMessage = { type: 'layer'; id: number; task: LayerTask };
@@ -16,15 +18,8 @@ export function workerScript(): string | null {
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
-export class CancelledError extends Error {
-  constructor() {
-    super('analysis cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 4));
+  return Math.max(1, Math.min(availableParallelism(), DEFAULTS.maxThreads));
 }
 
 interface Slot {

@@ -8,7 +8,8 @@ import type { FromWorker, ToWorker } from '../protocol/worker';
 import { analyze } from './analyze';
 import { setGramThreads } from './kernels';
 import { measureLayer } from './layers/measureLayer';
-import { CancelledError, type PoolMessage, type PoolReply } from './pool';
+import { CancelledError } from '../protocol/cancelled';
+import type { PoolMessage, PoolReply } from './pool';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must be started as a worker thread');
@@ -38,7 +39,11 @@ if ((workerData as { role?: string } | undefined)?.role === 'layers') {
     const ac = new AbortController();
     running.set(m.id, ac);
     try {
-      const report = await analyze(m.options, { signal: ac.signal, progress: (progress) => post({ type: 'progress', id: m.id, progress }) });
+      const report = await analyze(m.options, {
+        signal: ac.signal,
+        progress: (progress) => post({ type: 'progress', id: m.id, progress }),
+        partial: (partial) => post({ type: 'partial', id: m.id, report: partial }),
+      });
       post({ type: 'result', id: m.id, report });
     } catch (e) {
       const cancelled = e instanceof CancelledError || ac.signal.aborted;

@@ -90,6 +90,10 @@ export interface MetricInfo {
   formula: string;
   reference: string;
   group: string;
+  /** Shown as a column of the CLI's text summary table. */
+  table?: boolean;
+  /** Position in the editor's inlay hint of a layer (1 = first), when the hint shows it. */
+  hint?: number;
 }
 
 export interface MeasureValue {
@@ -215,8 +219,11 @@ export interface Report {
   /** Per thread that measured layers: how many, their total ms, and the kernel phases (ms) — see timings. */
   workerTimings?: { thread: number; layers: number; ms: number; phases: Record<string, number> }[];
   /**
-   * Set when not every layer was measured: cancelled (CLI Ctrl-C) or a layer failed to read/measure. Such
-   * layers have empty metrics, a '*' note and a 'notMeasured' flag; aggregates over all layers are left out.
+   * Set when the report is not the complete analysis. Not every layer measured: cancelled (CLI Ctrl-C) or a
+   * layer failed to read/measure; such layers have empty metrics, a '*' note and a 'notMeasured' flag, and
+   * aggregates over all layers are left out. `pending`: a report sent before the analysis ended
+   * (AnalyzeHooks.partial, the worker's 'partial' message) lists the forward phases still running; measures
+   * waiting for them are null with the reason.
    */
-  partial?: { measuredLayers: number; totalLayers: number; cancelled: boolean };
+  partial?: { measuredLayers: number; totalLayers: number; cancelled: boolean; pending?: string[] };
 }

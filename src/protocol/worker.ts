@@ -65,6 +65,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
+  /** A complete report before the end (report.partial lists the phases still running); the result follows. */
+  | { type: 'partial'; id: number; report: Report }
   | { type: 'result'; id: number; report: Report }
   /** message: one line naming the file (escaped, ≤ 300 characters); detail: the stack, for the Output channel only. */
   | { type: 'error'; id: number; message: string; cancelled?: boolean; detail?: string };

@@ -153,9 +153,7 @@ export function toText(report: Report): string {
   if (report.data) out.push(`  probe: ${report.data.path} (${report.data.examples} examples, ${report.data.classes} classes)`);
   if (report.runtime) out.push(`  forward passes: ${report.runtime.provider ?? 'not run'}${report.runtime.providerNote ? ` (${report.runtime.providerNote})` : ''}${report.runtime.error ? ` — ${report.runtime.error}` : ''}`);
   out.push('');
-  const cols = ['frobeniusNorm', 'spectralNorm', 'stableRank', 'alpha', 'alphaWeighted', 'spectralNormExact', 'distFrobeniusInit'].filter((k) =>
-    report.layers.some((l) => l.metrics[k] !== undefined),
-  );
+  const cols = Object.keys(report.metricInfo).filter((k) => report.metricInfo[k].table && report.layers.some((l) => l.metrics[k] !== undefined));
   const name = (l: Report['layers'][number]) => l.name + (l.part ? ` [${l.part}]` : '');
   const w = Math.min(40, Math.max(5, ...report.layers.map((l) => name(l).length)));
   out.push([pad('layer', w), pad('op', 13), pad('matrix', 11), ...cols.map((k) => pad(report.metricInfo[k]?.symbol ?? k, 10, true))].join(' '));

@@ -5,8 +5,13 @@ import type { LayerReport, Report } from '../protocol/report';
 import { formatNumber, layerMetricIds } from './format';
 import { naturalCompare } from '../workspace/checkpointOrder';
 
-/** Metric ids a hint shows, in order. */
-export const HINT_METRICS = ['spectralNorm', 'alpha', 'stableRank'] as const;
+/** Metric ids a hint shows, in order: those the report's metricInfo marks with a hint position. */
+export function hintMetrics(r: Report): string[] {
+  return Object.entries(r.metricInfo)
+    .filter(([, i]) => i.hint !== undefined)
+    .sort(([, a], [, b]) => a.hint! - b.hint!)
+    .map(([id]) => id);
+}
 
 /** Backslash-escapes every ASCII punctuation character (CommonMark allows it), so no Markdown or HTML survives. */
 export function escapeMarkdown(s: string): string {
@@ -17,7 +22,7 @@ const symbol = (r: Report, id: string) => r.metricInfo[id]?.symbol ?? id;
 
 function oneLayer(r: Report, l: LayerReport): string {
   const bits: string[] = [];
-  for (const id of HINT_METRICS) {
+  for (const id of hintMetrics(r)) {
     const v = l.metrics[id];
     if (v !== null && v !== undefined) bits.push(`${symbol(r, id)} ${formatNumber(v, 3)}`);
   }
@@ -44,7 +49,7 @@ function range(r: Report, ls: readonly LayerReport[], id: string): string | null
 export function layerHintLabel(r: Report, layers: readonly LayerReport[]): string {
   const flagged = layers.some((l) => l.flags?.length) ? ' ⚠' : '';
   if (layers.length === 1) return `θ ${oneLayer(r, layers[0])}${flagged}`;
-  const parts = HINT_METRICS.slice(0, 2).map((id) => range(r, layers, id)).filter((x): x is string => !!x);
+  const parts = hintMetrics(r).slice(0, 2).map((id) => range(r, layers, id)).filter((x): x is string => !!x);
   return `θ ${parts.join(' · ')} ×${layers.length}${flagged}`;
 }
 

@@ -5,32 +5,16 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
+import { CancelledError } from '../protocol/cancelled';
 import type { AnalyzeOptions } from '../protocol/worker';
-import { optionsFor, type Settings } from '../workspace/options';
+import { optionsFor, settingsFrom, type Settings } from '../workspace/options';
 import { cacheKey, ReportCache, stamp } from '../workspace/reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
-import { AnalysisCancelled, WorkerClient } from '../workspace/workerClient';
+import { WorkerClient } from '../workspace/workerClient';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
-  return {
-    executionProvider: c.get('executionProvider', 'auto'),
-    precision: c.get('precision', 'float32'),
-    probeData: c.get('probeData', ''),
-    testData: c.get('testData', ''),
-    probeKeys: c.get('probeKeys', ''),
-    trainSize: c.get('trainSize', 0),
-    initPattern: c.get('initPattern', ''),
-    convExact: c.get('convExact', true),
-    seed: c.get('seed', 0),
-    delta: c.get('delta', 0.05),
-    mcDraws: c.get('mcDraws', 10),
-    landscapePoints: c.get('landscapePoints', 21),
-    landscape2d: c.get('landscape2d', false),
-    forwardPasses: c.get('forwardPasses', true),
-    randomize: c.get('randomize', true),
-    inputShapes: c.get('inputShapes', {}),
-  };
+  return settingsFrom((key, fallback) => c.get(key, fallback));
 }
 
 type AnalyzedEvent = { uri: vscode.Uri; report: Report; defaults: boolean; background: boolean };
@@ -133,7 +117,7 @@ export class WorkerAnalysisService implements AnalysisService {
       this.emitter.fire({ uri: file, report, defaults, background: !!request.background });
       return report;
     } catch (e) {
-      if (e instanceof AnalysisCancelled) {
+      if (e instanceof CancelledError) {
         this.output.appendLine(`[${when()}] cancelled ${file.fsPath} after ${Date.now() - t0} ms`);
         throw new vscode.CancellationError();
       }

@@ -3,6 +3,7 @@
 // are unit-tested without VS Code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { SETTING_DEFAULTS } from '../defaults';
 import type { AnalyzeOptions, Precision, Provider } from '../protocol/worker';
 
 export interface Settings {
@@ -24,6 +25,13 @@ export interface Settings {
   randomize: boolean;
   /** Pinned sizes of dynamic model inputs (input name → dims); the reader checks them. */
   inputShapes?: Record<string, number[]>;
+}
+
+/** The settings through `get` (VS Code's configuration.get), each defaulting to src/defaults.ts' value. */
+export function settingsFrom(get: <T>(key: string, fallback: T) => T): Settings {
+  const out: Record<string, unknown> = {};
+  for (const [key, fallback] of Object.entries(SETTING_DEFAULTS)) out[key] = get(key, fallback);
+  return out as unknown as Settings;
 }
 
 /** The initial checkpoint of `file` by convention: the pattern setting, then X.init.onnx, init.onnx, epoch_00/epoch_0. */

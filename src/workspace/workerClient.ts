@@ -5,17 +5,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Report } from '../protocol/report';
 import type { AnalyzeOptions, FromWorker, Progress, ToWorker } from '../protocol/worker';
-
-/** Rejection reason of a cancelled job. */
-export class AnalysisCancelled extends Error {
-  constructor() {
-    super('analysis cancelled');
-    this.name = 'AnalysisCancelled';
-  }
-}
+import { CancelledError } from '../protocol/cancelled';
 
 export interface JobRequest {
   onProgress?(p: Progress): void;
+  /** A complete report before the end (report.partial says which phases are still running). */
+  onPartial?(r: Report): void;
   /** Lower priority: queued behind every user job. */
   background?: boolean;
   signal?: AbortSignal;
@@ -50,8 +45,8 @@ export class WorkerClient {
   }
 
   run(options: AnalyzeOptions, request: JobRequest = {}): Promise<Report> {
-    if (this.disposed) return Promise.reject(new AnalysisCancelled());
-    if (request.signal?.aborted) return Promise.reject(new AnalysisCancelled());
+    if (this.disposed) return Promise.reject(new CancelledError());
+    if (request.signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<Report>((resolve, reject) => {
       const job: Job = { id: this.nextId++, options, request, resolve, reject };
       request.signal?.addEventListener('abort', () => this.cancel(job), { once: true });
@@ -70,7 +65,7 @@ export class WorkerClient {
     const i = this.queue.indexOf(job);
     if (i >= 0) {
       this.queue.splice(i, 1);
-      job.reject(new AnalysisCancelled());
+      job.reject(new CancelledError());
     } else if (this.running === job) {
       this.worker?.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
     }
@@ -108,11 +103,12 @@ export class WorkerClient {
   private onMessage(m: FromWorker): void {
     const job = this.running;
     if (!job || m.id !== job.id) return;
-    if (m.type === 'progress') {
+    if (m.type === 'progress' || m.type === 'partial') {
       try {
-        job.request.onProgress?.(m.progress);
+        if (m.type === 'progress') job.request.onProgress?.(m.progress);
+        else job.request.onPartial?.(m.report);
       } catch (e) {
-        this.log(`progress listener failed: ${(e as Error).message}`);
+        this.log(`${m.type} listener failed: ${(e as Error).message}`);
       }
       return;
     }
@@ -120,7 +116,7 @@ export class WorkerClient {
     if (m.type === 'result') job.resolve(m.report);
     else {
       if (!m.cancelled && m.detail) this.log(m.detail);
-      job.reject(m.cancelled ? new AnalysisCancelled() : new Error(m.message));
+      job.reject(m.cancelled ? new CancelledError() : new Error(m.message));
     }
     this.pump();
   }
@@ -131,7 +127,7 @@ export class WorkerClient {
     const jobs = [...this.queue, ...(this.running ? [this.running] : [])];
     this.queue = [];
     this.running = null;
-    for (const j of jobs) j.reject(new AnalysisCancelled());
+    for (const j of jobs) j.reject(new CancelledError());
     const w = this.worker;
     this.worker = null;
     await w?.terminate();

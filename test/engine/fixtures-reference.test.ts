@@ -1,6 +1,7 @@
 // The CLI's JSON for every real fixture checkpoint against the independent NumPy reference
 // (test/reference/reference.py, its output committed under test/reference/fmnist/). Tolerance: 1e-4
 // relative (absolute 1e-9 for values near zero), as the issue asks; integer metrics exactly.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -29,13 +30,13 @@ function near(a: number | null | undefined, b: number | null, what: string): voi
 
 const refs = existsSync(refDir) ? readdirSync(refDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json')) : [];
 
-test('reference values exist for every fixture checkpoint', { skip: !haveFixtures && 'no ../shared/fixtures' }, () => {
+test('reference values exist for every fixture checkpoint', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   assert.ok(existsSync(cli), 'dist/cli.js is built (npm test builds first)');
   assert.ok(refs.length >= 6, `found ${refs.length} reference files in ${refDir}`);
 });
 
 for (const rel of refs) {
-  test(`CLI matches the NumPy reference: ${rel}`, { skip: !haveFixtures && 'no ../shared/fixtures' }, () => {
+  test(`CLI matches the NumPy reference: ${rel}`, { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const ref: Ref = JSON.parse(readFileSync(join(refDir, rel), 'utf8'));
     const model = join(fmnist, ref.model);
     const args = [cli, 'analyze', model, '--json', '--quiet', '--threads', '1'];

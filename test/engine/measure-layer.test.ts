@@ -23,7 +23,7 @@ test('a 3×4 layer: α not applicable (3 eigenvalues), other metrics exact', asy
   const w = Float32Array.from([1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3, 0]);
   const r = await measureLayer({ index: 0, name: 'small', matrix: w, rows: 3, cols: 4, options });
   assert.equal(r.metrics.alpha, null);
-  assert.match(r.notes.alpha, /3 eigenvalues above 0\.00001.*at least 10/);
+  assert.match(r.notes.alpha, /3 eigenvalues above .*at least 10/);
   assert.ok(Math.abs(r.metrics.spectralNorm! - 3) < 1e-12);
   assert.ok(Math.abs(r.metrics.nuclearNorm! - 6) < 1e-12);
   assert.ok(Math.abs(r.metrics.frobeniusNorm! - Math.sqrt(14)) < 1e-12);

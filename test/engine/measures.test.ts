@@ -15,7 +15,7 @@ const layer = (name: string, fro: number, spec: number, l21: number, extra: Part
   name, params: 6, biasParams: 2, rows: 2, cols: 3, fro, spec, l21, ...extra,
 });
 const withInit: MeasureContext = {
-  layers: [layer('a', 3, 2, 4, { froDist: 1, specDist: 0.5, l21Dist: 1.5, alpha: 3, alphaWeighted: 1.2 }), layer('b', 5, 4, 6, { froDist: 2, specDist: 1, l21Dist: 2.5, alpha: 5, alphaWeighted: null })],
+  layers: [layer('a', 3, 2, 4, { froDist: 1, specDist: 0.5, l21Dist: 1.5, metrics: { alpha: 3, alphaWeighted: 1.2 } }), layer('b', 5, 4, 6, { froDist: 2, specDist: 1, l21Dist: 2.5, metrics: { alpha: 5, alphaWeighted: null } })],
   params: 16, depth: 2, hasInit: true,
 };
 

@@ -2,6 +2,7 @@
 // SciPy's brentq; the Gaussian KL against a direct sum; the prior grid choice against brute force;
 // the Dziugaite–Roy certificate, Bartlett, Neyshabur and Golowich bounds against a Python
 // transcription of the published formulas (SciPy for the kl inverses).
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -45,7 +46,7 @@ test('kl⁻¹: closed form at q = 0, defining equation, lower inverse, edges', (
   assert.throws(() => klInverseUpper(0.2, -1), /c = -1 must be ≥ 0/);
 });
 
-test('kl⁻¹ equals SciPy brentq on the defining equation', { skip: !scipy && 'python3 with scipy is not available' }, () => {
+test('kl⁻¹ equals SciPy brentq on the defining equation', { skip: requireEvidence(!!scipy || 'python3 with scipy is not available') }, () => {
   const cases = [[0, 0.3], [0.1, 0.05], [0.25, 0.5], [0.02, 0.003], [0.6, 0.2], [0.97, 0.001], [1e-6, 1e-3]];
   const ref = python(`${KL_PY}\nprint(json.dumps([klinv(q, c) for q, c in ${JSON.stringify(cases)}]))`) as number[];
   cases.forEach(([q, c], i) => assert.ok(Math.abs(klInverseUpper(q, c) - ref[i]) < 1e-11, `kl⁻¹(${q}, ${c}) = ${klInverseUpper(q, c)} vs scipy ${ref[i]}`));
@@ -71,7 +72,7 @@ test('Gaussian KL against a direct sum; the prior grid point against brute force
   }
 });
 
-test('Dziugaite–Roy certificate equals a SciPy transcription of the bound', { skip: !scipy && 'python3 with scipy is not available' }, () => {
+test('Dziugaite–Roy certificate equals a SciPy transcription of the bound', { skip: requireEvidence(!!scipy || 'python3 with scipy is not available') }, () => {
   const errorsA = [0.1, 0.12, 0.08, 0.11, 0.09, 0.1, 0.13];
   const errorsC = [0.14, 0.1, 0.12, 0.09, 0.11, 0.12, 0.1];
   const x = { m: 3000, k: 5000, sSum: 5000 * 1e-4, sLogSum: 5000 * Math.log(1e-4), distSq: 2.5, errorsA, errorsC, nA: 250, nC: 250, delta: 0.05 };
@@ -117,7 +118,7 @@ const layers: LayerQuantities[] = [
 const margins = Float64Array.from([-0.5, 0.1, 0.2, 0.4, 0.4, 0.8, 1.5, 2.0, 3.0, 0.05]);
 const q: DataQuantities = { classes: 3, m: 1000, trainAccuracy: 0.9, trainCrossEntropy: 0.3, marginP10: 0.095, maxInputNorm: 2.5, meanSqInputNorm: 4 };
 
-test('norm-based bounds equal a Python transcription of the published formulas', { skip: !scipy && 'python3 is not available' }, () => {
+test('norm-based bounds equal a Python transcription of the published formulas', { skip: requireEvidence(!!scipy || 'python3 with scipy is not available') }, () => {
   const ref = python(`
 import json, math
 fro, spec, l21, widths = [3, 5], [2, 4], [4, 6], [5, 3]

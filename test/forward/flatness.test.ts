@@ -3,6 +3,7 @@
 // KL sums equal a direct computation, the landscape is centred on w with filter-normalized directions,
 // and the Dziugaite–Roy search returns a certificate consistent with its own details. Few Monte-Carlo
 // draws here to stay fast; the full defaults run in bench/forward.ts.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import { loadCheckpointSync } from '../../src/onnx';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 import { buildModel, type ModelSpec } from '../helpers/onnx-writer';
 
-const skip = !haveFixtures && 'no ../shared/fixtures';
+const skip = requireEvidence(haveFixtures || 'no ../shared/fixtures');
 
 async function mlpOnProbe() {
   const ckpt = loadCheckpointSync(fixture('mlp.onnx'));

@@ -3,6 +3,7 @@
 // of the fixture MLP equal an independent NumPy forward pass, the tiny network's margins and path-norm
 // are derived by hand, fp16 and fixed-batch models, degenerate (zero / constant) networks, and models
 // onnxruntime cannot run.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ const save = (spec: ModelSpec, name: string) => {
 };
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
-test('probe accuracy and cross-entropy equal the PyTorch values of fixtures.json', { skip: !haveFixtures && 'no fixtures' }, async () => {
+test('probe accuracy and cross-entropy equal the PyTorch values of fixtures.json', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, async () => {
   const fx = fixturesJson().models;
   for (const name of ['mlp', 'mlp_tanh', 'mlp_noise30', 'cnn', 'cnn_bn', 'run_mlp']) {
     const ckpt = loadCheckpointSync(fixture(`${name}.onnx`));
@@ -45,7 +46,7 @@ test('probe accuracy and cross-entropy equal the PyTorch values of fixtures.json
   }
 });
 
-test('fixture MLP: logits, margins, γ (numpy.percentile) and path-norm equal an independent NumPy forward pass', { skip: (!haveFixtures && 'no fixtures') || (!numpy && 'no python3 with numpy') }, async () => {
+test('fixture MLP: logits, margins, γ (numpy.percentile) and path-norm equal an independent NumPy forward pass', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') || requireEvidence(!!numpy || 'python3 with numpy is not available') }, async () => {
   // NumPy side: test/reference/onnx_min.py decodes the ONNX file independently of the TypeScript reader.
   const script = `
 import sys, json, numpy as np
@@ -282,7 +283,7 @@ test('provider auto falls back to CPU with a note saying why (this machine has n
   assert.equal(r.runtime!.seed, 0);
 });
 
-test('cancellation between forward passes: the analysis stops with CancelledError', { skip: !haveFixtures && 'no fixtures' }, async () => {
+test('cancellation between forward passes: the analysis stops with CancelledError', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, async () => {
   const ac = new AbortController();
   let phases = 0;
   const started = performance.now();

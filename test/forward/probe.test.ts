@@ -1,6 +1,7 @@
 // Probe data: .npy (format versions 1–3, every supported dtype, Fortran order) and .npz (stored and
 // deflated) written by NumPy itself, the key search, and every bad input giving an error that starts
 // with the file's path and names the problem.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ const py = (code: string) => {
 };
 const good = { x: { dtype: '<f4', shape: [3, 2], data: [0, 1, 2, 3, 4, 5] }, y: { dtype: '<i8', shape: [3], data: [0, 1, 1] } };
 
-test('npy versions 1, 2 and 3, every dtype, Fortran order transposed — as NumPy wrote them', { skip: !numpy && 'python3 with numpy is not available' }, () => {
+test('npy versions 1, 2 and 3, every dtype, Fortran order transposed — as NumPy wrote them', { skip: requireEvidence(!!numpy || 'python3 with numpy is not available') }, () => {
   py(`
 import numpy as np
 from numpy.lib import format as F
@@ -64,7 +65,7 @@ np.save('half.npy', np.array([1.5, -0.0001, 65504, 2**-24], dtype=np.float16))
   assert.throws(() => parseNpy(readFileSync(join(dir, 'str.npy')), join(dir, 'str.npy')), /unsupported dtype '<U1'/);
 });
 
-test('npz from np.savez and np.savez_compressed: keys found, CRC checked, labels as float/bool/one-hot', { skip: !numpy && 'python3 with numpy is not available' }, () => {
+test('npz from np.savez and np.savez_compressed: keys found, CRC checked, labels as float/bool/one-hot', { skip: requireEvidence(!!numpy || 'python3 with numpy is not available') }, () => {
   py(`
 import numpy as np
 rng = np.random.default_rng(0)
@@ -167,7 +168,7 @@ test('probe shape against the model input: same rank checked, reshape only when 
   for (const [i, re] of fails) assert.throws(() => checkProbeAgainstModel(p, i), (e: Error) => e.message.startsWith(p.path) && re.test(e.message), String(re));
 });
 
-test('the fixture probes (np.savez from the training script) load', { skip: !haveFixtures && 'no fixtures' }, () => {
+test('the fixture probes (np.savez from the training script) load', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   const p = loadProbe(fixture('probe_train.npz'));
   assert.deepEqual(p.xShape, [500, 1, 28, 28]);
   assert.equal(p.y.length, 500);

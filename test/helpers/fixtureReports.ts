@@ -1,5 +1,6 @@
 // Real reports for the hint and comparison tests: the CLI (dist/cli.js, built by `npm test`) on the
 // shared fixture checkpoints, weights only (no probe: fast, deterministic), cached per process.
+import { requireEvidence } from '../helpers/evidence';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { fmnist, haveFixtures, repoRoot } from './fixtures';
 export { fmnist, haveFixtures };
 export const cli = join(repoRoot, 'dist', 'cli.js');
 export const canRun = haveFixtures && existsSync(cli);
-export const skipReason = !haveFixtures ? 'no ../shared/fixtures' : !existsSync(cli) ? 'dist/cli.js not built (npm test builds it)' : false;
+export const skipReason = requireEvidence(haveFixtures || 'no ../shared/fixtures') || requireEvidence(existsSync(cli) || 'dist/cli.js not built (npm test builds it)');
 
 const cache = new Map<string, Report>();
 

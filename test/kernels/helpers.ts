@@ -1,4 +1,5 @@
 // Shared by the kernel tests: an up-to-date dist/eig.wasm, a numpy runner, and matrices with known spectra.
+import { requireEvidence } from '../helpers/evidence';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ const havePython = (() => {
   }
 })();
 /** A skip reason for node:test when numpy cannot be used, else false. */
-export const noNumpy: string | false = !havePython && 'python3 with numpy is not available on this machine';
+export const noNumpy: string | false = requireEvidence(havePython || 'python3 with numpy is not available on this machine');
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-kernels-'));
 let counter = 0;

@@ -2,6 +2,7 @@
 // (fixtures.manifest.json: every file of the folder → exactly the layers its README lists, or the error
 // it must give), the parameter counts of fixtures.json, and Frobenius norms from an independent decoder
 // (ref_norms.py: its own protobuf walk in Python + NumPy) to a relative tolerance of 1e-6.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ interface Entry {
   truncate?: number;
 }
 const manifest = JSON.parse(readFileSync(join(__dirname, 'fixtures.manifest.json'), 'utf8')) as { layerSets: Record<string, ExpectedLayer[]>; files: Entry[] };
-const skip = !haveFixtures && 'no ../shared/fixtures beside the repository';
+const skip = requireEvidence(haveFixtures || 'no ../shared/fixtures beside the repository');
 const tmp = mkdtempSync(join(tmpdir(), 'tl-fixtures-'));
 
 function listFiles(folder: string): string[] {
@@ -89,7 +90,7 @@ test('parameter counts equal fixtures.json (n_params as counted by PyTorch)', { 
   }
 });
 
-test('Frobenius norms of every stored tensor and layer matrix equal ref_norms.py (NumPy), rel. 1e-6', { skip: skip || (!python && 'python3 with numpy is not available') }, () => {
+test('Frobenius norms of every stored tensor and layer matrix equal ref_norms.py (NumPy), rel. 1e-6', { skip: skip || requireEvidence(!!python || 'python3 with numpy is not available') }, () => {
   const files = manifest.files.filter((e) => e.layers && !e.truncate).map((e) => join(fmnist, e.file));
   const out = execFileSync('python3', [join(__dirname, 'ref_norms.py'), ...files], { encoding: 'utf8', maxBuffer: 16 << 20 });
   const refs = out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; norms: Record<string, number>; sizes: Record<string, number> });

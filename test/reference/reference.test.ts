@@ -3,6 +3,7 @@
 // fixtures.json parameter counts and probe accuracies) and the committed fmnist/*.json equal what the
 // script computes now (1e-9 relative), so the values the CLI is compared with are never stale.
 // Needs python3 with numpy and scipy; skipped, saying so, where they are missing.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { haveFixtures, repoRoot } from '../helpers/fixtures';
 const here = join(repoRoot, 'test', 'reference');
 const probe = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
 const havePython = probe.status === 0;
-const skip = !havePython ? 'python3 with numpy and scipy is not available' : !haveFixtures ? 'no ../shared/fixtures' : false;
+const skip = requireEvidence(havePython || 'python3 with numpy and scipy is not available') || requireEvidence(haveFixtures || 'no ../shared/fixtures');
 
 function py(args: string[]): { status: number | null; out: string; err: string } {
   const r = spawnSync('python3', args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -28,7 +29,7 @@ test('reference self-checks pass and the committed reference JSON is up to date'
   assert.equal((r.out.match(/^same /gm) ?? []).length, 12, `12 checkpoints compared:\n${r.out}`);
 });
 
-test('reference.py rejects a malformed model with a message naming the file', { skip: !havePython && 'no python3 with numpy' }, () => {
+test('reference.py rejects a malformed model with a message naming the file', { skip: requireEvidence(havePython || 'python3 with numpy and scipy is not available') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tl-ref-'));
   try {
     const bad = join(dir, 'broken.onnx');

@@ -1,5 +1,6 @@
 // The footer's CLI command reproduces the panel's numbers: run it through a real shell (paths with
 // spaces and quotes) and compare with the report it was made from.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +31,7 @@ describe('cliCommand', () => {
     assert.equal(cliCommand(r), 'theory-lens analyze /m.onnx --init /i.onnx --data /p.npz --test-data /t.npz --train-size 3000 --data-keys images,labels --provider cpu --precision float64 --seed 3 --delta 0.01 --mc-draws 20 --no-conv-exact --conv-ww --no-randomize --no-fold-bn --landscape 3 --landscape-2d --json');
   });
 
-  it('run in a shell, it prints the same numbers', { skip: !haveFixtures }, () => {
+  it('run in a shell, it prints the same numbers', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-cli-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     const odd = join(dir, `it's a run`);

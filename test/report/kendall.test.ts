@@ -1,6 +1,7 @@
 // Kendall τ-b: hand-derived examples (pairs counted in the comments) and values from
 // scipy.stats.kendalltau (scipy 1.17.1, variant 'b'), plus a live scipy cross-check on random data
 // with ties when python3 with scipy is available. Tolerance 1e-12 (both are exact rational formulas).
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -39,7 +40,7 @@ test('undefined cases: fewer than 2 pairs, a constant variable; non-finite pairs
 });
 
 const py = spawnSync('python3', ['-c', 'import scipy'], { encoding: 'utf8' });
-test('random data with ties agrees with scipy (live)', { skip: py.status !== 0 && 'python3 with scipy not available' }, () => {
+test('random data with ties agrees with scipy (live)', { skip: requireEvidence(py.status === 0 || 'python3 with scipy not available') }, () => {
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const cases = Array.from({ length: 20 }, (_, k) => {

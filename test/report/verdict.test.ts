@@ -1,4 +1,5 @@
 // The plain-language verdict on real reports of the fixtures, and its arithmetic.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Report } from '../../src/protocol/report';
@@ -9,7 +10,7 @@ import { cliReport } from '../helpers/cliReport';
 const full = () => cliReport([fixture('mlp.onnx'), '--init', fixture('mlp.init.onnx'), '--data', fixture('probe_train.npz'), '--test-data', fixture('probe_test.npz'), '--train-size', '3000', '--landscape', '0']);
 
 describe('verdictItems', () => {
-  it('on the MLP fixture: vacuous bound said so, the probe gap with its standard error, α layers named, citations from the report', { skip: !haveFixtures }, () => {
+  it('on the MLP fixture: vacuous bound said so, the probe gap with its standard error, α layers named, citations from the report', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const r = full();
     const items = verdictItems(r);
     const by = Object.fromEntries(items.map((i) => [i.id, i]));
@@ -35,7 +36,7 @@ describe('verdictItems', () => {
     assert.match(NO_ROBUST_MEASURE, /Dziugaite et al\. 2020/);
   });
 
-  it('weights only: no bound, with what it needs; no gap; α still read', { skip: !haveFixtures }, () => {
+  it('weights only: no bound, with what it needs; no gap; α still read', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const r = cliReport([fixture('mlp.onnx')]);
     const ids = verdictItems(r).map((i) => i.id);
     assert.deepEqual(ids, ['bound', 'alpha', 'logProdSpec']);

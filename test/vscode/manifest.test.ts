@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
+import { SETTING_DEFAULTS } from '../../src/defaults';
 import { repoRoot } from '../helpers/fixtures';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
@@ -47,8 +48,8 @@ describe('package.json', () => {
     });
   });
   it('contributes every setting the extension reads, each with a description', () => {
-    const src = readFileSync(join(repoRoot, 'src', 'vscode', 'analysisService.ts'), 'utf8');
-    const read = [...src.matchAll(/c\.get\('(\w+)'/g)].map((m) => `theoryLens.${m[1]}`);
+    // the settings reader reads exactly the keys of SETTING_DEFAULTS (test/defaults.test.ts)
+    const read = Object.keys(SETTING_DEFAULTS).map((k) => `theoryLens.${k}`);
     assert.ok(read.length >= 14);
     const props = c.configuration.properties;
     for (const id of [...read, 'theoryLens.executionProvider', 'theoryLens.precision', 'theoryLens.probeData', 'theoryLens.testData', 'theoryLens.trainSize', 'theoryLens.initPattern', 'theoryLens.convExact', 'theoryLens.seed', 'theoryLens.delta', 'theoryLens.landscapePoints']) {

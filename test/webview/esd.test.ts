@@ -1,5 +1,6 @@
 // The ESD plot's data against numpy (np.histogram over np.logspace edges, same normalisation) on a real
 // layer's spectrum, and the power-law overlay against the exact Pareto density it draws.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
@@ -10,7 +11,7 @@ import { cliReport } from '../helpers/cliReport';
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
 describe('ESD density', () => {
-  it('equals numpy’s log-binned histogram density on a real layer (rel. 1e-12)', { skip: !haveFixtures }, () => {
+  it('equals numpy’s log-binned histogram density on a real layer (rel. 1e-12)', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const r = cliReport([fixture('mlp.onnx'), '--no-randomize']);
     const layer = r.layers.find((l) => (l.esd?.length ?? 0) > 50)!;
     const ev = layer.esd!;

@@ -1,4 +1,5 @@
 // "Not computed, and how to enable it" on real reports: weights only, and a probe that does not fit.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { buildModel, mlp } from '../helpers/onnx-writer';
 import { cliReport } from '../helpers/cliReport';
 
 describe('missingSteps', () => {
-  it('weights only: one step per missing input, every null measure listed under each input it needs', { skip: !haveFixtures }, () => {
+  it('weights only: one step per missing input, every null measure listed under each input it needs', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const r = cliReport([fixture('mlp.onnx')]);
     const steps = missingSteps(r);
     const by = Object.fromEntries(steps.map((s) => [s.need, s]));
@@ -29,7 +30,7 @@ describe('missingSteps', () => {
     assert.deepEqual(pb.also.sort(), ['init', 'trainSize']);
   });
 
-  it('a probe that does not fit the model: the failure is the step, with its message', { skip: !haveFixtures }, () => {
+  it('a probe that does not fit the model: the failure is the step, with its message', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-nc-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     const model = join(dir, 'small.onnx');

@@ -1,6 +1,7 @@
 // Path patterns resolved against real files: the fixture training script's three export lines
 // against the fixture folder, relative/absolute/leading-variable resolution, newest-first ordering
 // by the substituted number (not the string), and the most-specific-pattern rule.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,7 +13,7 @@ import { fixtureFiles, fmnist, haveFixtures } from '../helpers/fixtureReports';
 const parts = (src: string): PathPart[] => findCheckpointRefs(src, 'python')[0].parts;
 const names = (ms: { path: string }[]) => ms.map((m) => m.path);
 
-test('train.py against the fixture folder: each export line gets the files it writes, newest first', { skip: !haveFixtures && 'no fixtures' }, () => {
+test('train.py against the fixture folder: each export line gets the files it writes, newest first', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   const refs = findCheckpointRefs(readFileSync(join(fmnist, 'train.py'), 'utf8'), 'python');
   const files = fixtureFiles();
   const all = matchAll(refs.map((r) => r.parts), fmnist, [fmnist], files).map((ms) => ms.map((m) => relative(fmnist, m.path)).sort());

@@ -1,6 +1,7 @@
 // Checkpoint references in training code → path patterns: the fixture training script, and the
 // idioms one by one (f-strings, .format, %, +, os.path.join, pathlib, JS templates), with what must
 // not count (comments, docstrings, literals that are not paths' last component).
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { fmnist, haveFixtures } from '../helpers/fixtureReports';
 const py = (src: string) => findCheckpointRefs(src, 'python').map((r) => r.display);
 const js = (src: string) => findCheckpointRefs(src, 'js').map((r) => r.display);
 
-test('train.py: the three export lines, not the docstring that mentions run_mlp/epoch_XX.onnx', { skip: !haveFixtures && 'no fixtures' }, () => {
+test('train.py: the three export lines, not the docstring that mentions run_mlp/epoch_XX.onnx', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   const text = readFileSync(join(fmnist, 'train.py'), 'utf8');
   const refs = findCheckpointRefs(text, 'python');
   const lines = text.split('\n');

@@ -1,5 +1,6 @@
 // The Python module-path matcher: definitions and the module paths they create, read from source,
 // and their matching against the module paths of real checkpoint reports.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { fmnist, haveFixtures, report, skipReason } from '../helpers/fixtureRepo
 const brief = (src: string) => findModuleDefs(src).map((d) => `${d.owner}:${d.path}:${d.ctor}`);
 const modulesOf = (m: string) => report(m).layers.map((l) => l.module).filter((x): x is string => !!x);
 
-test('train.py: the MLP and CNN definitions, several per line, with their positions', { skip: !haveFixtures && 'no fixtures' }, () => {
+test('train.py: the MLP and CNN definitions, several per line, with their positions', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   const text = readFileSync(join(fmnist, 'train.py'), 'utf8');
   const lines = text.split('\n');
   const defs = findModuleDefs(text);

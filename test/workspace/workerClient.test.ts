@@ -1,6 +1,7 @@
 // The extension host's worker client against the real dist/worker.js: lazy start, the same numbers as
 // the CLI, user jobs ahead of background ones, cancellation of queued and running jobs (the worker
 // stays usable), and errors that name the file.
+import { requireEvidence } from '../helpers/evidence';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Report } from '../../src/protocol/report';
 import type { Progress } from '../../src/protocol/worker';
-import { AnalysisCancelled, WorkerClient } from '../../src/workspace/workerClient';
+import { CancelledError } from '../../src/protocol/cancelled';
+import { WorkerClient } from '../../src/workspace/workerClient';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 import { cliReport, ensureBuilt, workerJs } from '../helpers/cliReport';
 
 const same = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)));
 
-describe('WorkerClient', { skip: !haveFixtures }, () => {
+describe('WorkerClient', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {
   let client: WorkerClient;
   const dir = mkdtempSync(join(tmpdir(), 'tl-worker-'));
   before(() => {
@@ -64,7 +66,7 @@ describe('WorkerClient', { skip: !haveFixtures }, () => {
     ac.abort();
     assert.equal(client.queued, 2);
     await Promise.all(all);
-    assert.deepEqual(done, ['D:AnalysisCancelled', 'A', 'C', 'B']);
+    assert.deepEqual(done, ['D:CancelledError', 'A', 'C', 'B']);
   });
 
   it('cancelling the running job stops it before it finishes, and the worker takes the next job', async () => {
@@ -77,7 +79,7 @@ describe('WorkerClient', { skip: !haveFixtures }, () => {
         if (pr.phase === 'layers' && pr.done >= 1) ac.abort();
       } },
     );
-    await assert.rejects(p, AnalysisCancelled);
+    await assert.rejects(p, CancelledError);
     assert.ok(!seen.some((s) => s.phase === 'flatness' || s.phase === 'bounds' || s.phase === 'done'), `phases after cancel: ${seen.map((s) => s.phase).join(',')}`);
     const next: Report = await client.run({ model: fixture('mlp.onnx'), weightsOnly: true });
     assert.equal(next.model.fileName, 'mlp.onnx');
@@ -89,17 +91,17 @@ describe('WorkerClient', { skip: !haveFixtures }, () => {
     const cut = join(dir, 'cut.onnx');
     const bytes = readFileSync(fixture('mlp.onnx'));
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 3)));
-    await assert.rejects(client.run({ model: cut }), (e: Error) => e.message.includes(cut) && !(e instanceof AnalysisCancelled));
+    await assert.rejects(client.run({ model: cut }), (e: Error) => e.message.includes(cut) && !(e instanceof CancelledError));
   });
 
   it('dispose rejects queued work as cancelled', async () => {
     const c = new WorkerClient(workerJs);
-    const a = assert.rejects(c.run({ model: fixture('mlp.onnx'), weightsOnly: true }), AnalysisCancelled);
-    const b = assert.rejects(c.run({ model: fixture('mlp.onnx'), weightsOnly: true }), AnalysisCancelled);
+    const a = assert.rejects(c.run({ model: fixture('mlp.onnx'), weightsOnly: true }), CancelledError);
+    const b = assert.rejects(c.run({ model: fixture('mlp.onnx'), weightsOnly: true }), CancelledError);
     await c.dispose();
     await a;
     await b;
     assert.equal(c.started, false);
-    await assert.rejects(c.run({ model: fixture('mlp.onnx') }), AnalysisCancelled);
+    await assert.rejects(c.run({ model: fixture('mlp.onnx') }), CancelledError);
   });
 });

@@ -9,6 +9,7 @@ import type { BoundValue } from '../../protocol/report';
 import type { DataQuantities, LayerQuantities } from '../measures/types';
 import { spectralComplexity } from '../measures/weight';
 import { isVacuous, layerWidth } from './margin';
+import type { Bound } from './types';
 
 export const BARTLETT_INFO = {
   id: 'bartlett2017', name: 'Spectrally-normalized margin bound', reference: 'Bartlett, Foster & Telgarsky 2017 (NeurIPS), Theorem 1.1',
@@ -52,3 +53,8 @@ export function bartlettBound(layers: LayerQuantities[], q: DataQuantities, marg
     details: { RA, W, X, gamma: g.gamma, marginLoss: g.loss, complexityTerm: C / g.gamma, m, delta },
   };
 }
+
+export const bartlett: Bound = {
+  id: BARTLETT_INFO.id, info: BARTLETT_INFO, needs: ['data', 'trainSize'],
+  compute: (c) => bartlettBound(c.layers, c.data, c.margins, c.delta),
+};

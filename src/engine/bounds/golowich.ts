@@ -8,6 +8,7 @@
 import type { BoundValue } from '../../protocol/report';
 import type { DataQuantities, LayerQuantities } from '../measures/types';
 import { isVacuous, marginLoss } from './margin';
+import type { Bound } from './types';
 
 export const GOLOWICH_INFO = {
   id: 'golowich2018', name: 'Frobenius-norm Rademacher margin bound', reference: 'Golowich, Rakhlin & Shamir 2018 (COLT), Theorem 1; Mohri et al. 2018, Theorem 9.2',
@@ -43,3 +44,8 @@ export function golowichBound(layers: LayerQuantities[], q: DataQuantities, marg
     details: { rademacher: R, gamma, marginLoss: emp, classes: q.classes, d: layers.length, m, delta },
   };
 }
+
+export const golowich: Bound = {
+  id: GOLOWICH_INFO.id, info: GOLOWICH_INFO, needs: ['data', 'trainSize'],
+  compute: (c) => golowichBound(c.layers, c.data, c.margins, c.delta),
+};

@@ -11,6 +11,7 @@
 import type { BoundValue } from '../../protocol/report';
 import type { DataQuantities, LayerQuantities } from '../measures/types';
 import { isVacuous, layerWidth, marginLoss } from './margin';
+import type { Bound } from './types';
 
 export const NEYSHABUR_INFO = {
   id: 'neyshabur2018', name: 'PAC-Bayes spectral margin bound', reference: 'Neyshabur, Bhojanapalli & Srebro 2018 (ICLR), Theorem 1 (constants from its proof)',
@@ -51,3 +52,8 @@ export function neyshaburBound(layers: LayerQuantities[], q: DataQuantities, mar
     details: { gamma, marginLoss: emp, B, d, h, log10KL: logKl / Math.LN10, grid: G, m, delta },
   };
 }
+
+export const neyshabur: Bound = {
+  id: NEYSHABUR_INFO.id, info: NEYSHABUR_INFO, needs: ['data', 'trainSize'],
+  compute: (c) => neyshaburBound(c.layers, c.data, c.margins, c.delta),
+};

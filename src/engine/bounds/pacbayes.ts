@@ -14,6 +14,10 @@
 import { klInverseUpper } from './kl';
 
 /** The prior-variance grid λ_j = c·e^{−j/b} of Dziugaite & Roy. */
+export const DR_INFO = {
+  id: 'dziugaiteRoy2017', name: 'PAC-Bayes bound (Gaussian posterior, searched)', reference: 'Dziugaite & Roy 2017 (UAI); Langford & Caruana 2002 (Monte-Carlo step)',
+} as const;
+
 export const DR_GRID = { b: 100, c: 0.1 } as const;
 
 /** KL(N(w, diag s) ‖ N(w⁰, λI)) from Σsᵢ, Σ ln sᵢ, ‖w − w⁰‖² and the dimension k. */

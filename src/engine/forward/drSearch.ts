@@ -16,7 +16,8 @@
 //  3. per-layer scales from the better of the two: two coordinate sweeps over layer groups (at most
 //     16 groups of consecutive layers), multiplying a group's σ by 2 or ½ when that lowers the bound.
 import type { BoundValue } from '../../protocol/report';
-import { DR_INFO, bestPrior, drCertify, drObjective, isVacuous, pacBayesComplexity } from '../bounds';
+import { isVacuous } from '../bounds/margin';
+import { DR_INFO, bestPrior, drCertify, drObjective, pacBayesComplexity } from '../bounds/pacbayes';
 import type { ForwardModel } from '../runtime';
 import { mulberry32 } from '../kernels/random';
 import { perturb, varianceSums, type NoiseScale } from './noise';

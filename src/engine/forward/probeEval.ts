@@ -1,13 +1,8 @@
 // The model evaluated on one probe (or a subset of it) with its current parameters.
+import { CancelledError } from '../../protocol/cancelled';
 import type { ForwardModel } from '../runtime';
 import { evaluate, type Evaluation } from './metrics';
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
 
 export class ProbeEval {
   constructor(

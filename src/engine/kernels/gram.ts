@@ -5,10 +5,10 @@
 // no binary (darwin-x64) or fails to start, and for tiny matrices where a session call costs more.
 import { isMainThread } from 'node:worker_threads';
 import { ProtoWriter } from '../../onnx/protobuf';
+import { loadOrt, type Ort } from '../runtime/ort';
 import { assertFinite, checkShape } from './finite';
 import { gramWasm } from './wasm';
 
-type Ort = typeof import('onnxruntime-node');
 type Session = import('onnxruntime-node').InferenceSession;
 
 export type GramPrecision = 'float32' | 'float64';
@@ -32,11 +32,11 @@ export interface GramOptions {
 
 let ort: Ort | null | undefined;
 let ortError = '';
-function loadOrt(): Ort | null {
+/** onnxruntime-node through the engine's one loader, or null (and why) where it cannot be loaded. */
+function ortOrNull(): Ort | null {
   if (ort === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      ort = require('onnxruntime-node') as Ort;
+      ort = loadOrt();
     } catch (e) {
       ort = null;
       ortError = (e as Error).message;
@@ -47,7 +47,7 @@ function loadOrt(): Ort | null {
 
 /** Which implementation gram() uses on this thread, and why when it is the fallback. */
 export function gramBackend(): { backend: 'onnxruntime' | 'wasm'; reason?: string } {
-  return loadOrt() ? { backend: 'onnxruntime' } : { backend: 'wasm', reason: `onnxruntime-node unavailable: ${ortError}` };
+  return ortOrNull() ? { backend: 'onnxruntime' } : { backend: 'wasm', reason: `onnxruntime-node unavailable: ${ortError}` };
 }
 
 /**
@@ -146,7 +146,7 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
   const k = Math.min(rows, cols);
   const L = Math.max(rows, cols);
   if (k === 0) return new Float64Array(0);
-  const o = opts.backend === 'wasm' ? null : loadOrt();
+  const o = opts.backend === 'wasm' ? null : ortOrNull();
   if (!o || k * k * L < SMALL) return gramWasm(w, rows, cols, precision);
   const elem = precision === 'float64' ? 11 : 1;
   const data = elem === 11 ? (w instanceof Float64Array ? w : Float64Array.from(w)) : w instanceof Float32Array ? w : Float32Array.from(w);

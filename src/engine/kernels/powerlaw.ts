@@ -38,6 +38,8 @@ export interface PowerLawOptions {
   xminMax?: number;
   /** Fewest eigenvalues (after the filter) for a fit; default 10. */
   minEigs?: number;
+  /** Eigenvalues ≤ this are dropped before the fit; default EIG_FLOOR (WeightWatcher's absolute 1e-5). */
+  floor?: number;
 }
 
 export const MIN_EIGS = 10;
@@ -53,16 +55,17 @@ export function fitPowerLaw(eigs: ArrayLike<number>, opts: PowerLawOptions = {})
 
 function fit(eigs: ArrayLike<number>, opts: PowerLawOptions): PowerLawFit {
   const minEigs = opts.minEigs ?? MIN_EIGS;
+  const floor = opts.floor ?? EIG_FLOOR;
   const kept: number[] = [];
   for (let i = 0; i < eigs.length; i++) {
     const x = eigs[i];
     if (!Number.isFinite(x)) throw new RangeError(`fitPowerLaw: eigenvalue ${i} is ${x}`);
-    if (x > EIG_FLOOR) kept.push(x);
+    if (x > floor) kept.push(x);
   }
   const xs = Float64Array.from(kept).sort();
   const N = xs.length;
   const none = (reason: string): PowerLawFit => ({ status: 'too-few', reason, alpha: NaN, xmin: NaN, D: NaN, sigma: NaN, n: 0, numEigs: N });
-  if (N < minEigs) return none(`${N} eigenvalue${N === 1 ? '' : 's'} above ${EIG_FLOOR} (at least ${minEigs} are needed for a tail fit)`);
+  if (N < minEigs) return none(`${N} eigenvalue${N === 1 ? '' : 's'} above ${floor === EIG_FLOOR ? EIG_FLOOR : floor.toPrecision(3)} (at least ${minEigs} are needed for a tail fit)`);
   const logs = new Float64Array(N);
   for (let i = 0; i < N; i++) logs[i] = Math.log(xs[i]);
   // S[i] = Σ_{j≥i} ln x_j

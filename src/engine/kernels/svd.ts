@@ -22,6 +22,15 @@ export interface SpectrumOptions extends GramOptions {
   exactBelow?: number;
 }
 
+/** Default of SpectrumOptions.exactBelow: one-sided Jacobi when k²·L ≤ this. */
+export const EXACT_BELOW = 1 << 16;
+
+/** Whether singularValues computes σ directly (one-sided Jacobi, float64) rather than through the Gram matrix. */
+export function usesJacobi(rows: number, cols: number, exactBelow = EXACT_BELOW): boolean {
+  const k = Math.min(rows, cols);
+  return k > 0 && k * k * Math.max(rows, cols) <= exactBelow;
+}
+
 /**
  * All singular values of the row-major rows×cols matrix `w` (and λ = σ²). precision 'float32' (default):
  * float32 Gram and reduction, |Δλ| ≲ 1e-7·λ_max; 'float64': |Δλ| ≲ 1e-13·λ_max. Throws a RangeError
@@ -31,9 +40,8 @@ export async function singularValues(w: Float32Array | Float64Array, rows: numbe
   checkShape(w, rows, cols, 'singularValues');
   assertFinite(w, 'singularValues');
   const k = Math.min(rows, cols);
-  const L = Math.max(rows, cols);
   if (k === 0) return { eig: new Float64Array(0), sigma: new Float64Array(0) };
-  if (k * k * L <= (opts.exactBelow ?? 1 << 16)) {
+  if (usesJacobi(rows, cols, opts.exactBelow)) {
     const sigma = timed('jacobi', () => jacobiSingularValues(w, rows, cols));
     const eig = new Float64Array(k);
     for (let i = 0; i < k; i++) eig[i] = sigma[k - 1 - i] ** 2;

@@ -19,6 +19,11 @@ export const NEED_HINTS: Record<Need, string> = {
   convInputShape: 'needs the convolution input size (shape inference could not determine it)',
 };
 
+/** Why the needs `missing` are not met: `why` where it says more than the generic step, else NEED_HINTS. */
+export function needReason(missing: readonly Need[], avail: Availability): string {
+  return missing.map((n) => avail.why?.[n] ?? NEED_HINTS[n]).join('; ');
+}
+
 export interface Availability {
   have: ReadonlySet<Need>;
   /** Why something is missing when the generic hint is not the whole story (e.g. the runtime error). */
@@ -36,7 +41,7 @@ export function evaluateMeasures(ctx: MeasureContext, avail: Availability, measu
     };
     const missing = m.needs.filter((n) => !avail.have.has(n));
     if (missing.length) {
-      out[m.id] = { ...base, needs: missing, reason: missing.map((n) => avail.why?.[n] ?? NEED_HINTS[n]).join('; ') };
+      out[m.id] = { ...base, needs: missing, reason: needReason(missing, avail) };
       continue;
     }
     let value: number | null;

@@ -21,15 +21,8 @@ export interface LayerQuantities {
   froDist?: number;
   specDist?: number;
   l21Dist?: number;
-  /** Heavy-tailed metrics, when defined for this layer. */
-  alpha?: number | null;
-  alphaWeighted?: number | null;
-  logNorm?: number | null;
-  logSpectralNorm?: number | null;
-  logAlphaNorm?: number | null;
-  stableRank?: number | null;
-  mpSoftrank?: number | null;
-  entropy?: number | null;
+  /** Every per-layer metric of this layer (ids of src/engine/metrics/registry.ts; null when not defined). */
+  metrics?: Readonly<Record<string, number | null>>;
 }
 
 /** Quantities that need forward passes on probe data (absent when no data was given). */

@@ -28,8 +28,9 @@ export function distOverSpecOf(layers: LayerQuantities[]): number | null {
   return sum(layers.map((l) => (l.froDist! * l.froDist!) / (l.spec * l.spec)));
 }
 /** Plain mean over layers where the metric is defined (WeightWatcher's summary). */
-function meanOf(ctx: MeasureContext, key: keyof LayerQuantities): number | null {
-  const v = ctx.layers.map((l) => l[key]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+/** Mean over layers of a per-layer metric (by registry id), over the layers where it is defined. */
+function meanOf(ctx: MeasureContext, id: string): number | null {
+  const v = ctx.layers.map((l) => l.metrics?.[id]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   return v.length ? sum(v) / v.length : null;
 }
 /** Bartlett et al.'s R_A = Πᵢ‖Wᵢ‖₂ · (Σᵢ (‖Wᵢᵀ − Mᵢᵀ‖₂,₁ / ‖Wᵢ‖₂)^{2/3})^{3/2}. */
