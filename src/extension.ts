@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const views = new ReportViews();
   const status = new CheckpointStatus(analysis);
   const panels = new ReportPanels(context.extensionUri, analysis, output, views, status);
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(ReportPanels.viewType, panels));
   const services: TheoryLensServices = {
     extensionUri: context.extensionUri,
     analysis,

@@ -11,6 +11,15 @@ export interface MissingItem {
   name: string;
   /** The other inputs it also needs. */
   also: Need[];
+  /** Why it is not defined (only for the 'undefined' step), without the "not defined for this model" prefix. */
+  reason?: string;
+}
+
+/** The items of a step grouped by their reason, in first-seen order (the 'undefined' step lists each reason once). */
+export function byReason(items: MissingItem[]): { reason: string; items: MissingItem[] }[] {
+  const out = new Map<string, MissingItem[]>();
+  for (const i of items) out.set(i.reason ?? '', [...(out.get(i.reason ?? '') ?? []), i]);
+  return [...out].map(([reason, list]) => ({ reason, items: list }));
 }
 
 export interface MissingStep {
@@ -83,12 +92,14 @@ export function missingSteps(r: Report): MissingStep[] {
   }
   const undefinedHere = missing.filter((m) => !m.needs.length);
   if (undefinedHere.length) {
-    // reasons read "not defined for this model (why)": keep the why
-    const reasons = [...new Set(undefinedHere.map((m) => (m.reason ?? '').replace(/^not defined for this model\s*/i, '').replace(/^\((.*)\)$/, '$1')).filter(Boolean))];
+    // reasons read "not defined for this model (why)": keep the why, once per distinct reason
+    const why = (m: { reason?: string }) => (m.reason ?? '').replace(/^not defined for this model\s*/i, '').replace(/^\((.*)\)$/, '$1');
+    const reasons = [...new Set(undefinedHere.map(why).filter(Boolean))];
     steps.push({
       need: 'undefined', title: 'Not defined for this model',
-      step: reasons.length ? `${reasons.join('; ')}. Nothing to add: these measures do not apply here.` : 'These measures do not apply to this model.',
-      items: undefinedHere.map((m) => ({ id: m.id, name: m.name, also: [] })),
+      step: reasons.length === 1 ? `${reasons[0]}. Nothing to add: these measures do not apply here.`
+        : reasons.length ? 'Nothing to add: these measures do not apply here, for the reasons listed.' : 'These measures do not apply to this model.',
+      items: undefinedHere.map((m) => ({ id: m.id, name: m.name, also: [], reason: why(m) })),
     });
   }
   return steps;
