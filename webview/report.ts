@@ -6,6 +6,7 @@
 // Every model-provided string goes in through textContent (h() in common/dom.ts).
 import type { LayerReport, MeasureValue, Report } from '../src/protocol/report';
 import type { FromWebview, ToWebview } from '../src/protocol/webview';
+import type { Progress } from '../src/protocol/worker';
 import { groupName } from '../src/report/groupNames';
 import { colorAt, normalizeLoss, parseColor, readableColor, type Rgb } from './common/colorScale';
 import { Chart, fmt, fmtBound, h, num, palette, vscodeApi } from './common/dom';
@@ -419,13 +420,69 @@ function chartsSection(r: Report): [HTMLElement, () => void] {
 /** Redraws the charts on screen (after a theme change). */
 let redraw: (() => void) | null = null;
 
-function render(r: Report, cli: string, error?: HTMLElement): void {
+// ── Progressive report ────────────────────────────────────────────────────────────────────────────
+// The host posts the report after the weight-only phase and after each forward phase, each with
+// `partial.pending` (the phases still to come), then the final one. The page shows every number that
+// exists, and a phase strip: done phases ticked, the running one with its own progress, the rest
+// pending; a cancelled or failed run keeps what was computed and marks the phases that did not run.
+
+type PartialInfo = { pending: string[] };
+const partialOf = (r: Report): PartialInfo | undefined => (r as Report & { partial?: PartialInfo }).partial;
+
+const PHASE_LABEL: Record<string, string> = {
+  weights: 'weight-only measures', accuracy: 'accuracy, loss and margins on the probes', pathNorm: 'path-norm',
+  flatness: 'flatness (σ′ searches)', sharpness: 'sharpness', bounds: 'bounds on the test error', landscape: 'loss landscape',
+};
+const phaseLabel = (id: string) => PHASE_LABEL[id] ?? id;
+
+/** Phases of the current run in order (every id seen pending so far) and the latest progress message. */
+let runPhases: string[] = [];
+let runProgress: Progress | null = null;
+
+function phaseStrip(pending: string[], stopped?: 'cancelled' | 'failed'): HTMLElement {
+  for (const id of pending) if (!runPhases.includes(id)) runPhases.push(id);
+  const items = ['weights', ...runPhases].map((id) => {
+    const state = id === 'weights' || !pending.includes(id) ? 'done' : stopped ? 'stopped' : id === pending[0] ? 'running' : 'pending';
+    const frac = state === 'running' && runProgress && runProgress.total > 0 ? Math.min(1, runProgress.done / runProgress.total) : undefined;
+    return h('li', { 'data-phase': id, 'data-state': state, class: `phase ${state}` },
+      h('span', { class: 'mark', 'aria-hidden': 'true' }, state === 'done' ? '✓' : state === 'running' ? '…' : state === 'stopped' ? '✗' : '·'), ' ',
+      phaseLabel(id),
+      state === 'running' ? h('span', { class: 'small muted phase-message' }, runProgress ? ` — ${runProgress.message}` : '') : null,
+      state === 'running' ? h('progress', { max: 1, ...(frac !== undefined ? { value: frac } : {}), 'aria-label': `${phaseLabel(id)} progress` }) : null,
+      state === 'pending' ? h('span', { class: 'small muted' }, ' — waiting') : null,
+      state === 'stopped' ? h('span', { class: 'small muted' }, ` — not run (${stopped})`) : null);
+  });
+  return h('div', { id: 'phases', class: 'banner', role: 'status', 'aria-live': 'polite' },
+    h('span', { class: 'small' }, stopped ? `Analysis ${stopped}: the numbers below are those computed before it stopped.` : 'Numbers appear as each phase finishes.'),
+    h('ul', { class: 'phases' }, ...items),
+    stopped ? null : h('button', { class: 'secondary', id: 'cancel', onclick: () => post({ type: 'cancel' }) }, 'Cancel'));
+}
+
+/** Updates the running phase's line from a progress message without re-rendering the report. */
+function updateStrip(p: Progress): void {
+  runProgress = p;
+  const li = document.querySelector('#phases li[data-state="running"]');
+  if (!li) return;
+  const msg = li.querySelector('.phase-message');
+  if (msg) msg.textContent = ` — ${p.message}`;
+  const bar = li.querySelector('progress');
+  if (bar && p.total > 0) bar.value = Math.min(1, p.done / p.total);
+}
+
+function render(r: Report, cli: string, error?: HTMLElement, stopped?: 'cancelled' | 'failed'): void {
+  const y = window.scrollY;
+  const partial = partialOf(r);
+  if (!partial) {
+    runPhases = [];
+    runProgress = null;
+  }
   for (const c of charts) c.destroy();
   charts = [];
   const [chartsEl, draw] = chartsSection(r);
   const warnings = r.warnings.length ? section('Warnings', 'warnings', h('ul', {}, ...r.warnings.map((w) => h('li', {}, w)))) : null;
   app.replaceChildren(...[
     error ?? null,
+    partial ? phaseStrip(partial.pending, stopped) : null,
     skipLinks([...(r.bounds.length ? [['bounds-h', 'bounds']] : []), ['measures-h', 'measures'], ['layers-h', 'per-layer table'], ['charts-h', 'charts'], ...(warnings ? [['warnings-h', 'warnings']] : [])] as [string, string][]),
     header(r), verdict(r), notComputed(r), boundsTable(r), measuresTable(r), layersTable(r), chartsEl, warnings,
     h('footer', { class: 'small muted' }, 'The same numbers from the CLI: ', h('code', { id: 'cli' }, cli), ` · report schema ${r.schemaVersion} · theory-lens ${r.tool.version}`),
@@ -433,11 +490,23 @@ function render(r: Report, cli: string, error?: HTMLElement): void {
   // charts need the canvases in the document to size themselves
   redraw = draw;
   draw();
-  app.setAttribute('data-ready', 'true');
+  // 'partial': numbers shown, phases still running (or stopped); 'true': the final report
+  app.setAttribute('data-ready', partial && !stopped ? 'partial' : 'true');
+  if (partial) window.scrollTo(0, y);
 }
 
 function progressView(m: Extract<ToWebview, { type: 'progress' }>): void {
   const line = `${m.progress.phase}: ${m.progress.message}`;
+  if (m.progress.phase === 'read') {
+    // a new run: its phases are not those of the last one
+    runPhases = [];
+    runProgress = null;
+  }
+  if (shown && partialOf(shown.report) && document.querySelector('#phases #cancel')) {
+    // a partial report is on screen: the strip shows the running phase's progress
+    updateStrip(m.progress);
+    return;
+  }
   if (shown) {
     // a report is on screen: keep it, and show the re-analysis in a banner above it
     let banner = document.getElementById('progress-banner');
@@ -488,7 +557,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
         h('button', { onclick: () => post({ type: 'reanalyze' }) }, m.cancelled ? 'Analyse again' : 'Try again'));
       if (m.report) {
         shown = { report: m.report, cli: shown?.cli ?? '' };
-        render(m.report, shown.cli, box);
+        render(m.report, shown.cli, box, m.cancelled ? 'cancelled' : 'failed');
       } else {
         app.replaceChildren(h('h1', { id: 'file-name' }, fileName || m.file), box);
         app.setAttribute('data-ready', 'error');
