@@ -199,6 +199,9 @@ function tauSection(c: Comparison, m: MetricsSource | null): HTMLElement {
       h('td', { class: 'num' }, String(i + 1)), h('td', {}, r.name), num(r.tau, {}, (v) => fmtTau(v, r.n)), h('td', { class: 'num' }, String(r.n)),
       h('td', { class: r.agrees === null ? 'muted' : r.agrees ? 'good' : 'bad', title: r.expected === 0 ? 'no expected sign' : `expected ${r.expected > 0 ? 'positive' : 'negative'}` },
         r.agrees === null ? '—' : r.agrees ? '✓' : '✗')))))));
+  if (t.excluded?.length) {
+    s.append(h('p', { class: 'small muted', id: 'tau-excluded' }, `Not ranked: ${t.excluded.map((x) => x.name).join(', ')} — ${t.excluded[0].reason}.`));
+  }
   return s;
 }
 
