@@ -9,6 +9,7 @@ import { MEASURES } from '../engine/measures/registry';
 import { CancelledError } from '../engine/pool';
 import { VERSION } from '../engine/version';
 import { toCsv, toMarkdown, toText } from '../report/format';
+import { parseInputShape } from '../onnx/shapes';
 
 export const USAGE = `Usage:
   theory-lens analyze MODEL.onnx [options]     analyse a checkpoint
@@ -31,6 +32,9 @@ Options of analyze:
   --mc-draws N            Monte-Carlo draws per σ step of the flatness searches (default 10)
   --landscape N           loss-landscape points per axis (default 21; 0 = off)
   --landscape-2d          also compute a 2-D loss-landscape grid
+  --input-shape NAME=1,3,640,640
+                          pin the size of a dynamic model input (repeatable); shape inference,
+                          and with it the exact conv norms, runs from it
   --no-conv-exact         skip the exact convolution operator spectra
   --conv-ww               also compute WeightWatcher's pooled kernel-slice α for convs
   --no-randomize          skip the randomization check (shuffled-ESD distance; halves the spectral work)
@@ -124,6 +128,17 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--mc-draws': o.mcDraws = num(a, next(), { int: true, min: 1, max: 10000 }); break;
       case '--landscape': o.landscapePoints = num(a, next(), { int: true, min: 0, max: 201 }); break;
       case '--landscape-2d': o.landscape2d = true; break;
+      case '--input-shape': {
+        const v = next();
+        if (v === undefined) throw new UsageError('--input-shape needs NAME=D1,D2,... (e.g. images=1,3,640,640)');
+        try {
+          const [name, dims] = parseInputShape(v);
+          o.inputShapes = { ...(o.inputShapes ?? {}), [name]: dims };
+        } catch (e) {
+          throw new UsageError(`--input-shape: ${(e as Error).message}`);
+        }
+        break;
+      }
       case '--no-conv-exact': o.convExact = false; break;
       case '--conv-ww': o.convWeightWatcher = true; break;
       case '--no-randomize': o.randomize = false; break;

@@ -65,7 +65,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
 
   progress({ phase: 'read', done: 0, total: 1, message: `reading ${basename(options.model)}` });
   let t = performance.now();
-  const ckpt = await loadCheckpoint(options.model);
+  const ckpt = await loadCheckpoint(options.model, options.inputShapes ? { inputShapes: options.inputShapes } : {});
   const init = options.init ? await loadCheckpoint(options.init) : null;
   timings.read = performance.now() - t;
   warnings.push(...ckpt.warnings);
@@ -108,6 +108,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
               cout: layer.op === 'ConvTranspose' ? layer.shape[1] * c.group : layer.shape[0],
               cinPerGroup: layer.shape[1], kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads,
               dilations: c.dilations, inputSpatial: c.inputSpatial, transpose: layer.op === 'ConvTranspose',
+              ...(c.inputSpatialReason ? { inputSpatialReason: c.inputSpatialReason } : {}),
             },
           }
         : {}),
@@ -159,11 +160,13 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     if (layer.bias) counted.add(layer.bias.name);
     parameters += weightParams + biasParams;
     const c = layer.conv;
+    const notes = mergeNotes(r.notes, layer.notes);
     layerReports.push({
       name: layer.name, op: layer.op, node: layer.node, module: layer.module, ...(layer.part ? { part: layer.part } : {}),
+      ...(layer.graph ? { graph: layer.graph } : {}),
       role: layer.role, dtype: layer.weight.dtype, shape: [...layer.shape], matrixShape: [layer.matrixShape[0], layer.matrixShape[1]],
       parameters: weightParams + biasParams, metrics: r.metrics,
-      ...(Object.keys(r.notes).length ? { notes: r.notes } : {}),
+      ...(Object.keys(notes).length ? { notes } : {}),
       ...(r.flags.length ? { flags: r.flags } : {}),
       ...(c ? { conv: { kernel: c.kernel, group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations, inputSpatial: c.inputSpatial } } : {}),
       ...(folded[i] ? { foldedBatchNorm: folded[i] } : {}),
@@ -203,11 +206,13 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
       precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
       seed: o.seed, delta: options.delta ?? DEFAULTS.delta, mcDraws: options.mcDraws ?? DEFAULTS.mcDraws,
       provider: options.provider ?? 'auto', threads: pool.threads, randomize: o.randomize,
+      ...(options.inputShapes && Object.keys(options.inputShapes).length ? { inputShapes: formatInputShapes(options.inputShapes) } : {}),
     },
     model: {
       path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
       opset: ckpt.opset, irVersion: ckpt.irVersion, parameters, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
       inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
+      ...(ckpt.graphs.length > 1 ? { graphs: graphSummaries(ckpt, layerReports) } : {}),
       outputs: ckpt.outputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
     },
     ...(init ? { init: { path: init.path, matchedLayers: initMatch.filter(Boolean).length } } : {}),
@@ -235,6 +240,26 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   report.elapsedMs = performance.now() - t0;
   progress({ phase: 'done', done: 1, total: 1, message: `done in ${(report.elapsedMs / 1000).toFixed(2)} s` });
   return report;
+}
+
+/** `name=1,3,640,640 other=1,16` (the --input-shape syntax, one per input, space-separated) for settings. */
+export function formatInputShapes(shapes: Record<string, readonly number[]>): string {
+  return Object.entries(shapes).map(([k, v]) => `${k}=${v.join(',')}`).join(' ');
+}
+
+/** The reader's notes on a layer (chains, shared uses) joined with the measures' notes, key by key. */
+function mergeNotes(measured: Record<string, string>, reader: Readonly<Record<string, string>>): Record<string, string> {
+  const out = { ...measured };
+  for (const [k, v] of Object.entries(reader)) out[k] = out[k] && out[k] !== v ? `${v}; ${out[k]}` : v;
+  return out;
+}
+
+/** Parameters per graph: stored, and measured (weights + biases of its layers). */
+function graphSummaries(ckpt: Checkpoint, layers: readonly LayerReport[]): NonNullable<Report['model']['graphs']> {
+  return ckpt.graphs.map((g) => {
+    const mine = layers.filter((l) => (l.graph ?? '') === g.path);
+    return { path: g.path, storedParameters: g.storedParameters, parameters: mine.reduce((s, l) => s + l.parameters, 0), layerCount: mine.length };
+  });
 }
 
 async function runForward(

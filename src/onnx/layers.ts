@@ -1,9 +1,12 @@
 // Ties each stored weight to the op that consumes it and says what the matrix *is*: the [out, in]
 // linear map the measures need, whatever the exporter's layout (Gemm transB, MatMul's [in, out],
 // conv kernels, ConvTranspose, embeddings, packed LSTM/GRU gates, fused attention weights).
+import { ComputedTensor, ConstEvaluator, type ConstSource } from './consteval';
+import { FLOATING, NUMERIC } from './dtypes';
 import type { RawGraph } from './model';
+import { CHAIN_OPS, opInfo, type WeightInput } from './ops';
+import type { GraphScope } from './scopes';
 import type { Shape } from './shapes';
-import { NUMERIC } from './dtypes';
 import type { TensorImpl } from './tensor';
 import { CheckpointError, type BatchNormParams, type Layer, type LayerRole, type Node, type Tensor } from './types';
 
@@ -14,14 +17,6 @@ export interface Block {
   cols: number;
   stride: number;
   t: boolean;
-}
-
-/** What a graph value is when it is (a view of) a stored tensor. */
-interface ConstSource {
-  tensor: TensorImpl;
-  /** A 2-D Transpose between the stored tensor and the consumer. */
-  transposed: boolean;
-  via: string[];
 }
 
 class LayerImpl implements Layer {
@@ -36,6 +31,9 @@ class LayerImpl implements Layer {
     readonly shape: readonly number[],
     readonly block: Block,
     readonly order: number,
+    readonly graph: string,
+    /** Notes, one list per key; joined into `notes`. */
+    readonly noteLists: Map<string, string[]>,
     readonly extra: {
       part?: string;
       gemm?: Layer['gemm'];
@@ -46,6 +44,11 @@ class LayerImpl implements Layer {
 
   get part() {
     return this.extra.part;
+  }
+  get notes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of this.noteLists) if (v.length) out[k] = v.join('; ');
+    return out;
   }
   get gemm() {
     return this.extra.gemm;
@@ -85,7 +88,7 @@ class LayerImpl implements Layer {
 
 /** The framework module path recovered from a weight's name or its node's name, else null. */
 export function moduleName(weightName: string, nodeName: string, opType: string): string | null {
-  const m = /^(?!onnx::)(.+?)\.(weight|weight_orig|kernel|W|w|weight_ih_l\d+|weight_hh_l\d+|in_proj_weight)$/.exec(weightName);
+  const m = /^(?!onnx::)(.+?)\.(weight|weight_orig|weight_v|weight_g|kernel|W|w|weight_ih_l\d+(?:_reverse)?|weight_hh_l\d+(?:_reverse)?|in_proj_weight)$/.exec(weightName);
   if (m) return m[1];
   if (!nodeName.includes('/')) return null;
   const comps = nodeName.split('/').filter(Boolean);
@@ -107,13 +110,30 @@ export interface LayerBuild {
   warnings: string[];
 }
 
+export interface LayerContext {
+  /** Why a value's shape is unknown (from shape inference). */
+  origins?: ReadonlyMap<string, string>;
+  /** Node → path of the (sub)graph holding it ('' = main). */
+  scopeOf?: ReadonlyMap<Node, string>;
+  scopes?: readonly GraphScope[];
+}
+
+/** How to pin the model's dynamic inputs: `--input-shape x=1,3,H,W` with the file's known dims kept. */
+function pinHint(graph: RawGraph): string {
+  const dynamic = graph.inputs.filter((v) => !graph.tensors.has(v.name) && v.shape && v.shape.some((d) => typeof d !== 'number'));
+  const example = dynamic.length
+    ? dynamic.map((v) => `--input-shape ${v.name}=${v.shape!.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : i === v.shape!.length - 1 ? 'W' : i === v.shape!.length - 2 ? 'H' : 'D')).join(',')}`).join(' ')
+    : '--input-shape NAME=N,C,H,W';
+  return `pin the input size with ${example} (CLI) or the theoryLens.inputShapes setting`;
+}
+
 /** Builds the measurable layers, in topological order of their consuming nodes. */
-export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: ReadonlyMap<string, Shape>, file: string): LayerBuild {
+export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: ReadonlyMap<string, Shape>, file: string, lctx: LayerContext = {}): LayerBuild {
   const warnings: string[] = [];
   const producers = new Map<string, Node>();
   const consumers = new Map<string, Node[]>();
   for (const n of order) {
-    for (const o of n.outputs) producers.set(o, n);
+    for (const o of n.outputs) if (o) producers.set(o, n);
     for (const i of n.inputs) {
       if (!i) continue;
       const list = consumers.get(i);
@@ -122,48 +142,20 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
     }
   }
 
-  // Values that are stored tensors, possibly through Identity / Cast / DequantizeLinear / Transpose.
-  const constCache = new Map<string, ConstSource | null>();
-  const constOf = (name: string, depth = 0): ConstSource | null => {
-    if (!name || depth > 16) return null;
-    if (constCache.has(name)) return constCache.get(name)!;
-    let r: ConstSource | null = null;
-    const stored = graph.tensors.get(name);
-    // An initializer that is also a graph input can be overridden at run time, but it is still the
-    // checkpoint's weight: measure it.
-    if (stored) r = { tensor: stored, transposed: false, via: [] };
-    else {
-      const p = producers.get(name);
-      if (p && (p.opType === 'Identity' || p.opType === 'Cast')) {
-        const s = constOf(p.inputs[0], depth + 1);
-        if (s) r = { ...s, via: [...s.via, p.opType] };
-      } else if (p && p.opType === 'DequantizeLinear') {
-        const s = constOf(p.inputs[0], depth + 1);
-        const scale = constOf(p.inputs[1], depth + 1);
-        const zp = p.inputs[2] ? constOf(p.inputs[2], depth + 1) : null;
-        if (s && scale && !s.transposed) {
-          const t = s.tensor.renamed(s.tensor.name, s.tensor.source);
-          t.quant = {
-            scale: scale.tensor.toFloat32(),
-            zeroPoint: zp ? zp.tensor.toFloat32() : null,
-            axis: int(p.attributes.get('axis'), 1),
-          };
-          r = { tensor: t, transposed: false, via: [...s.via, 'DequantizeLinear'] };
-        }
-      } else if (p && p.opType === 'Transpose') {
-        const s = constOf(p.inputs[0], depth + 1);
-        const perm = p.attributes.get('perm');
-        if (s && s.tensor.dims.length === 2 && (perm === null || perm === undefined || (Array.isArray(perm) && perm[0] === 1 && perm[1] === 0))) {
-          r = { ...s, transposed: !s.transposed, via: [...s.via, 'Transpose'] };
-        }
-      }
-    }
-    constCache.set(name, r);
-    return r;
-  };
+  // Values that are stored tensors, views of them (Identity, Cast, 2-D Transpose, DequantizeLinear), or
+  // computed from them by a chain of constant ops (evaluated lazily, one layer at a time).
+  const evaluator = new ConstEvaluator(graph.tensors, producers, file);
+  const constOf = (name: string): ConstSource | null => evaluator.resolve(name);
 
   const layers: LayerImpl[] = [];
   const seen = new Map<string, LayerImpl>();
+  /** Stored tensors accounted for: measured (weights, biases, BatchNorm) or per-channel parameters of norms. */
+  const accounted = new Set<string>();
+  const account = (t: Tensor | null | undefined) => {
+    if (!t) return;
+    accounted.add(t.name);
+    if (t instanceof ComputedTensor) t.sources.forEach((s) => accounted.add(s));
+  };
   const nodeName = (n: Node) => n.name || `${n.opType}#${n.index}`;
   const biasOf = (name: string | undefined): Tensor | null => (name ? constOf(name)?.tensor ?? null : null);
 
@@ -173,7 +165,7 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
       if (c.opType !== 'Add') continue;
       const other = c.inputs[0] === n.outputs[0] ? c.inputs[1] : c.inputs[0];
       const t = constOf(other)?.tensor;
-      if (t && t.size === outFeatures) return { bias: t, output: c.outputs[0] };
+      if (t && t.size === outFeatures && FLOATING.has(t.dtype)) return { bias: t, output: c.outputs[0] };
     }
     return null;
   };
@@ -188,155 +180,300 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
   };
 
   const add = (
-    n: Node, src: ConstSource, role: LayerRole, block: Block, extra: LayerImpl['extra'], bias: Tensor | null,
+    n: Node, src: ConstSource, role: LayerRole, block: Block, extra: LayerImpl['extra'], bias: Tensor | null, notes: Record<string, string> = {},
   ): void => {
     for (const t of [src.tensor, bias]) {
       if (t && !NUMERIC.has(t.dtype)) {
         throw new CheckpointError(file, `${t === bias ? 'bias' : 'weight'} of ${nodeName(n)} has data type ${t.dtype}, which cannot be read as real numbers (supported: float32, float16, bfloat16, float64, int8/uint8 through DequantizeLinear, integer types)`, t.name);
       }
     }
+    account(src.tensor);
+    account(bias);
+    if (extra.batchNorm) [extra.batchNorm.scale, extra.batchNorm.bias, extra.batchNorm.mean, extra.batchNorm.variance].forEach(account);
     const key = `${src.tensor.name}|${extra.part ?? ''}`;
     const prev = seen.get(key);
     if (prev) {
-      warnings.push(`weight '${src.tensor.name}' is used by ${prev.node} and ${nodeName(n)} (tied/shared): measured once`);
+      // One weight, several uses (tied embedding and LM head, a weight read by both If branches): one layer.
+      const also = `also used by ${n.opType} ${nodeName(n)}${src.via.length ? ` (through ${src.via.join(' → ')})` : ''}; measured once`;
+      const list = prev.noteLists.get('*') ?? [];
+      if (!list.includes(also)) list.push(also);
+      prev.noteLists.set('*', list);
+      if (!extra.part || extra.part.startsWith('W gate=i') || extra.part === 'q') warnings.push(`weight '${src.tensor.name}' is used by ${prev.node} and ${nodeName(n)} (tied/shared): measured once`);
       return;
     }
     if (src.transposed) block = { ...block, t: !block.t };
+    const noteLists = new Map<string, string[]>();
+    for (const [k, v] of Object.entries(notes)) noteLists.set(k, [v]);
+    if (src.via.length) {
+      const sources = src.tensor instanceof ComputedTensor ? ` from ${src.tensor.sources.map((x) => `'${x}'`).join(', ')}` : '';
+      (noteLists.get('*') ?? noteLists.set('*', []).get('*')!).unshift(`weight computed${sources} through ${src.via.join(' → ')}`);
+    }
     const layer = new LayerImpl(
       src.tensor.name, n.opType, nodeName(n), moduleName(src.tensor.name, n.name, n.opType), role, src.tensor, bias,
-      [...src.tensor.dims], block, layers.length, extra,
+      [...src.tensor.dims], block, layers.length, lctx.scopeOf?.get(n) ?? '', noteLists, extra,
     );
     seen.set(key, layer);
     layers.push(layer);
   };
 
-  for (const n of order) {
-    if (n.domain !== '' && n.domain !== 'com.microsoft') continue;
-    const dims = (s: ConstSource) => s.tensor.dims;
-    switch (n.opType) {
-      case 'Gemm': {
-        const transA = int(n.attributes.get('transA'), 0);
-        const transB = int(n.attributes.get('transB'), 0);
-        const alpha = int(n.attributes.get('alpha'), 1);
-        const beta = int(n.attributes.get('beta'), 1);
-        const a = constOf(n.inputs[0]);
-        const b = constOf(n.inputs[1]);
-        const gemm = { transA, transB, alpha, beta };
-        if (b && dims(b).length === 2 && !a) {
-          const [r, c] = dims(b);
-          // Y = A'·B', B' = transB ? Bᵀ : B is [in, out]; the map's matrix is B'ᵀ: B itself when transB=1.
-          const block: Block = { offset: 0, rows: r, cols: c, stride: c, t: !transB };
-          const bias = biasOf(n.inputs[2]);
-          add(n, b, 'dense', block, { gemm, batchNorm: followingBn(n.outputs[0]) }, bias);
-          if (alpha !== 1) warnings.push(`${nodeName(n)}: Gemm alpha = ${alpha} scales the output; the stored weight is measured as it is`);
-        } else if (a && dims(a).length === 2 && !b) {
-          const [r, c] = dims(a);
-          // Y = A'·X: the matrix is A' = transA ? Aᵀ : A, [out, in].
-          add(n, a, 'dense', { offset: 0, rows: r, cols: c, stride: c, t: !!transA }, { gemm }, biasOf(n.inputs[2]));
+  /** The conv's input spatial size, or null with why and how to make it known. */
+  const convInput = (n: Node, spatial: number): { size: number[] | null; reason?: string } => {
+    const inShape = shapes.get(n.inputs[0]);
+    if (inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number')) return { size: inShape.slice(2) as number[] };
+    const origin = lctx.origins?.get(n.inputs[0]);
+    const dims = inShape ? `[${inShape.map((d) => d ?? '?').join(', ')}]` : 'unknown';
+    const what = inShape && inShape.length === spatial + 2 ? (spatial === 2 ? 'input height and width are dynamic' : 'input spatial size is dynamic') : 'input shape is unknown';
+    return { size: null, reason: `${what} (${dims}${origin ? `: ${origin}` : ''}); ${pinHint(graph)}` };
+  };
+
+  const measure = (n: Node, w: WeightInput, src: ConstSource): boolean => {
+    const d = src.tensor.dims;
+    const a = n.attributes;
+    switch (w.layout) {
+      case 'gemmB': {
+        if (d.length !== 2) return false;
+        const trans = int(a.get(w.trans ?? 'transB'), 0);
+        const [r, c] = d;
+        // Y = A'·B', B' = transB ? Bᵀ : B is [in, out]; the map's matrix is B'ᵀ: B itself when transB=1.
+        const block: Block = { offset: 0, rows: r, cols: c, stride: c, t: !trans };
+        if (n.opType === 'Gemm') {
+          const gemm = { transA: int(a.get('transA'), 0), transB: trans, alpha: int(a.get('alpha'), 1), beta: int(a.get('beta'), 1) };
+          add(n, src, w.role, block, { gemm, batchNorm: followingBn(n.outputs[0]) }, biasOf(n.inputs[w.bias ?? -1]));
+          if (gemm.alpha !== 1) warnings.push(`${nodeName(n)}: Gemm alpha = ${gemm.alpha} scales the output; the stored weight is measured as it is`);
+        } else {
+          const alpha = int(a.get('alpha'), 1);
+          add(n, src, w.role, block, {}, null, alpha !== 1 ? { '*': `${n.opType} alpha = ${alpha} scales the output; the stored weight is measured as it is` } : {});
         }
-        break;
+        return true;
       }
-      case 'MatMul': {
-        const a = constOf(n.inputs[0]);
-        const b = constOf(n.inputs[1]);
-        if (b && !a) {
-          if (dims(b).length !== 2) {
-            warnings.push(`${nodeName(n)}: MatMul weight '${b.tensor.name}' has rank ${dims(b).length} (batched); not measured`);
-            break;
-          }
-          const [r, c] = dims(b);
-          const following = followingAdd(n, b.transposed ? r : c);
-          add(n, b, 'dense', { offset: 0, rows: r, cols: c, stride: c, t: true },
-            { batchNorm: followingBn(following ? following.output : n.outputs[0]) }, following?.bias ?? null);
-        } else if (a && !b && dims(a).length === 2) {
-          const [r, c] = dims(a);
-          add(n, a, 'dense', { offset: 0, rows: r, cols: c, stride: c, t: false }, {}, null);
+      case 'gemmA': {
+        if (d.length !== 2) return false;
+        const [r, c] = d;
+        const transA = int(a.get('transA'), 0);
+        const gemm = { transA, transB: int(a.get('transB'), 0), alpha: int(a.get('alpha'), 1), beta: int(a.get('beta'), 1) };
+        // Y = A'·X: the matrix is A' = transA ? Aᵀ : A, [out, in].
+        add(n, src, w.role, { offset: 0, rows: r, cols: c, stride: c, t: !!transA }, { gemm }, biasOf(n.inputs[w.bias ?? -1]));
+        return true;
+      }
+      case 'matmulB': {
+        if (d.length !== 2) {
+          warnings.push(`${nodeName(n)}: MatMul weight '${src.tensor.name}' has rank ${d.length} (batched); not measured`);
+          return true;
         }
-        break;
+        const [r, c] = d;
+        const following = followingAdd(n, src.transposed ? r : c);
+        add(n, src, w.role, { offset: 0, rows: r, cols: c, stride: c, t: true },
+          { batchNorm: followingBn(following ? following.output : n.outputs[0]) }, following?.bias ?? null);
+        return true;
       }
-      case 'Conv':
-      case 'ConvTranspose': {
-        const w = constOf(n.inputs[1]);
-        if (!w || w.transposed) break;
-        const d = dims(w);
-        if (d.length < 3) break;
-        const group = int(n.attributes.get('group'), 1);
+      case 'matmulA': {
+        if (d.length !== 2) return false;
+        const [r, c] = d;
+        add(n, src, w.role, { offset: 0, rows: r, cols: c, stride: c, t: false }, {}, null);
+        return true;
+      }
+      case 'conv': case 'convTranspose': {
+        if (src.transposed || d.length < 3) return false;
+        const group = int(a.get('group'), 1);
         const kernel = d.slice(2);
         const spatial = kernel.length;
-        const strides = ints(n.attributes.get('strides'), kernel.map(() => 1));
-        const dilations = ints(n.attributes.get('dilations'), kernel.map(() => 1));
-        const inShape = shapes.get(n.inputs[0]);
-        const inputSpatial = inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number') ? (inShape.slice(2) as number[]) : null;
-        const pads = resolvePads(n, kernel, strides, dilations, inputSpatial);
-        if (!pads) warnings.push(`${nodeName(n)}: auto_pad ${String(n.attributes.get('auto_pad'))} with strides ${strides.join('×')} needs the input size, which shape inference could not find; pads reported as 0`);
+        const strides = ints(a.get('strides'), kernel.map(() => 1));
+        const dilations = ints(a.get('dilations'), kernel.map(() => 1));
+        const input = convInput(n, spatial);
+        const pads = resolvePads(n, kernel, strides, dilations, input.size);
+        if (!pads) warnings.push(`${nodeName(n)}: auto_pad ${String(a.get('auto_pad'))} with strides ${strides.join('×')} needs the input size, which shape inference could not find; pads reported as 0`);
         const rest = d.slice(1).reduce((x, y) => x * y, 1);
         const conv = {
-          kernel, group, strides, pads: pads ?? new Array(2 * spatial).fill(0), dilations, inputSpatial,
-          ...(n.opType === 'ConvTranspose' ? { outputPadding: ints(n.attributes.get('output_padding'), kernel.map(() => 0)) } : {}),
+          kernel, group, strides, pads: pads ?? new Array(2 * spatial).fill(0), dilations, inputSpatial: input.size,
+          ...(input.reason ? { inputSpatialReason: input.reason } : {}),
+          ...(n.opType === 'ConvTranspose' ? { outputPadding: ints(a.get('output_padding'), kernel.map(() => 0)) } : {}),
         };
         // Conv: [c_out, c_in/g·k…]; ConvTranspose W is [c_in, c_out/g, k…]: the map's matrix is the transpose.
-        const block: Block = { offset: 0, rows: d[0], cols: rest, stride: rest, t: n.opType === 'ConvTranspose' };
-        add(n, w, n.opType === 'Conv' ? 'conv' : 'convTranspose', block, { conv, batchNorm: followingBn(n.outputs[0]) }, biasOf(n.inputs[2]));
-        break;
+        const block: Block = { offset: 0, rows: d[0], cols: rest, stride: rest, t: w.layout === 'convTranspose' };
+        add(n, src, w.role, block, { conv, batchNorm: followingBn(n.outputs[0]) }, biasOf(n.inputs[w.bias ?? -1]));
+        return true;
       }
-      case 'Gather': {
-        const table = constOf(n.inputs[0]);
-        if (!table || constOf(n.inputs[1]) || dims(table).length !== 2 || int(n.attributes.get('axis'), 0) !== 0) break;
-        const [vocab, dim] = dims(table);
+      case 'embedding': {
+        if (d.length !== 2 || src.transposed || int(a.get('axis'), 0) !== 0) return false;
+        const [vocab, dim] = d;
         // one-hot(vocab) → dim: the matrix is the table transposed, [dim, vocab].
-        add(n, table, 'embedding', { offset: 0, rows: vocab, cols: dim, stride: dim, t: true }, {}, null);
-        break;
+        add(n, src, w.role, { offset: 0, rows: vocab, cols: dim, stride: dim, t: true }, {}, null);
+        return true;
       }
-      case 'LSTM':
-      case 'GRU':
-      case 'RNN': {
-        // ONNX LSTM/GRU/RNN: W [dirs, G·h, in], R [dirs, G·h, h] with gate blocks stacked (LSTM i,o,f,c;
-        // GRU z,r,h; RNN one), B [dirs, 2·G·h] = [Wb gates | Rb gates]. Each gate × direction is one layer.
-        const gates = n.opType === 'LSTM' ? ['i', 'o', 'f', 'c'] : n.opType === 'GRU' ? ['z', 'r', 'h'] : ['h'];
-        const G = gates.length;
-        const hidden = int(n.attributes.get('hidden_size'), 0);
-        const b = constOf(n.inputs[3] ?? '');
-        for (const [idx, role, label] of [[1, 'recurrentInput', 'W'], [2, 'recurrentHidden', 'R']] as const) {
-          const s = constOf(n.inputs[idx]);
-          if (!s || s.transposed || dims(s).length !== 3) continue;
-          const [dirs, gh, cols] = dims(s);
-          const h = hidden || gh / G;
-          if (h * G !== gh) {
-            warnings.push(`${nodeName(n)}: ${label} has ${gh} rows, not ${G} gates × hidden ${h}; not measured`);
-            continue;
-          }
-          const bOk = b && !b.transposed && b.tensor.size === dirs * 2 * G * h;
-          if (b && !bOk && idx === 1) warnings.push(`${nodeName(n)}: bias '${b.tensor.name}' has ${b.tensor.size} values, not ${dirs}·2·${G}·${h}; biases not attached`);
-          for (let dir = 0; dir < dirs; dir++) {
-            gates.forEach((g, gi) => {
-              const offset = (dir * gh + gi * h) * cols;
-              const part = `${label} gate=${g} dir=${dir}`;
-              const bias = bOk ? b.tensor.slice(`${b.tensor.name}[${label}b gate=${g} dir=${dir}]`, dir * 2 * G * h + (idx === 2 ? G * h : 0) + gi * h, h) : null;
-              add(n, s, role, { offset, rows: h, cols, stride: cols, t: false }, { part }, bias);
-            });
-          }
-        }
-        break;
-      }
-      case 'Attention': {
-        if (n.domain !== 'com.microsoft') break;
-        const s = constOf(n.inputs[1]);
-        if (!s || s.transposed || dims(s).length !== 2) break;
-        const [input, h3] = dims(s);
-        const sizes = ints(n.attributes.get('qkv_hidden_sizes'), [h3 / 3, h3 / 3, h3 / 3]);
-        let col = 0;
-        ['q', 'k', 'v'].forEach((p, i) => {
-          add(n, s, 'dense', { offset: col, rows: input, cols: sizes[i], stride: h3, t: true }, { part: p }, null);
-          col += sizes[i];
-        });
-        break;
-      }
-      default:
-        break;
+      case 'recurrent':
+        return recurrent(n, w, src);
+      case 'attention':
+        return attention(n, src);
+    }
+  };
+
+  // ONNX LSTM/GRU/RNN: W [dirs, G·h, in], R [dirs, G·h, h] with gate blocks stacked (LSTM i,o,f,c;
+  // GRU z,r,h; RNN one), B [dirs, 2·G·h] = [Wb gates | Rb gates]. Each gate × direction is one layer.
+  const recurrent = (n: Node, w: WeightInput, s: ConstSource): boolean => {
+    const gates = n.opType === 'LSTM' ? ['i', 'o', 'f', 'c'] : n.opType === 'GRU' ? ['z', 'r', 'h'] : ['h'];
+    const G = gates.length;
+    const hidden = int(n.attributes.get('hidden_size'), 0);
+    const b = constOf(n.inputs[3] ?? '');
+    const idx = w.input;
+    const label = idx === 1 ? 'W' : 'R';
+    if (s.transposed || s.tensor.dims.length !== 3) return false;
+    const [dirs, gh, cols] = s.tensor.dims;
+    const h = hidden || gh / G;
+    if (h * G !== gh) {
+      warnings.push(`${nodeName(n)}: ${label} has ${gh} rows, not ${G} gates × hidden ${h}; not measured`);
+      return true;
+    }
+    const bOk = b && !b.transposed && b.tensor.size === dirs * 2 * G * h;
+    if (b && !bOk && idx === 1) warnings.push(`${nodeName(n)}: bias '${b.tensor.name}' has ${b.tensor.size} values, not ${dirs}·2·${G}·${h}; biases not attached`);
+    if (b) account(b.tensor);
+    for (let dir = 0; dir < dirs; dir++) {
+      gates.forEach((g, gi) => {
+        const offset = (dir * gh + gi * h) * cols;
+        const part = `${label} gate=${g} dir=${dir}`;
+        const bias = bOk ? b.tensor.slice(`${b.tensor.name}[${label}b gate=${g} dir=${dir}]`, dir * 2 * G * h + (idx === 2 ? G * h : 0) + gi * h, h) : null;
+        add(n, s, w.role, { offset, rows: h, cols, stride: cols, t: false }, { part }, bias);
+      });
+    }
+    return true;
+  };
+
+  // com.microsoft Attention: W [input, 3·hidden] = [Wq | Wk | Wv] (or qkv_hidden_sizes); one layer per part.
+  const attention = (n: Node, s: ConstSource): boolean => {
+    if (s.transposed || s.tensor.dims.length !== 2) return false;
+    const [input, h3] = s.tensor.dims;
+    const sizes = ints(n.attributes.get('qkv_hidden_sizes'), [h3 / 3, h3 / 3, h3 / 3]);
+    let col = 0;
+    ['q', 'k', 'v'].forEach((p, i) => {
+      add(n, s, 'dense', { offset: col, rows: input, cols: sizes[i], stride: h3, t: true }, { part: p }, null);
+      col += sizes[i];
+    });
+    return true;
+  };
+
+  for (const n of order) {
+    const info = opInfo(n.domain, n.opType);
+    if (!info) continue;
+    for (const i of info.params ?? []) {
+      const t = n.inputs[i] ? constOf(n.inputs[i])?.tensor : null;
+      if (t) account(t);
+    }
+    const weights = info.weights ?? [];
+    // An op with two possible weight positions (Gemm, MatMul) measures the constant one, and neither
+    // when both are constant (a product of two constants is not a layer).
+    const consts = weights.map((w) => (n.inputs[w.input] ? constOf(n.inputs[w.input]) : null));
+    const exclusive = n.opType === 'Gemm' || n.opType === 'MatMul';
+    if (exclusive && consts[0] && consts[1]) continue;
+    for (let k = 0; k < weights.length; k++) {
+      const src = consts[k];
+      if (!src) continue;
+      if (weights[k].layout === 'embedding' && n.opType === 'Gather' && constOf(n.inputs[1])) continue; // constant indices: a chain, not a lookup
+      measure(n, weights[k], src);
+      if (exclusive) break;
     }
   }
-  if (graph.subgraphNodes.length) warnings.push(`weights inside subgraphs (If/Loop/Scan: ${graph.subgraphNodes.slice(0, 5).join(', ')}) are not measured`);
-  return { layers, warnings };
+  const tied = mergeTiedCopies(layers);
+  tied.dropped.forEach((l) => account(l.weight));
+  warnings.push(...tied.warnings);
+  const kept = layers.filter((l) => !tied.dropped.has(l));
+  warnings.push(...unmeasuredWarnings(graph, consumers, accounted, evaluator, lctx.scopes ?? []));
+  return { layers: kept, warnings };
+}
+
+/**
+ * Tied input embedding and output projection stored twice: exporters constant-fold the LM head's
+ * Transpose(wte) into a second initializer, so the tie is only visible in the values. A dense layer
+ * whose stored tensor is exactly an embedding table (or its transpose) is that embedding's layer, its use
+ * noted there. Only tensors of transposed/equal shape are compared (one read each).
+ */
+function mergeTiedCopies(layers: LayerImpl[]): { dropped: Set<LayerImpl>; warnings: string[] } {
+  const dropped = new Set<LayerImpl>();
+  const warnings: string[] = [];
+  const tables = layers.filter((l) => l.role === 'embedding' && !l.part);
+  if (!tables.length) return { dropped, warnings };
+  for (const e of tables) {
+    const [vocab, dim] = e.weight.dims;
+    if (vocab * dim < 64) continue;
+    let table: Float64Array | null = null;
+    for (const l of layers) {
+      if (l.role !== 'dense' || l.part || dropped.has(l) || l.weight.name === e.weight.name || l.weight.dims.length !== 2) continue;
+      const [r, c] = l.weight.dims;
+      const transposed = r === dim && c === vocab;
+      if (!transposed && !(r === vocab && c === dim)) continue;
+      try {
+        table ??= e.weight.toFloat64();
+        const v = l.weight.toFloat64();
+        let same = true;
+        for (let i = 0; i < vocab && same; i++) {
+          for (let j = 0; j < dim; j++) {
+            if (v[transposed ? j * vocab + i : i * dim + j] !== table[i * dim + j]) {
+              same = false;
+              break;
+            }
+          }
+        }
+        if (!same) continue;
+      } catch {
+        continue;
+      }
+      dropped.add(l);
+      const list = e.noteLists.get('*') ?? [];
+      list.push(`tied: also the weight of ${l.op} ${l.node}, stored again by the exporter as '${l.weight.name}'${transposed ? ' (transposed)' : ''} with identical values; measured once`);
+      e.noteLists.set('*', list);
+      warnings.push(`'${l.weight.name}' (${l.node}) is a copy of the embedding '${e.weight.name}'${transposed ? ', transposed' : ''} (tied weights): measured once, as the embedding`);
+    }
+  }
+  return { dropped, warnings };
+}
+
+/**
+ * What the reader could not measure, quantified: stored float tensors (more than one element) that are
+ * neither a layer's weight, bias or folded BatchNorm, nor a normalisation's per-channel parameters,
+ * grouped by why (the op they feed has no weight role, an op chain the evaluator does not fold, unused).
+ */
+function unmeasuredWarnings(
+  graph: RawGraph, consumers: ReadonlyMap<string, Node[]>, accounted: ReadonlySet<string>, evaluator: ConstEvaluator, scopes: readonly GraphScope[],
+): string[] {
+  const groups = new Map<string, { tensors: number; params: number; names: string[] }>();
+  const scopeOfTensor = new Map<string, string>();
+  for (const s of scopes) for (const k of s.graph.tensors.keys()) if (!scopeOfTensor.has(k)) scopeOfTensor.set(k, s.path);
+  for (const [name, t] of graph.tensors) {
+    // Vectors (norm scales and shifts, biases of unmeasured ops, decomposed LayerNorm's γ and β) are
+    // parameters, not matrices: counted in storedParameters, not listed here.
+    if (accounted.has(name) || t.dims.length < 2 || t.size <= 1 || !(FLOATING.has(t.dtype) || t.quant)) continue;
+    // Follow chain ops forward to the ops that use the value.
+    const ends = new Set<string>();
+    const refused: string[] = [];
+    const stack = [name];
+    const visited = new Set<string>();
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (visited.has(v)) continue;
+      visited.add(v);
+      if (evaluator.refused.has(v)) refused.push(evaluator.refused.get(v)!);
+      for (const c of consumers.get(v) ?? []) {
+        // Through constant-only chain ops (a Slice of the weight); an op that mixes in activations is where it ends.
+        if (CHAIN_OPS.has(c.opType) && c.domain === '' && c.outputs.some((o) => o && evaluator.resolve(o))) c.outputs.forEach((o) => o && stack.push(o));
+        else ends.add(c.domain ? `${c.domain}.${c.opType}` : c.opType);
+      }
+    }
+    const weightOps = [...ends].filter((e) => opInfo(e.includes('.') ? e.slice(0, e.lastIndexOf('.')) : '', e.slice(e.lastIndexOf('.') + 1))?.weights);
+    const why = refused.length
+      ? `its op chain was not evaluated (${refused[0]})`
+      : weightOps.length
+        ? `they reach ${weightOps.join('/')} in a position or layout the reader does not measure`
+        : ends.size
+          ? `they feed ${[...ends].sort().join(', ')}, which ${ends.size > 1 ? 'have' : 'has'} no weight role`
+          : 'no node uses them';
+    const g = groups.get(why) ?? { tensors: 0, params: 0, names: [] };
+    g.tensors++;
+    g.params += t.size;
+    const scope = scopeOfTensor.get(name);
+    g.names.push(scope ? `${scope}:${name}` : name);
+    groups.set(why, g);
+  }
+  return [...groups].map(([why, g]) =>
+    `not measured: ${g.tensors} stored float tensor${g.tensors > 1 ? 's' : ''} (${g.params} parameters) — ${why}: ${g.names.slice(0, 4).join(', ')}${g.names.length > 4 ? ` and ${g.names.length - 4} more` : ''}`,
+  );
 }
 
 /**

@@ -14,9 +14,20 @@ export interface RawGraph {
   inputs: ValueInfo[];
   outputs: ValueInfo[];
   valueInfo: Map<string, ValueInfo>;
-  /** Nodes carrying subgraphs (If/Loop/Scan): their weights are not measured. */
-  subgraphNodes: string[];
+  /** Subgraphs held by this graph's nodes (If then/else branches, Loop and Scan bodies), nested ones inside theirs. */
+  subgraphs: Subgraph[];
 }
+
+export interface Subgraph {
+  /** The node that holds it (If, Loop, Scan, or any op with a graph attribute). */
+  node: Node;
+  /** The attribute that holds it: then_branch, else_branch, body, ... */
+  attr: string;
+  graph: RawGraph;
+}
+
+/** Deepest nesting of subgraphs read (If inside Loop inside If ...): deeper is an error, not a stack overflow. */
+export const MAX_SUBGRAPH_DEPTH = 64;
 
 export interface RawModel {
   irVersion: number | null;
@@ -77,14 +88,14 @@ class NodeImpl implements Node {
  * graphs=11, type=20). A tensor attribute (a Constant's `value`) is recorded as a span of the file,
  * like an initializer, so Constant-node weights are not read during the parse either.
  */
-function parseAttribute(w: SourceWalker, ctx: TensorContext, nodeName: string): [string, AttributeValue, boolean] {
+function parseAttribute(w: SourceWalker, ctx: TensorContext, nodeName: string, depth: number): [string, AttributeValue, RawGraph[]] {
   let name = '';
   let value: AttributeValue = null;
   const floats: number[] = [];
   const ints: number[] = [];
   const strings: string[] = [];
   let type = 0;
-  let hasGraph = false;
+  const graphs: RawGraph[] = [];
   let tensorField: Field | null = null;
   for (let f; (f = w.next()); ) {
     switch (f.number) {
@@ -97,7 +108,11 @@ function parseAttribute(w: SourceWalker, ctx: TensorContext, nodeName: string): 
       case 3: value = fieldInt64(f); break;
       case 4: value = w.string(f); break;
       case 5: tensorField = f; break;
-      case 6: case 11: hasGraph = true; break;
+      case 6: case 11:
+        if (f.wireType !== WireType.LengthDelimited) break;
+        if (depth + 1 > MAX_SUBGRAPH_DEPTH) throw new CheckpointError(ctx.file, `subgraphs nested deeper than ${MAX_SUBGRAPH_DEPTH} levels (at node '${nodeName}')`);
+        graphs.push(parseGraph(w.sub(f), ctx, depth + 1));
+        break;
       case 7: case 8: {
         if (f.wireType === WireType.Varint) {
           ints.push(fieldInt64(f));
@@ -118,10 +133,10 @@ function parseAttribute(w: SourceWalker, ctx: TensorContext, nodeName: string): 
   if (type === 6 || floats.length) value = floats;
   else if (type === 7 || ints.length) value = ints;
   else if (type === 8 || strings.length) value = strings;
-  return [name, value, hasGraph];
+  return [name, value, graphs];
 }
 
-function parseNode(w: SourceWalker, index: number, ctx: TensorContext, graph: RawGraph): NodeImpl {
+function parseNode(w: SourceWalker, index: number, ctx: TensorContext, graph: RawGraph, depth: number): NodeImpl {
   let name = '';
   let op = '';
   let domain = '';
@@ -140,12 +155,15 @@ function parseNode(w: SourceWalker, index: number, ctx: TensorContext, graph: Ra
       default: break;
     }
   }
+  const subgraphs: [string, RawGraph][] = [];
   for (const f of attrFields) {
-    const [k, v, hasGraph] = parseAttribute(w.sub(f), ctx, name || `${op}#${index}`);
+    const [k, v, graphs] = parseAttribute(w.sub(f), ctx, name || `${op}#${index}`, depth);
     attrs.set(k, v);
-    if (hasGraph) graph.subgraphNodes.push(name || `${op}#${index}`);
+    for (const g of graphs) subgraphs.push([k, g]);
   }
-  return new NodeImpl(index, name, op, domain === 'ai.onnx' ? '' : domain, inputs, outputs, attrs);
+  const node = new NodeImpl(index, name, op, domain === 'ai.onnx' ? '' : domain, inputs, outputs, attrs);
+  for (const [attr, g] of subgraphs) graph.subgraphs.push({ node, attr, graph: g });
+  return node;
 }
 
 /** SparseTensorProto: values=1, indices=2, dims=3; densified on demand. */
@@ -184,12 +202,12 @@ function constantTensor(node: NodeImpl, ctx: TensorContext): TensorImpl | null {
   return null;
 }
 
-function parseGraph(walker: SourceWalker, ctx: TensorContext): RawGraph {
-  const g: RawGraph = { name: null, nodes: [], tensors: new Map(), inputs: [], outputs: [], valueInfo: new Map(), subgraphNodes: [] };
+function parseGraph(walker: SourceWalker, ctx: TensorContext, depth = 0): RawGraph {
+  const g: RawGraph = { name: null, nodes: [], tensors: new Map(), inputs: [], outputs: [], valueInfo: new Map(), subgraphs: [] };
   for (let f; (f = walker.next()); ) {
     switch (f.number) {
       case 1:
-        g.nodes.push(parseNode(walker.sub(f), g.nodes.length, ctx, g));
+        g.nodes.push(parseNode(walker.sub(f), g.nodes.length, ctx, g, depth));
         break;
       case 2:
         g.name = walker.string(f);

@@ -8,85 +8,11 @@ import { buildLayers } from './layers';
 import { parseModel, type RawGraph } from './model';
 import { ProtobufError } from './protobuf';
 import { inferShapes, type Shape } from './shapes';
+import { flattenScopes } from './scopes';
 import { sniffFormat } from './sniff';
 import { FileSource, MemorySource, type ByteSource } from './source';
-import { CheckpointError, type Checkpoint, type LoadOptions, type Node } from './types';
-
-/** A binary min-heap of node indices (ready nodes are taken in file order). */
-class MinHeap {
-  private a: number[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  push(v: number): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= a[i]) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (r < a.length && a[r] < a[m]) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-/**
- * Kahn's algorithm, taking ready nodes in file order (so a file already in topological order keeps its
- * order). A node whose inputs nobody produces is taken as ready (missing values are warned about); a
- * cycle is an error naming some of its nodes.
- */
-export function topologicalOrder(graph: RawGraph, file: string, warnings: string[]): Node[] {
-  const produced = new Map<string, number>();
-  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && produced.set(o, i)));
-  const indegree = new Array(graph.nodes.length).fill(0);
-  const dependents: number[][] = graph.nodes.map(() => []);
-  const missing = new Set<string>();
-  const available = new Set([...graph.inputs.map((v) => v.name), ...graph.tensors.keys()]);
-  graph.nodes.forEach((n, i) => {
-    for (const inp of n.inputs) {
-      if (!inp || available.has(inp)) continue;
-      const p = produced.get(inp);
-      if (p === undefined) missing.add(inp);
-      else if (p !== i) {
-        indegree[i]++;
-        dependents[p].push(i);
-      }
-    }
-  });
-  const ready = new MinHeap();
-  indegree.forEach((d, i) => d === 0 && ready.push(i));
-  const order: Node[] = [];
-  while (ready.size) {
-    const i = ready.pop();
-    order.push(graph.nodes[i]);
-    for (const j of dependents[i]) if (--indegree[j] === 0) ready.push(j);
-  }
-  if (order.length !== graph.nodes.length) {
-    const stuck = graph.nodes.filter((_, i) => indegree[i] > 0).slice(0, 3).map((n) => n.name || n.opType);
-    throw new CheckpointError(file, `the graph has a cycle (nodes ${stuck.join(', ')} … depend on each other)`);
-  }
-  if (missing.size) warnings.push(`values used but never produced: ${[...missing].slice(0, 5).join(', ')}${missing.size > 5 ? ` and ${missing.size - 5} more` : ''}`);
-  return order;
-}
+import { CheckpointError, type Checkpoint, type LoadOptions } from './types';
+export { topologicalOrder } from './order';
 
 /** Any failure while reading becomes a CheckpointError naming the file (never a RangeError or TypeError). */
 function asCheckpointError(path: string, e: unknown): CheckpointError {
@@ -100,7 +26,7 @@ function asCheckpointError(path: string, e: unknown): CheckpointError {
  * Stored float parameters: every float tensor's elements, plus integer tensors that a DequantizeLinear
  * turns into float weights (their scales and zero points are not parameters).
  */
-function countStoredParameters(g: RawGraph): number {
+export function countStoredParameters(g: Pick<RawGraph, 'tensors' | 'nodes'>): number {
   const quantized = new Set<string>();
   const quantAux = new Set<string>();
   for (const n of g.nodes) {
@@ -116,7 +42,7 @@ function countStoredParameters(g: RawGraph): number {
   return total;
 }
 
-function build(path: string, src: ByteSource, fileSize: number, baseDir: string, readBytes: () => Uint8Array): Checkpoint {
+function build(path: string, src: ByteSource, fileSize: number, baseDir: string, readBytes: () => Uint8Array, options: LoadOptions = {}): Checkpoint {
   let raw;
   let head: Uint8Array = new Uint8Array(0);
   try {
@@ -131,23 +57,25 @@ function build(path: string, src: ByteSource, fileSize: number, baseDir: string,
   }
   try {
     const warnings: string[] = [];
-    const g = raw.graph;
-    const order = topologicalOrder(g, path, warnings);
-    const shapes = inferShapes(g, order);
-    const { layers, warnings: lw } = buildLayers(g, order, shapes, path);
+    const flat = flattenScopes(raw.graph, path, warnings);
+    const g = flat.graph;
+    const order = flat.order;
+    const origins = new Map<string, string>();
+    const shapes = inferShapes(g, order, { inputShapes: options.inputShapes, origins, warnings });
+    const { layers, warnings: lw } = buildLayers(g, order, shapes, path, { origins, scopeOf: flat.scopeOf, scopes: flat.scopes });
     warnings.push(...lw);
-    const initializerNames = new Set(g.tensors.keys());
     return {
       path, fileSize, baseDir,
       irVersion: raw.irVersion, producer: raw.producer, producerVersion: raw.producerVersion, opset: raw.opset,
       graphName: g.name,
-      inputs: g.inputs.filter((v) => !initializerNames.has(v.name)),
+      inputs: raw.graph.inputs.filter((v) => !raw.graph.tensors.has(v.name)),
       outputs: g.outputs,
       tensors: g.tensors,
       nodes: order,
       layers,
       valueShapes: shapes as ReadonlyMap<string, Shape>,
-      storedParameters: countStoredParameters(g),
+      storedParameters: countStoredParameters({ tensors: g.tensors, nodes: order }),
+      graphs: flat.scopes.map((s) => ({ path: s.path, storedParameters: countStoredParameters(s.graph) })),
       warnings,
       readBytes,
     };
@@ -179,11 +107,11 @@ export function loadCheckpointSync(path: string, options: LoadOptions = {}): Che
   } catch (e) {
     throw new CheckpointError(file, `cannot be opened: ${(e as Error).message}`);
   }
-  return build(file, src, size, options.baseDir ?? dirname(file), () => readFileSync(file));
+  return build(file, src, size, options.baseDir ?? dirname(file), () => readFileSync(file), options);
 }
 
 /** Reads a checkpoint from bytes in memory (tests, webviews); external data resolves against baseDir. */
 export function loadCheckpointBytes(bytes: Uint8Array, name = '<memory>', options: LoadOptions = {}): Checkpoint {
   if (bytes.length === 0) throw new CheckpointError(name, 'is empty (0 bytes): not an ONNX model');
-  return build(name, new MemorySource(bytes), bytes.length, options.baseDir ?? process.cwd(), () => bytes);
+  return build(name, new MemorySource(bytes), bytes.length, options.baseDir ?? process.cwd(), () => bytes, options);
 }

@@ -1,5 +1,8 @@
 // A small shape propagator: enough to know every convolution's input spatial size (exact conv
-// spectra need it). Starts from graph inputs, stored tensors and value_info; unknown stays unknown.
+// spectra need it). Starts from graph inputs (or the sizes a user pins with --input-shape), stored
+// tensors and value_info. It never invents a size: an unknown or symbolic dimension stays unknown (or
+// symbolic) through every op, and where a value's shape cannot be inferred the op that stopped it is
+// recorded (`origins`), so a layer can say why its input size is unknown.
 import type { RawGraph } from './model';
 import type { AttributeValue, Node } from './types';
 
@@ -10,20 +13,31 @@ const isNum = (d: Dim): d is number => typeof d === 'number';
 const ints = (v: AttributeValue | undefined): number[] | null => (Array.isArray(v) ? (v as number[]) : null);
 const int = (v: AttributeValue | undefined, f: number): number => (typeof v === 'number' ? v : f);
 
-function broadcast(a: Shape, b: Shape): Shape | null {
+/**
+ * Numpy broadcasting over possibly unknown dims. Only a missing leading axis counts as 1 (an unknown
+ * dim is not 1); a known size > 1 wins over an unknown one (the other must be 1 or equal); two
+ * different unknowns stay unknown.
+ */
+export function broadcast(a: Shape, b: Shape): Shape | null {
   const n = Math.max(a.length, b.length);
   const out: Shape = [];
   for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
+    const ia = a.length - n + i;
+    const ib = b.length - n + i;
+    const x: Dim = ia >= 0 ? a[ia] : 1;
+    const y: Dim = ib >= 0 ? b[ib] : 1;
     if (x === 1) out.push(y);
     else if (y === 1) out.push(x);
-    else if (x === y) out.push(x);
+    else if (x === y && x !== null) out.push(x);
     else if (isNum(x) && isNum(y)) return null;
-    else out.push(isNum(x) ? x : isNum(y) ? y : x);
+    else if (isNum(x)) out.push(x);
+    else if (isNum(y)) out.push(y);
+    else out.push(null);
   }
   return out;
 }
+
+const product = (d: Shape): number | null => (d.every(isNum) ? (d as number[]).reduce((p, q) => p * q, 1) : null);
 
 /** Output spatial size of a conv/pool window. */
 function windowOut(input: Dim, k: number, s: number, d: number, padBegin: number, padEnd: number, ceil: boolean, auto: AttributeValue | undefined): Dim {
@@ -38,9 +52,59 @@ function windowOut(input: Dim, k: number, s: number, d: number, padBegin: number
   return out;
 }
 
-export function inferShapes(graph: RawGraph, order: readonly Node[]): Map<string, Shape> {
+export interface ShapeOptions {
+  /** Graph input name → pinned dims (replace the file's dims, which may be symbolic or unknown). */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /** Filled with: value name → why its shape (or some of its dims) is unknown. */
+  origins?: Map<string, string>;
+  /** Problems with inputShapes (names that are not inputs, rank or size mismatches). */
+  warnings?: string[];
+}
+
+/** `NAME=1,3,640,640` (the --input-shape syntax) → name and dims; throws an Error saying what is wrong. */
+export function parseInputShape(spec: string): [string, number[]] {
+  const m = /^(.+)=([0-9]+(?:,[0-9]+)*)$/.exec(spec.trim());
+  if (!m) throw new Error(`'${spec}' is not NAME=D1,D2,... (e.g. images=1,3,640,640)`);
+  const dims = m[2].split(',').map(Number);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d > 0)) throw new Error(`'${spec}': every dimension must be a positive integer`);
+  return [m[1], dims];
+}
+
+const nodeLabel = (n: Node) => `${n.opType} node '${n.name || `${n.opType}#${n.index}`}'`;
+
+/**
+ * Shapes of the graph's values. `order` may include the nodes of subgraphs (If/Loop/Scan bodies,
+ * flattened after their parent): they read outer values by name like any other node.
+ */
+export function inferShapes(graph: RawGraph, order: readonly Node[], options: ShapeOptions = {}): Map<string, Shape> {
   const shapes = new Map<string, Shape>();
-  for (const v of graph.inputs) if (v.shape) shapes.set(v.name, v.shape);
+  const origins = options.origins ?? new Map<string, string>();
+  const pinned: Record<string, readonly number[]> = { ...(options.inputShapes ?? {}) };
+  const inputNames = new Set(graph.inputs.map((v) => v.name));
+  for (const [name, dims] of Object.entries(options.inputShapes ?? {})) {
+    if (!Array.isArray(dims) || !dims.length || !dims.every((d) => Number.isInteger(d) && d > 0)) {
+      options.warnings?.push(`input shape given for '${name}' is not a list of positive integers (${JSON.stringify(dims)}); ignored`);
+      delete pinned[name];
+    } else if (!inputNames.has(name) || graph.tensors.has(name)) {
+      const names = graph.inputs.filter((v) => !graph.tensors.has(v.name)).map((v) => v.name);
+      options.warnings?.push(`input shape given for '${name}', which is not an input of the model (inputs: ${names.join(', ') || 'none'}); ignored`);
+    }
+  }
+  for (const v of graph.inputs) {
+    const pin = pinned[v.name];
+    if (pin && !graph.tensors.has(v.name)) {
+      const file = v.shape;
+      const clash = file && (file.length !== pin.length || file.some((d, i) => isNum(d) && d !== pin[i]));
+      if (clash) options.warnings?.push(`input shape ${pin.join('×')} given for '${v.name}' does not match the file's [${file!.map((d) => d ?? '?').join(', ')}]; the given shape is used`);
+      shapes.set(v.name, [...pin]);
+      continue;
+    }
+    if (v.shape) {
+      shapes.set(v.name, v.shape);
+      const dynamic = v.shape.map((d, i) => (isNum(d) ? null : typeof d === 'string' ? d : `dim ${i}`)).filter((d) => d !== null);
+      if (dynamic.length) origins.set(v.name, `input '${v.name}' has dynamic dims (${dynamic.join(', ')}: [${v.shape.map((d) => d ?? '?').join(', ')}])`);
+    } else if (!graph.tensors.has(v.name)) origins.set(v.name, `input '${v.name}' has no shape in the file`);
+  }
   for (const [name, t] of graph.tensors) shapes.set(name, [...t.dims]);
   for (const [name, v] of graph.valueInfo) if (v.shape && !shapes.has(name)) shapes.set(name, v.shape);
   const value = (name: string): number[] | null => {
@@ -54,14 +118,25 @@ export function inferShapes(graph: RawGraph, order: readonly Node[]): Map<string
   };
 
   for (const n of order) {
-    if (n.outputs.every((o) => shapes.has(o))) continue;
+    if (n.outputs.every((o) => !o || shapes.has(o))) continue;
     let out: Shape | null = null;
     try {
       out = infer(n, shapes, value);
     } catch {
       out = null;
     }
-    if (out && n.outputs[0] && !shapes.has(n.outputs[0])) shapes.set(n.outputs[0], out);
+    // Why this value's shape is (partly) unknown: inherited from the first input that has a reason,
+    // else this op stopped inference.
+    const inherited = n.inputs.map((i) => (i ? origins.get(i) : undefined)).find((o) => o !== undefined);
+    const first = n.outputs[0];
+    if (out && first && !shapes.has(first)) {
+      shapes.set(first, out);
+      if (!out.every(isNum)) origins.set(first, inherited ?? `shape inference stopped at ${nodeLabel(n)} (its output has dims [${out.map((d) => d ?? '?').join(', ')}])`);
+    }
+    for (const o of n.outputs) {
+      if (!o || shapes.has(o) || origins.has(o)) continue;
+      origins.set(o, inherited ?? `shape inference stopped at ${nodeLabel(n)} (output shape not inferred for ${n.opType})`);
+    }
   }
   return shapes;
 }
@@ -113,20 +188,30 @@ function infer(n: Node, shapes: Map<string, Shape>, value: (name: string) => num
       }
       return out;
     }
+    case 'Resize': case 'Upsample': {
+      // Resize(X, roi, scales, sizes) (opset ≥ 11), Resize(X, scales) (10), Upsample(X, scales) / scales attribute.
+      if (!x) return null;
+      const sizes = n.opType === 'Resize' && n.inputs[3] ? value(n.inputs[3]) : null;
+      if (sizes && sizes.length === x.length) return [...sizes];
+      const scaleName = n.opType === 'Resize' ? (n.inputs.length >= 3 ? n.inputs[2] : n.inputs[1]) : n.inputs[1];
+      const scales = (scaleName ? value(scaleName) : null) ?? ints(a.get('scales'));
+      if (!scales || scales.length !== x.length) return null;
+      return x.map((d, i) => (scales[i] === 1 ? d : isNum(d) ? Math.floor(d * scales[i]) : null));
+    }
     case 'GlobalAveragePool': case 'GlobalMaxPool':
       return x ? [x[0], x[1], ...x.slice(2).map(() => 1)] : null;
     case 'Flatten': {
       if (!x) return null;
       const axis = int(a.get('axis'), 1);
       const ax = axis < 0 ? axis + x.length : axis;
-      const prod = (d: Shape) => (d.every(isNum) ? (d as number[]).reduce((p, q) => p * q, 1) : null);
-      return [prod(x.slice(0, ax)) ?? x[0], prod(x.slice(ax))];
+      // A single leading dim keeps its name (batch); a product with an unknown factor is unknown.
+      return [ax === 1 ? x[0] : product(x.slice(0, ax)), ax === x.length - 1 ? x[ax] : product(x.slice(ax))];
     }
     case 'Reshape': {
       const target = value(n.inputs[1]);
       if (!target) return null;
-      const out: Shape = target.map((d, i) => (d === 0 && x ? x[i] : d));
-      const known = x && x.every(isNum) ? (x as number[]).reduce((p, q) => p * q, 1) : null;
+      const out: Shape = target.map((d, i) => (d === 0 ? (x ? x[i] ?? null : null) : d));
+      const known = x ? product(x) : null;
       const neg = out.indexOf(-1);
       if (neg >= 0) {
         const rest = out.filter((_, i) => i !== neg);
@@ -143,7 +228,7 @@ function infer(n: Node, shapes: Map<string, Shape>, value: (name: string) => num
       if (!x) return null;
       const axes = ints(a.get('axes')) ?? (n.inputs[1] ? value(n.inputs[1]) : null);
       if (n.opType === 'Squeeze') {
-        if (!axes) return x.filter((d) => d !== 1);
+        if (!axes) return x.every(isNum) ? x.filter((d) => d !== 1) : null;
         const norm = axes.map((v) => (v < 0 ? v + x.length : v));
         return x.filter((_, i) => !norm.includes(i));
       }

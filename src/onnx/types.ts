@@ -101,6 +101,8 @@ export interface Layer {
     dilations: number[];
     /** Spatial size of the conv's input (from shape inference), or null when unknown. */
     inputSpatial: number[] | null;
+    /** When inputSpatial is null: why (which input dims are dynamic, or which op stopped inference) and how to fix it. */
+    inputSpatialReason?: string;
     /** ConvTranspose: output padding. */
     outputPadding?: number[];
   };
@@ -108,6 +110,13 @@ export interface Layer {
   readonly batchNorm?: BatchNormParams;
   /** Topological position of the consuming node (0 = nearest the input). */
   readonly order: number;
+  /** '' for the main graph, else the path of the subgraph holding the consuming node (`/If_3/then_branch`). */
+  readonly graph: string;
+  /**
+   * What the reader knows about this layer, keyed like the report's notes ('*' = the whole layer): the
+   * op chain the weight was computed through, other nodes that use the same weight, and so on.
+   */
+  readonly notes: Readonly<Record<string, string>>;
   /**
    * The weight as a row-major float matrix of shape matrixShape = [out, in]: Gemm transB handled,
    * MatMul weights transposed to [out, in], conv kernels reshaped to (c_out, c_in·kh·kw), LSTM/GRU
@@ -136,8 +145,10 @@ export interface Checkpoint {
   readonly layers: readonly Layer[];
   /** Shape inference results for intermediate values, where known. */
   readonly valueShapes: ReadonlyMap<string, (number | string | null)[]>;
-  /** Total number of float parameters stored (every float initializer/constant). */
+  /** Total number of float parameters stored (every float initializer/constant, subgraphs included). */
   readonly storedParameters: number;
+  /** The main graph ('') and every subgraph, with the float parameters each stores. */
+  readonly graphs: readonly { path: string; storedParameters: number }[];
   readonly warnings: readonly string[];
   /** Reads the whole model file (for graph rewriting and onnxruntime sessions); external data is not included. */
   readBytes(): Uint8Array;
@@ -148,4 +159,6 @@ export interface Checkpoint {
 export interface LoadOptions {
   /** Folder that external data must resolve inside (default: the model's folder). */
   baseDir?: string;
+  /** Pinned sizes of dynamic graph inputs (name → dims); shape inference runs from them. */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
 }

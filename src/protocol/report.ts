@@ -22,6 +22,11 @@ export interface ModelInfo {
   layerCount: number;
   inputs: { name: string; shape: (number | string | null)[]; dtype: string }[];
   outputs: { name: string; shape: (number | string | null)[]; dtype: string }[];
+  /**
+   * Present when the model has subgraphs (If branches, Loop/Scan bodies): the main graph (path '') and
+   * each subgraph, with the float parameters it stores and the measured layers (and their parameters) in it.
+   */
+  graphs?: { path: string; storedParameters: number; parameters: number; layerCount: number }[];
 }
 
 export interface LayerReport {
@@ -35,6 +40,8 @@ export interface LayerReport {
   module: string | null;
   /** Sub-part of a packed weight (LSTM gate and direction, attention q/k/v), else absent. */
   part?: string;
+  /** Path of the subgraph holding the consuming node (`/If_3/then_branch`); absent for the main graph. */
+  graph?: string;
   /** Role of the weight: dense, conv, convTranspose, embedding, recurrentInput, recurrentHidden. */
   role: string;
   dtype: string;

@@ -41,6 +41,8 @@ export interface AnalyzeOptions {
   weightsOnly?: boolean;
   /** Worker threads for per-layer spectra (default: cores, at most 4). */
   threads?: number;
+  /** Pinned sizes of dynamic graph inputs (name → dims), e.g. { images: [1, 3, 640, 640] }; shape inference runs from them. */
+  inputShapes?: Record<string, number[]>;
   /** Keep at most this many eigenvalues per layer in the report's esd (default 2000; evenly subsampled). */
   esdMaxPoints?: number;
 }

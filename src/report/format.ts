@@ -42,14 +42,47 @@ export function toCsv(report: Report): string {
   return lines.join('\n') + '\n';
 }
 
-/** Model-provided text inside Markdown: HTML-significant characters as entities, Markdown ones escaped. */
+/**
+ * Text inside Markdown: backslash escapes (CommonMark), no HTML entities, so the raw file reads as it
+ * renders ("Dziugaite & Roy", not "&amp;"). `<` and `>` are escaped (no raw HTML from model-provided
+ * names), `&` only where it would start an entity, and the characters that break tables or emphasis.
+ */
 function mdEscape(s: string): string {
   return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
+    .replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`)
+    .replace(/&(?=#?[a-zA-Z0-9]+;)/g, '\\&')
     .replace(/\r?\n/g, ' ');
+}
+
+/** `pytorch 1.13, opset 13`, leaving out what the file does not say. */
+function producerLine(m: Report['model']): string {
+  const who = [m.producer, m.producerVersion].filter((x) => x).join(' ');
+  return [who, m.opset !== null ? `opset ${m.opset}` : ''].filter(Boolean).join(', ');
+}
+
+/** The op with its group count for grouped and depthwise convolutions (`Conv g=16`). */
+function opLabel(l: Report['layers'][number]): string {
+  return l.conv && l.conv.group > 1 ? `${l.op} g=${l.conv.group}` : l.op;
+}
+
+/**
+ * Null measures whose reason repeats (every forward-pass measure "needs probe data …"): one line each
+ * reason, with the measures it covers, instead of one line per measure.
+ */
+function groupedNulls(report: Report): { single: Set<string>; groups: [string, string[]][] } {
+  const byReason = new Map<string, string[]>();
+  for (const [id, v] of Object.entries(report.measures)) {
+    if (v.value !== null) continue;
+    const r = v.reason ?? '';
+    byReason.set(r, [...(byReason.get(r) ?? []), id]);
+  }
+  const single = new Set<string>();
+  const groups: [string, string[]][] = [];
+  for (const [r, ids] of byReason) {
+    if (ids.length > 2) groups.push([r, ids]);
+    else ids.forEach((i) => single.add(i));
+  }
+  return { single, groups };
 }
 
 /** Markdown: header, aggregate measures with formulas and citations, bounds, per-layer table. */
@@ -57,7 +90,8 @@ export function toMarkdown(report: Report): string {
   const m = report.model;
   const out: string[] = [];
   out.push(`# Theory Lens report: ${mdEscape(m.fileName)}`, '');
-  out.push(`- producer: ${mdEscape(`${m.producer ?? 'unknown'} ${m.producerVersion ?? ''}`.trim())}, opset ${m.opset ?? '?'}`);
+  const prod = producerLine(m);
+  if (prod) out.push(`- producer: ${mdEscape(prod)}`);
   out.push(`- parameters: ${formatNumber(m.parameters)} in ${m.layerCount} measured layers`);
   if (report.init) out.push(`- init: ${mdEscape(report.init.path)} (${report.init.matchedLayers} layers matched)`);
   if (report.data) out.push(`- probe: ${mdEscape(report.data.path)} (${formatNumber(report.data.examples)} examples)`);
@@ -78,7 +112,7 @@ export function toMarkdown(report: Report): string {
   out.push(`| layer | op | matrix | ${ids.map((k) => mdEscape(report.metricInfo[k]?.symbol ?? k)).join(' | ')} |`);
   out.push(`|${'---|'.repeat(3 + ids.length)}`);
   for (const l of report.layers) {
-    out.push(`| ${mdEscape(l.name + (l.part ? ` (${l.part})` : ''))} | ${l.op} | ${l.matrixShape.join('×')} | ${ids.map((k) => formatNumber(l.metrics[k])).join(' | ')} |`);
+    out.push(`| ${mdEscape(l.name + (l.part ? ` (${l.part})` : ''))} | ${mdEscape(opLabel(l))} | ${l.matrixShape.join('×')} | ${ids.map((k) => formatNumber(l.metrics[k])).join(' | ')} |`);
   }
   if (report.warnings.length) out.push('', '## Warnings', '', ...report.warnings.map((w) => `- ${mdEscape(w)}`));
   return out.join('\n') + '\n';
@@ -93,7 +127,7 @@ export function toText(report: Report): string {
   const m = report.model;
   const out: string[] = [];
   out.push(`Theory Lens ${report.tool.version} — ${m.fileName}`);
-  out.push(`  ${m.producer ?? 'unknown producer'} ${m.producerVersion ?? ''}, opset ${m.opset ?? '?'}, ${formatNumber(m.parameters)} parameters in ${m.layerCount} layers, ${formatNumber(report.elapsedMs / 1000, 3)} s`);
+  out.push(`  ${[producerLine(m), `${formatNumber(m.parameters)} parameters in ${m.layerCount} layers`, `${formatNumber(report.elapsedMs / 1000, 3)} s`].filter(Boolean).join(', ')}`);
   if (report.init) out.push(`  init: ${report.init.path} (${report.init.matchedLayers}/${m.layerCount} layers matched)`);
   if (report.data) out.push(`  probe: ${report.data.path} (${formatNumber(report.data.examples)} examples, ${report.data.classes} classes)`);
   if (report.runtime) out.push(`  forward passes: ${report.runtime.provider ?? 'not run'}${report.runtime.providerNote ? ` (${report.runtime.providerNote})` : ''}${report.runtime.error ? ` — ${report.runtime.error}` : ''}`);
@@ -105,14 +139,19 @@ export function toText(report: Report): string {
   const w = Math.min(40, Math.max(5, ...report.layers.map((l) => name(l).length)));
   out.push([pad('layer', w), pad('op', 13), pad('matrix', 11), ...cols.map((k) => pad(report.metricInfo[k]?.symbol ?? k, 10, true))].join(' '));
   for (const l of report.layers) {
-    out.push([pad(name(l).slice(0, w), w), pad(l.op, 13), pad(l.matrixShape.join('×'), 11), ...cols.map((k) => pad(formatNumber(l.metrics[k]), 10, true))].join(' '));
+    out.push([pad(name(l).slice(0, w), w), pad(opLabel(l), 13), pad(l.matrixShape.join('×'), 11), ...cols.map((k) => pad(formatNumber(l.metrics[k]), 10, true))].join(' '));
     for (const f of l.flags ?? []) out.push(`${' '.repeat(w + 1)}! ${f.message}`);
   }
   out.push('', 'Measures');
   const mw = Math.max(...Object.values(report.measures).map((v) => v.name.length), 10);
-  for (const v of Object.values(report.measures)) {
+  const nulls = groupedNulls(report);
+  for (const [id, v] of Object.entries(report.measures)) {
+    if (v.value === null && !nulls.single.has(id)) continue;
     const val = v.value === null ? `—  ${v.reason ?? ''}` : formatNumber(v.value) + (v.stderr !== undefined ? ` ± ${formatNumber(v.stderr, 2)}` : '');
     out.push(`  ${pad(v.name, mw)}  ${val}`);
+  }
+  for (const [reason, ids] of nulls.groups) {
+    out.push(`  ${ids.length} measures —  ${reason || 'not computed'}: ${ids.map((i) => report.measures[i].name).join(', ')}`);
   }
   if (report.bounds.length) {
     out.push('', 'Bounds on the test error (vacuous = no better than guessing)');

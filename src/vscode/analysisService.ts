@@ -29,6 +29,7 @@ export function readSettings(): Settings {
     landscape2d: c.get('landscape2d', false),
     forwardPasses: c.get('forwardPasses', true),
     randomize: c.get('randomize', true),
+    inputShapes: c.get('inputShapes', {}),
   };
 }
 

@@ -21,6 +21,7 @@ export function cliCommand(r: Report): string {
   if (s.seed != null && s.seed !== 0) args.push('--seed', String(s.seed));
   if (s.delta != null && s.delta !== 0.05) args.push('--delta', String(s.delta));
   if (s.mcDraws != null && s.mcDraws !== 10) args.push('--mc-draws', String(s.mcDraws));
+  if (typeof s.inputShapes === 'string' && s.inputShapes) for (const spec of s.inputShapes.split(' ')) args.push('--input-shape', spec);
   if (s.convExact === false) args.push('--no-conv-exact');
   if (s.convWeightWatcher === true) args.push('--conv-ww');
   if (s.randomize === false) args.push('--no-randomize');

@@ -22,6 +22,8 @@ export interface Settings {
   landscape2d: boolean;
   forwardPasses: boolean;
   randomize: boolean;
+  /** Pinned sizes of dynamic model inputs (input name → dims); the reader checks them. */
+  inputShapes?: Record<string, number[]>;
 }
 
 /** The initial checkpoint of `file` by convention: the pattern setting, then X.init.onnx, init.onnx, epoch_00/epoch_0. */
@@ -79,6 +81,7 @@ export function optionsFor(file: string, s: Settings, workspace: string | undefi
     landscapePoints: s.landscapePoints,
     ...(s.landscape2d ? { landscape2d: true } : {}),
     randomize: s.randomize,
+    ...(s.inputShapes && typeof s.inputShapes === 'object' && Object.keys(s.inputShapes).length ? { inputShapes: s.inputShapes } : {}),
     ...overrides,
   };
 }

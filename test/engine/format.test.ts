@@ -24,9 +24,31 @@ test('CSV keeps full precision and quotes cells with commas, quotes or newlines'
 
 test('Markdown escapes table-breaking and HTML characters of model-provided names', () => {
   const md = toMarkdown(report);
-  assert.ok(!md.includes('<img'), 'no raw HTML');
-  assert.ok(md.includes('&lt;img src=x onerror=alert(1)&gt;\\|'), md);
+  assert.ok(!/(^|[^\\])<img/.test(md), 'no raw HTML');
+  assert.ok(md.includes('\\<img src=x onerror=alert(1)\\>\\|'), md);
+  assert.ok(!md.includes('&amp;') && !md.includes('&lt;'), 'no HTML entities in the Markdown text');
   assert.match(md, /\| Bound \| 0\.95 \| yes \|/);
+});
+
+test('Markdown keeps "&" in citations, escapes only entity-like ampersands; producer only when known', () => {
+  const r: Report = { ...report, model: { ...report.model, producer: null, producerVersion: null, opset: 11 }, measures: { x: { value: 1, name: 'X', formula: 'f', reference: 'Dziugaite & Roy 2017; a&lt;b' } } };
+  const md = toMarkdown(r);
+  assert.ok(md.includes('Dziugaite & Roy 2017; a\\&lt;b'), md);
+  assert.ok(md.includes('- producer: opset 11'), md);
+  assert.ok(!/unknown/.test(md));
+  const t = toText({ ...r, model: { ...r.model, opset: null } });
+  assert.match(t.split('\n')[1], /^  6 parameters in 1 layers, 1\.23 s$/);
+});
+
+test('grouped and depthwise convs show their group; repeated null reasons collapse to one line', () => {
+  const conv = { ...report.layers[0], name: 'dw.weight', op: 'Conv', conv: { kernel: [3, 3], group: 16, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], inputSpatial: null } };
+  const needs = (name: string) => ({ value: null, name, formula: 'f', reference: 'r', needs: ['data' as const], reason: 'needs probe data (--data FILE.npz)' });
+  const r: Report = { ...report, layers: [conv], measures: { a: needs('Margin A'), b: needs('Margin B'), c: needs('Sharpness C'), d: { value: 2, name: 'D', formula: 'f', reference: 'r' } } };
+  const t = toText(r);
+  assert.match(t, /dw\.weight\s+Conv g=16/);
+  assert.equal(t.split('\n').filter((l) => l.includes('needs probe data')).length, 1, t);
+  assert.match(t, /3 measures —  needs probe data \(--data FILE\.npz\): Margin A, Margin B, Sharpness C/);
+  assert.match(toMarkdown(r), /\| Conv g=16 \|/);
 });
 
 test('text summary lists layers, measures with reasons, bounds with the vacuous flag', () => {

@@ -17,7 +17,7 @@ export interface TensorSpec {
   /** 'raw' (raw_data, default) or 'typed' (float_data / int32_data / int64_data / double_data). */
   encoding?: 'raw' | 'typed';
   /** Store in an external file instead: location relative to the model, optional offset. */
-  external?: { location: string; offset?: number; length?: number };
+  external?: { location: string; offset?: number; length?: number; refOnly?: boolean };
 }
 
 /**
@@ -123,10 +123,13 @@ function writeTensor(w: ProtoWriter, t: TensorSpec, externalFiles: Map<string, U
     const bytes = tensorBytes(t);
     const prev = externalFiles.get(t.external.location) ?? new Uint8Array(0);
     const offset = t.external.offset ?? prev.length;
-    const merged = new Uint8Array(Math.max(prev.length, offset + bytes.length));
-    merged.set(prev);
-    merged.set(bytes, offset);
-    externalFiles.set(t.external.location, merged);
+    // refOnly: only the reference is written (the test places the bytes itself, e.g. in a sparse file past 2 GB)
+    if (!t.external.refOnly) {
+      const merged = new Uint8Array(Math.max(prev.length, offset + bytes.length));
+      merged.set(prev);
+      merged.set(bytes, offset);
+      externalFiles.set(t.external.location, merged);
+    }
     const kv = (k: string, v: string) => w.message(13, (e) => e.string(1, k).string(2, v));
     kv('location', t.external.location);
     kv('offset', String(offset));

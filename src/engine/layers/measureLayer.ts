@@ -44,6 +44,8 @@ export interface LayerTask {
     pads: number[];
     dilations: number[];
     inputSpatial: number[] | null;
+    /** Why inputSpatial is null, and how to make it known (from the reader). */
+    inputSpatialReason?: string;
     transpose: boolean;
   };
   options: LayerTaskOptions;
@@ -223,7 +225,7 @@ function convMetrics(task: LayerTask, notes: Record<string, string>): Record<str
   if (task.options.convExact) {
     if (!c.inputSpatial) {
       out.spectralNormExact = null;
-      notes.spectralNormExact = 'input spatial size unknown (shape inference could not determine it)';
+      notes.spectralNormExact = c.inputSpatialReason ?? 'input spatial size unknown (shape inference could not determine it)';
     } else {
       const h = c.inputSpatial.length === 2 ? c.inputSpatial[0] : 1;
       const wd = c.inputSpatial.length === 2 ? c.inputSpatial[1] : c.inputSpatial[0];
