@@ -9,6 +9,7 @@ import type { AnalyzeOptions, Progress } from '../protocol/worker';
 import { foldBatchNorm } from './layers/foldBatchNorm';
 import type { LayerResult, LayerTask, LayerTaskOptions } from './layers/measureLayer';
 import { METRIC_INFO } from './layers/metricInfo';
+import { probeWarning } from '../report/probeSanity';
 import { evaluateMeasures } from './measures/registry';
 import type { LayerQuantities, MeasureContext } from './measures/types';
 import { CancelledError, defaultThreads, LayerPool } from './pool';
@@ -236,6 +237,9 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   t = performance.now();
   progress({ phase: 'aggregate', done: 0, total: 1, message: 'aggregate measures' });
   report.measures = evaluateMeasures(ctx, { have, why });
+  // a training probe the model mostly gets wrong likely carries other labels than it was trained on
+  const probe = probeWarning(report);
+  if (probe) report.warnings.push(probe);
   timings.aggregate = performance.now() - t;
   report.elapsedMs = performance.now() - t0;
   progress({ phase: 'done', done: 1, total: 1, message: `done in ${(report.elapsedMs / 1000).toFixed(2)} s` });

@@ -3,6 +3,8 @@
 // (clean labels for a model trained on noisy ones, another split, shuffled keys) than measures this
 // model's training error. Then the observed "gap" and every bound built on the training-probe error
 // are not about this model's training set. Pure: used by the engine (report warning) and the verdict.
+import type { Report } from '../protocol/report';
+import { formatNumber } from './number';
 
 /** Below this training-probe accuracy a trained classifier is suspect (issue 11: "far below what a trained classifier reaches"). */
 export const SUSPECT_TRAIN_ACCURACY = 0.8;
@@ -45,4 +47,12 @@ export function probeSuspicion(p: ProbeSanityInput, fmt: (v: number) => string =
       'If the model was trained on other labels (e.g. noisy or relabelled ones), point the probe at them: `theoryLens.probeKeys` (CLI --data-keys X,Y) picks the label array inside the .npz, or choose a probe file that has the training labels; ' +
       'otherwise the generalization gap and the bounds below use an empirical error that is not this model’s training error.',
   };
+}
+
+/** The warning for a report whose training probe looks like the wrong labels (null when it looks fine or was not run). */
+export function probeWarning(r: Pick<Report, 'measures' | 'data' | 'testData'>): string | null {
+  const tr = r.measures.trainAccuracy?.value;
+  if (tr == null || !r.data) return null;
+  const te = r.measures.testAccuracy?.value;
+  return probeSuspicion({ trainAccuracy: tr, trainExamples: r.data.examples, testAccuracy: te, testExamples: r.testData?.examples }, formatNumber)?.warning ?? null;
 }
