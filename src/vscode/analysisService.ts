@@ -9,7 +9,7 @@ import type { AnalyzeOptions } from '../protocol/worker';
 import { optionsFor, type Settings } from './options';
 import { cacheKey, ReportCache } from './reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
-import { AnalysisCancelled, WorkerClient } from './workerClient';
+import { AnalysisCancelled, type JobRequest, WorkerClient } from './workerClient';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
@@ -41,6 +41,10 @@ export class WorkerAnalysisService implements AnalysisService {
   private readonly inflight = new Map<string, Promise<Report>>();
   private readonly emitter = new vscode.EventEmitter<AnalyzedEvent>();
   readonly onDidAnalyze = this.emitter.event;
+  private readonly partials = new Map<string, Report>();
+  private readonly partialEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; report: Report }>();
+  /** Every partial report of a default-option analysis (weight-only numbers first, then each forward phase). */
+  readonly onDidPartial = this.partialEmitter.event;
   /** Per-file choices of the user (Choose Init Checkpoint…, Choose Probe Data…); part of the defaults. */
   readonly overrides = new Map<string, Partial<AnalyzeOptions>>();
 
@@ -66,6 +70,11 @@ export class WorkerAnalysisService implements AnalysisService {
   /** The report of the default options when cached, else any report of the file as it is on disk now. */
   cached(file: vscode.Uri): Report | undefined {
     return this.cachedDefault(file) ?? this.cache.latest(file.fsPath);
+  }
+
+  /** The latest partial report of a default-option analysis of the file still running, if any. */
+  partial(file: vscode.Uri): Report | undefined {
+    return this.partials.get(file.fsPath);
   }
 
   /** Forget a file's cached reports (it changed on disk, or the user asked to re-analyse). */
@@ -97,7 +106,14 @@ export class WorkerAnalysisService implements AnalysisService {
     const when = () => new Date().toISOString().slice(11, 19);
     this.output.appendLine(`[${when()}] analysing ${file.fsPath}${request.background ? ' (background)' : ''}: ${describe(options)}`);
     try {
-      const report = await this.client.run(options, { onProgress: request.onProgress, background: request.background, signal: ac.signal });
+      // partial reports (report.partial set) come before the result: kept for views that open mid-run and announced
+      const onPartial = (r: Report) => {
+        if (!defaults || ac.signal.aborted) return;
+        this.partials.set(file.fsPath, r);
+        this.partialEmitter.fire({ uri: file, report: r });
+      };
+      const job: JobRequest & { onPartial?(r: Report): void } = { onProgress: request.onProgress, onPartial, background: request.background, signal: ac.signal };
+      const report = await this.client.run(options, job);
       this.cache.set(file.fsPath, options, report, defaults);
       const phases = Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
       this.output.appendLine(`[${when()}] analysed ${file.fsPath} in ${Date.now() - t0} ms (engine ${report.elapsedMs.toFixed(0)} ms${phases ? `: ${phases}` : ''}; provider ${report.runtime?.provider ?? 'none'})`);
@@ -114,12 +130,14 @@ export class WorkerAnalysisService implements AnalysisService {
       throw e;
     } finally {
       sub?.dispose();
+      if (defaults) this.partials.delete(file.fsPath);
     }
   }
 
   dispose(): void {
     void this.client.dispose();
     this.emitter.dispose();
+    this.partialEmitter.dispose();
   }
 }
 
