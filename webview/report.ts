@@ -96,7 +96,7 @@ function header(r: Report): HTMLElement {
 }
 
 function verdict(r: Report): HTMLElement {
-  const items = verdictItems(r).map((v) => h('li', { 'data-verdict': v.id, class: `verdict-${v.tone}` }, h('strong', {}, v.headline), ' — ', v.text));
+  const items = verdictItems(r).map((v) => h('li', { 'data-verdict': v.id, class: `verdict-${v.tone}` }, h('strong', {}, v.headline), ' — ', ...withCode(v.text)));
   items.push(h('li', { class: 'muted' }, NO_ROBUST_MEASURE));
   return section('What the theory says', 'verdict', h('ul', {}, ...items));
 }
@@ -105,7 +105,9 @@ function notComputed(r: Report): HTMLElement | null {
   const steps = missingSteps(r);
   if (!steps.length) return null;
   const names = (items: { name: string }[]) => items.map((i) => i.name).join(', ');
-  return section('Not computed, and how to enable it', 'unavailable', h('ul', {}, ...steps.map((s) => s.need === 'undefined'
+  return section('Not computed, and how to enable it', 'unavailable', h('ul', {}, ...steps.map((s) => s.need === 'pending'
+    ? h('li', { 'data-need': s.need }, h('strong', {}, `${s.title} (${s.items.length})`), ': ', s.step, ' ', h('span', { class: 'small muted' }, names(s.items)))
+    : s.need === 'undefined'
     // nothing can enable these: one line per distinct reason, the measures named, nothing "waiting"
     ? h('li', { 'data-need': s.need },
       h('strong', {}, `${s.title} (${s.items.length})`), ': ', s.step, ' ',

@@ -11,7 +11,7 @@ const SHOTS = process.env.SHOTS;
 const FILE = 'mlp_noise30.onnx';
 
 /** The report frame of FILE, in whatever state (polled every 100 ms: the first numbers come fast). */
-async function anyReportFrame(page, timeout = 60000) {
+async function anyReportFrame(page, timeout = 300000) {
   const end = Date.now() + timeout;
   while (Date.now() < end) {
     for (const f of page.frames()) {

@@ -69,3 +69,19 @@ describe('not defined, grouped by reason', () => {
     ]);
   });
 });
+
+describe('a partial report: pending measures', () => {
+  it('grouped as being computed now, never as undefined or as needing probe data', () => {
+    const m = (name: string, reason: string, needs?: string[]) => ({ value: null, name, formula: '', reference: '', reason, ...(needs ? { needs } : {}) });
+    const steps = missingSteps({
+      measures: {
+        a: m('A', 'pending: forward phases flatness, bounds are still running'),
+        b: m('B', 'pending: forward phases flatness, bounds are still running', ['data']),
+        c: m('C', 'not defined for this model (no layer where it applies)'),
+      }, bounds: [],
+    } as never);
+    assert.deepEqual(steps.map((s) => s.need), ['pending', 'undefined']);
+    assert.deepEqual(steps[0].items.map((i) => i.name), ['A', 'B']);
+    assert.equal(steps[0].step, 'forward phases flatness, bounds are still running; they appear here when their phase finishes.');
+  });
+});
