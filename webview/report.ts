@@ -439,6 +439,7 @@ const phaseLabel = (id: string) => PHASE_LABEL[id] ?? id;
 
 /** Phases of the current run in order (every id seen pending so far) and the latest progress message. */
 let runPhases: string[] = [];
+const renders: string[] = [];
 let runProgress: Progress | null = null;
 
 function phaseStrip(pending: string[], stopped?: 'cancelled' | 'failed'): HTMLElement {
@@ -494,6 +495,9 @@ function render(r: Report, cli: string, error?: HTMLElement, stopped?: 'cancelle
   draw();
   // 'partial': numbers shown, phases still running (or stopped); 'true': the final report
   app.setAttribute('data-ready', partial && !stopped ? 'partial' : 'true');
+  // every report rendered, in order ("partial:<phases pending>", "final"): the e2e reads how they streamed in
+  renders.push(partial ? `partial:${partial.pending.length}` : 'final');
+  app.setAttribute('data-renders', renders.slice(-40).join(' '));
   if (partial) window.scrollTo(0, y);
 }
 
