@@ -231,6 +231,7 @@ class Branchy(nn.Module):
         self.b = nn.Linear(8, 8)
         self.shared = nn.Linear(8, 8)
         self.step = nn.Linear(8, 8)
+        self.odd = nn.Linear(8, 8)
         self.conv = nn.Conv1d(2, 4, 3, padding=1)
 
     def forward(self, x: torch.Tensor, n: int):
@@ -238,8 +239,11 @@ class Branchy(nn.Module):
             y = self.shared(self.a(x))
         else:
             y = self.shared(self.b(x))
-        for _ in range(n):
-            y = torch.tanh(self.step(y))
+        for i in range(n):
+            if i % 2 == 0:  # an If nested in the Loop body, with a weight in each branch
+                y = torch.tanh(self.step(y))
+            else:
+                y = torch.tanh(self.odd(y))
         z = self.conv(y.reshape(-1, 2, 4))
         return z.flatten(1)
 
@@ -283,11 +287,13 @@ class Rnn(nn.Module):
         return self.out(y)
 
 
-def gen_rnn(kind):
+def gen_rnn(kind, fold=True):
     m = Rnn(kind).eval()
-    path = os.path.join(OUT, f'{kind.lower()}.onnx')
+    name = kind.lower() + ('' if fold else '_chain')
+    path = os.path.join(OUT, f'{name}.onnx')
+    # do_constant_folding=False keeps the exporter's gate reordering as Slice → Concat → Unsqueeze over the stored weights
     torch.onnx.export(m, torch.randn(7, 2, 6), path, opset_version=13, input_names=['x'], output_names=['y'],
-                      dynamic_axes={'x': {0: 'seq', 1: 'batch'}})
+                      dynamic_axes={'x': {0: 'seq', 1: 'batch'}}, do_constant_folding=fold)
     model = onnx.load(path)
     tensors = stored_tensors(model)
     rnn = next(n for n in model.graph.node if n.op_type == kind)
@@ -306,7 +312,8 @@ def gen_rnn(kind):
     ents = rnn_entries(m.rnn, kind, lambda label, d: srcs[label])
     found = direct_weights(model, tensors, skip=set(srcs.values()))
     ents += [entry(k, M, p) for k, (M, p) in found.items()]
-    save(kind.lower(), path, {'tensors': ents})
+    chain = sorted({prod[v].op_type for v in rnn.input[1:3] if v in prod})
+    save(name, path, {'tensors': ents, **({'chain': chain} if chain else {})})
 
 
 # ---------------------------------------------------------------- 4. GPT-2-style transformer
@@ -441,6 +448,7 @@ if __name__ == '__main__':
     gen_script()
     gen_rnn('LSTM')
     gen_rnn('GRU')
+    gen_rnn('LSTM', fold=False)
+    gen_rnn('GRU', fold=False)
     gen_gpt()
     gen_wn()
-    os.remove(os.path.join(OUT, 'gpt_tiny.onnx')) if False else None

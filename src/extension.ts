@@ -12,8 +12,9 @@ import { ReportViews } from './vscode/reportViews';
 import type { TheoryLensServices } from './vscode/services';
 import { registerComparison } from './vscode/compare';
 import { registerHints } from './vscode/hints';
+import { CHECKPOINT_EXTENSIONS, CHECKPOINT_GLOB, isCheckpointPath } from './checkpoint/formats';
 
-const isCheckpoint = (u: unknown): u is vscode.Uri => u instanceof vscode.Uri && /\.onnx$/i.test(u.path);
+const isCheckpoint = (u: unknown): u is vscode.Uri => u instanceof vscode.Uri && isCheckpointPath(u.path);
 
 /** The checkpoint of the active editor tab (the .onnx editor, or a text/binary view of a .onnx file). */
 function activeTabCheckpoint(): vscode.Uri | undefined {
@@ -23,7 +24,7 @@ function activeTabCheckpoint(): vscode.Uri | undefined {
 
 /** Asks for a checkpoint: the workspace's .onnx files, or any file through the open dialog. */
 async function pickCheckpoint(title: string): Promise<vscode.Uri | undefined> {
-  const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 2000);
+  const found = await vscode.workspace.findFiles(CHECKPOINT_GLOB, '**/node_modules/**', 2000);
   const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
   const items = found
     .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
@@ -31,10 +32,10 @@ async function pickCheckpoint(title: string): Promise<vscode.Uri | undefined> {
       const rel = dirname(vscode.workspace.asRelativePath(uri, vscode.workspace.workspaceFolders !== undefined && vscode.workspace.workspaceFolders.length > 1));
       return { label: basename(uri.fsPath), description: rel === '.' ? '' : rel, uri };
     });
-  const pick = items.length ? await vscode.window.showQuickPick([...items, browse], { title, matchOnDescription: true, placeHolder: 'ONNX checkpoint' }) : browse;
+  const pick = items.length ? await vscode.window.showQuickPick([...items, browse], { title, matchOnDescription: true, placeHolder: 'checkpoint (.onnx, .safetensors, .pt, .pth, .bin, .ckpt)' }) : browse;
   if (!pick) return undefined;
   if (pick.uri) return pick.uri;
-  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX checkpoints': ['onnx'] }, title });
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Checkpoints: CHECKPOINT_EXTENSIONS.map((e) => e.slice(1)) }, title });
   return chosen?.[0];
 }
 

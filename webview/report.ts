@@ -429,7 +429,11 @@ let redraw: (() => void) | null = null;
 // pending; a cancelled or failed run keeps what was computed and marks the phases that did not run.
 
 type PartialInfo = { pending: string[] };
-const partialOf = (r: Report): PartialInfo | undefined => (r as Report & { partial?: PartialInfo }).partial;
+/** The phases still running, when this report is one of a streamed analysis (report.partial.pending). */
+const partialOf = (r: Report): PartialInfo | undefined => {
+  const p = (r as { partial?: { pending?: unknown } }).partial;
+  return p && Array.isArray(p.pending) ? (p as PartialInfo) : undefined;
+};
 
 const PHASE_LABEL: Record<string, string> = {
   weights: 'weight-only measures', accuracy: 'accuracy, loss and margins on the probes', pathNorm: 'path-norm',

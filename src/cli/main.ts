@@ -2,7 +2,7 @@
 // theory-lens: the engine headless. argv → AnalyzeOptions → analyze() → report (text or JSON).
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AnalyzeOptions, Precision, Provider } from '../protocol/worker';
+import type { AnalyzeOptions, Precision, Progress, Provider } from '../protocol/worker';
 import { analyze } from '../engine/analyze';
 import { METRIC_INFO } from '../engine/layers/metricInfo';
 import { MEASURES } from '../engine/measures/registry';
@@ -12,12 +12,15 @@ import { toCsv, toMarkdown, toText } from '../report/format';
 import { parseInputShape } from '../onnx/shapes';
 
 export const USAGE = `Usage:
-  theory-lens analyze MODEL.onnx [options]     analyse a checkpoint
+  theory-lens analyze MODEL [options]          analyse a checkpoint: .onnx, .safetensors (or a folder /
+                                               *.index.json of shards), torch.save .pt/.pth/.bin/.ckpt
   theory-lens measures [--json]                list every measure and per-layer metric
   theory-lens --version | --help
 
 Options of analyze:
-  --init INIT.onnx        initial/reference checkpoint (distances to init, *-init measures)
+  --init INIT             initial/reference checkpoint, any format (distances to init, *-init measures)
+  --roles ROLES.json      layer roles for state dicts: {"tensor-name glob": "linear|linear-transposed|conv|
+                          conv-transposed|embedding|fused-qkv|fused-qkv-transposed|parameter"}
   --data PROBE.npz        probe data (.npz/.npy) for forward-pass measures and bounds
   --test-data TEST.npz    held-out probe for test accuracy/loss
   --data-keys X,Y         keys of inputs and labels in the .npz (default: x/inputs/images/data, y/labels/targets)
@@ -41,7 +44,11 @@ Options of analyze:
   --no-fold-bn            do not fold BatchNorm into the preceding layer
   --weights-only          skip forward passes even when --data is given
   --threads N             worker threads for per-layer spectra (default: cores, at most 4)
-  --quiet                 no progress on stderr`;
+  --progress MODE         bar | json | none: progress on stderr (default: a bar on a terminal, else none);
+                          json = one JSON object a line ({phase, done, total, layer, etaMs, message})
+  --quiet                 no progress on stderr
+
+Ctrl-C cancels within a second and prints the partial report of the layers measured so far (exit 130).`;
 
 export class UsageError extends Error {}
 
@@ -53,6 +60,7 @@ export interface CliArgs {
   format: Format;
   out?: string;
   quiet: boolean;
+  progress?: 'bar' | 'json' | 'none';
 }
 
 function num(flag: string, v: string | undefined, { int = false, min = -Infinity, max = Infinity } = {}): number {
@@ -72,6 +80,14 @@ function existingFile(flag: string, v: string | undefined): string {
   return p;
 }
 
+/** A file, or a folder (a sharded safetensors / pytorch_model.bin checkpoint). */
+function existingPath(flag: string, v: string | undefined): string {
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a file path (or a folder of shards)`);
+  const p = resolve(v);
+  if (!existsSync(p)) throw new UsageError(`${flag}: no such file or folder: ${v}`);
+  return p;
+}
+
 export function parseArgs(argv: string[]): CliArgs {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return { command: 'help', format: 'text', quiet: true };
@@ -87,11 +103,13 @@ export function parseArgs(argv: string[]): CliArgs {
   let format: Format = 'text';
   let out: string | undefined;
   let quiet = false;
+  let progress: CliArgs['progress'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const next = () => rest[++i];
     switch (a) {
-      case '--init': o.init = existingFile(a, next()); break;
+      case '--init': o.init = existingPath(a, next()); break;
+      case '--roles': o.roles = existingFile(a, next()); break;
       case '--data': o.data = existingFile(a, next()); break;
       case '--test-data': o.testData = existingFile(a, next()); break;
       case '--data-keys': {
@@ -146,14 +164,20 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--weights-only': o.weightsOnly = true; break;
       case '--threads': o.threads = num(a, next(), { int: true, min: 1, max: 64 }); break;
       case '--quiet': case '-q': quiet = true; break;
+      case '--progress': {
+        const v = next();
+        if (v !== 'bar' && v !== 'json' && v !== 'none') throw new UsageError(`--progress must be bar, json or none, not '${v ?? ''}'`);
+        progress = v;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (model) throw new UsageError(`unexpected argument '${a}' (one model per run)`);
-        model = existingFile('MODEL', a);
+        model = existingPath('MODEL', a);
     }
   }
-  if (!model) throw new UsageError('analyze needs a MODEL.onnx');
-  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet };
+  if (!model) throw new UsageError('analyze needs a MODEL (.onnx, .safetensors, .pt/.pth/.bin/.ckpt, or a folder of shards)');
+  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet, ...(progress ? { progress } : {}) };
 }
 
 function listMeasures(json: boolean): string {
@@ -192,13 +216,11 @@ export async function main(argv: string[]): Promise<number> {
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
-  const showProgress = !args.quiet && process.stderr.isTTY;
+  const mode = args.quiet ? 'none' : args.progress ?? (process.stderr.isTTY ? 'bar' : 'none');
+  const clear = () => mode === 'bar' && process.stderr.write('\r\x1b[K');
   try {
-    const report = await analyze(args.options!, {
-      signal: ac.signal,
-      progress: showProgress ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${p.message}`) : undefined,
-    });
-    if (showProgress) process.stderr.write('\r\x1b[K');
+    const report = await analyze(args.options!, { signal: ac.signal, partialOnCancel: true, progress: progressPrinter(mode) });
+    clear();
     const text =
       args.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
       : args.format === 'csv' ? toCsv(report)
@@ -206,14 +228,41 @@ export async function main(argv: string[]): Promise<number> {
       : toText(report);
     if (args.out) writeFileSync(args.out, text);
     else process.stdout.write(text);
+    if (report.partial?.cancelled) {
+      process.stderr.write(`theory-lens: cancelled after ${report.partial.measuredLayers} of ${report.partial.totalLayers} layers: the report above is partial\n`);
+      return 130;
+    }
     return 0;
   } catch (e) {
-    if (showProgress) process.stderr.write('\r\x1b[K');
+    clear();
     process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : (e as Error).message}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** `3 m 12 s`, `45 s`. */
+export function formatEta(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
+/** Progress on stderr: a redrawn bar with the layer and ETA on a terminal, or one JSON object a line. */
+export function progressPrinter(mode: 'bar' | 'json' | 'none', write = (s: string) => void process.stderr.write(s)): ((p: Progress) => void) | undefined {
+  if (mode === 'none') return undefined;
+  if (mode === 'json') return (p) => write(JSON.stringify(p) + '\n');
+  return (p) => {
+    if (p.phase === 'layers' && p.total > 0) {
+      const width = 24;
+      const fill = Math.round((width * p.done) / p.total);
+      const eta = p.etaMs !== undefined && p.done > 0 && p.done < p.total ? `  ETA ${formatEta(p.etaMs)}` : '';
+      write(`\r\x1b[K[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${p.done}/${p.total} layers${eta}  ${p.layer ?? ''}`.slice(0, (process.stderr.columns || 120) + 4));
+    } else write(`\r\x1b[K${p.phase}: ${p.message}`);
+  };
 }
 
 if (require.main === module) {

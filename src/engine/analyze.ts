@@ -2,7 +2,8 @@
 // (the CLI's main thread, or the analysis worker the extension starts); per-layer spectra go to a
 // worker pool; forward passes (onnxruntime) run on this thread.
 import { basename } from 'node:path';
-import { loadCheckpoint } from '../onnx';
+import { loadCheckpoint, readerById } from '../checkpoint/readers';
+import { loadRoleRules } from '../checkpoint/roles';
 import type { Checkpoint, Layer } from '../onnx/types';
 import { SCHEMA_VERSION, type LayerReport, type Need, type Report } from '../protocol/report';
 import type { AnalyzeOptions, Progress } from '../protocol/worker';
@@ -18,6 +19,13 @@ import { VERSION } from './version';
 export interface AnalyzeHooks {
   progress?(p: Progress): void;
   signal?: AbortSignal;
+  /** On cancel, return the report of the layers measured so far (marked `partial`) instead of throwing. */
+  partialOnCancel?: boolean;
+}
+
+/** The result of a layer that was not measured (failed to read or measure, or cancelled before it). */
+function unmeasured(index: number, why: string): LayerResult {
+  return { index, metrics: {}, notes: { '*': why }, flags: [{ id: 'notMeasured', severity: 'warning', message: why }], quantities: { fro: NaN, spec: NaN, l21: NaN }, ms: 0 };
 }
 
 export const DEFAULTS = {
@@ -66,8 +74,10 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
 
   progress({ phase: 'read', done: 0, total: 1, message: `reading ${basename(options.model)}` });
   let t = performance.now();
-  const ckpt = await loadCheckpoint(options.model, options.inputShapes ? { inputShapes: options.inputShapes } : {});
-  const init = options.init ? await loadCheckpoint(options.init) : null;
+  const rules = options.roles ? loadRoleRules(options.roles) : [];
+  const ckpt = await loadCheckpoint(options.model, { rules, ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}) });
+  const init = options.init ? await loadCheckpoint(options.init, { rules }) : null;
+  const reader = readerById(ckpt.format);
   timings.read = performance.now() - t;
   warnings.push(...ckpt.warnings);
   if (init) warnings.push(...init.warnings.map((w) => `init: ${w}`));
@@ -120,22 +130,50 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   t = performance.now();
   const threads = Math.min(options.threads ?? defaultThreads(), Math.max(1, ckpt.layers.length));
   const pool = new LayerPool(threads);
-  const results: LayerResult[] = new Array(ckpt.layers.length);
+  const results: (LayerResult | undefined)[] = new Array(ckpt.layers.length);
+  const failed: (string | undefined)[] = new Array(ckpt.layers.length);
   let done = 0;
   const total = ckpt.layers.length;
+  // ETA: elapsed time per unit of estimated work (rows·cols·min(rows, cols, full-spectrum limit)) so far.
+  const work = ckpt.layers.map((l) => l.matrixShape[0] * l.matrixShape[1] * Math.min(l.matrixShape[0], l.matrixShape[1], DEFAULTS.maxFullSpectrum) + 1);
+  const totalWork = work.reduce((a, b) => a + b, 0);
+  let doneWork = 0;
   progress({ phase: 'layers', done: 0, total, message: `measuring ${total} layers on ${pool.threads} thread(s)` });
   const onAbort = () => void pool.close();
   hooks.signal?.addEventListener('abort', onAbort);
+  let cancelled = false;
+  const finish = (i: number, what: string) => {
+    done++;
+    doneWork += work[i];
+    const elapsed = performance.now() - t;
+    const etaMs = doneWork < totalWork ? Math.round((elapsed / doneWork) * (totalWork - doneWork)) : 0;
+    progress({ phase: 'layers', done, total, layer: ckpt.layers[i].name, etaMs, message: `${what} (${done}/${total})` });
+  };
   try {
     // Keep at most 2 tasks per thread in flight so at most that many float copies exist at once.
     const inflight = new Set<Promise<void>>();
     for (let i = 0; i < total; i++) {
-      throwIfAborted(hooks.signal);
-      const p = pool.run(makeTask(ckpt.layers[i], i)).then((r) => {
-        results[i] = r;
-        done++;
-        progress({ phase: 'layers', done, total, message: `${ckpt.layers[i].name} (${done}/${total})` });
-      });
+      if (hooks.signal?.aborted) break;
+      let task: LayerTask;
+      try {
+        task = makeTask(ckpt.layers[i], i);
+      } catch (e) {
+        // One unreadable layer (a truncated span, a dtype lie found on read) leaves the others measured.
+        failed[i] = (e as Error).message;
+        finish(i, `${ckpt.layers[i].name} failed`);
+        continue;
+      }
+      const p = pool.run(task).then(
+        (r) => {
+          results[i] = r;
+          finish(i, ckpt.layers[i].name);
+        },
+        (e) => {
+          if (e instanceof CancelledError || hooks.signal?.aborted) return;
+          failed[i] = (e as Error).message;
+          finish(i, `${ckpt.layers[i].name} failed`);
+        },
+      );
       const tracked: Promise<void> = p.finally(() => inflight.delete(tracked));
       inflight.add(tracked);
       if (inflight.size >= 2 * pool.threads) await Promise.race(inflight);
@@ -145,7 +183,10 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     hooks.signal?.removeEventListener('abort', onAbort);
     await pool.close();
   }
-  throwIfAborted(hooks.signal);
+  if (hooks.signal?.aborted) {
+    if (!hooks.partialOnCancel) throw new CancelledError();
+    cancelled = true;
+  }
   timings.layers = performance.now() - t;
 
   // Per-layer report entries and the quantities the aggregate measures combine.
@@ -153,8 +194,10 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   const quantities: LayerQuantities[] = [];
   let parameters = 0;
   const counted = new Set<string>();
+  const notMeasured: string[] = [];
   ckpt.layers.forEach((layer, i) => {
-    const r = results[i];
+    const r = results[i] ?? unmeasured(i, failed[i] ? `not measured: ${failed[i]}` : 'not measured: the analysis was cancelled before this layer');
+    if (!results[i]) notMeasured.push(layer.name);
     const biasParams = layer.bias && !counted.has(layer.bias.name) ? layer.bias.size : 0;
     const weightParams = counted.has(`${layer.weight.name}|${layer.part ?? ''}`) ? 0 : layer.matrixShape[0] * layer.matrixShape[1];
     counted.add(`${layer.weight.name}|${layer.part ?? ''}`);
@@ -174,6 +217,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
       ...(r.esd ? { esd: r.esd } : {}),
       ...(r.esdNote ? { esdNote: r.esdNote } : {}),
     });
+    if (!results[i]) return;
     quantities.push({
       name: layer.name, params: weightParams, biasParams, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
       fro: r.quantities.fro, spec: r.quantities.spec, l21: r.quantities.l21,
@@ -189,12 +233,24 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
 
   const have = new Set<Need>(['weights']);
   const why: Partial<Record<Need, string>> = {};
+  const failedNames = ckpt.layers.filter((_, i) => failed[i]).map((l) => l.name);
+  if (failedNames.length) warnings.push(`${failedNames.length} layer(s) could not be measured (${failedNames.slice(0, 3).join(', ')}${failedNames.length > 3 ? ', …' : ''}): see their notes; the other layers are measured`);
+  if (cancelled) warnings.push(`cancelled after ${done} of ${total} layers: this report is partial`);
+  if (notMeasured.length) {
+    have.delete('weights');
+    why.weights = cancelled
+      ? `the analysis was cancelled after ${done} of ${total} layers: aggregates over all layers are not defined`
+      : `${notMeasured.length} layer(s) could not be measured: aggregates over all layers are not defined`;
+  }
   const hasInit = !!init && quantities.length > 0 && quantities.every((q) => q.froDist !== undefined);
   if (hasInit) have.add('init');
   else if (init) why.init = 'the init checkpoint does not match every layer (see warnings)';
   if (ckpt.layers.length === 0) {
     have.delete('weights');
-    warnings.push('no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
+    delete why.weights;
+    warnings.push(reader.supports.rolesFromNames
+      ? 'no weight matrices found (no 2-D to 5-D float .weight tensors; map names with a roles file): nothing to measure'
+      : 'no weight layers found (Gemm, MatMul, Conv, ConvTranspose, Gather, LSTM, GRU, RNN, Attention): nothing to measure');
   }
 
   const ctx: MeasureContext = { layers: quantities, params: parameters, depth: quantities.length, hasInit };
@@ -210,7 +266,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
       ...(options.inputShapes && Object.keys(options.inputShapes).length ? { inputShapes: formatInputShapes(options.inputShapes) } : {}),
     },
     model: {
-      path: ckpt.path, fileName: basename(ckpt.path), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
+      path: ckpt.path, fileName: basename(ckpt.path), format: reader.id, ...(ckpt.metadata ? { metadata: { ...ckpt.metadata } } : {}), fileSize: ckpt.fileSize, producer: ckpt.producer, producerVersion: ckpt.producerVersion,
       opset: ckpt.opset, irVersion: ckpt.irVersion, parameters, storedParameters: ckpt.storedParameters, layerCount: ckpt.layers.length,
       inputs: ckpt.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], dtype: v.dtype ?? 'unknown' })),
       ...(ckpt.graphs.length > 1 ? { graphs: graphSummaries(ckpt, layerReports) } : {}),
@@ -225,9 +281,15 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     timings,
   };
   if (options.trainSize !== undefined) report.trainSize = options.trainSize;
+  if (cancelled || notMeasured.length) report.partial = { measuredLayers: total - notMeasured.length, totalLayers: total, cancelled };
 
   // Forward passes on probe data.
-  if (options.data && !options.weightsOnly) {
+  if (cancelled && options.data) {
+    why.data = 'the analysis was cancelled before the forward passes';
+  } else if (options.data && !options.weightsOnly && !reader.supports.forward) {
+    why.data = `${reader.name} checkpoints hold weights only: ${reader.forwardHint}`;
+    warnings.push(why.data);
+  } else if (options.data && !options.weightsOnly) {
     await runForward(report, ckpt, init, quantities, options, hooks, have, why, ctx);
   } else if (options.data) {
     why.data = 'forward passes were switched off (weights only)';

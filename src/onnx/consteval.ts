@@ -132,7 +132,7 @@ export class ConstEvaluator {
     const main = floats.length ? floats : lazy.sources;
     // Named after its one stored source (a reordered LSTM weight keeps `lstm.weight_ih_l0`), else after the value.
     const tensorName = main.length === 1 ? main[0] : name;
-    const t = new ComputedTensor(tensorName, lazy.dataType, lazy.dims, 'constant', this.file, lazy.values, lazy.sources);
+    const t = new ComputedTensor(tensorName, lazy.dataType, lazy.dims, 'computed', this.file, lazy.values, lazy.sources);
     return { tensor: t, transposed: false, via: lazy.via };
   }
 

@@ -205,8 +205,11 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
     const noteLists = new Map<string, string[]>();
     for (const [k, v] of Object.entries(notes)) noteLists.set(k, [v]);
     if (src.via.length) {
-      const sources = src.tensor instanceof ComputedTensor ? ` from ${src.tensor.sources.map((x) => `'${x}'`).join(', ')}` : '';
-      (noteLists.get('*') ?? noteLists.set('*', []).get('*')!).unshift(`weight computed${sources} through ${src.via.join(' → ')}`);
+      // computed (a chain the evaluator runs) or only read through views (Identity, Cast, Transpose, DequantizeLinear)
+      const text = src.tensor instanceof ComputedTensor
+        ? `weight computed from ${src.tensor.sources.map((x) => `'${x}'`).join(', ')} through ${src.via.join(' → ')}`
+        : `weight read through ${src.via.join(' → ')}`;
+      (noteLists.get('*') ?? noteLists.set('*', []).get('*')!).unshift(text);
     }
     const layer = new LayerImpl(
       src.tensor.name, n.opType, nodeName(n), moduleName(src.tensor.name, n.name, n.opType), role, src.tensor, bias,

@@ -18,8 +18,8 @@ export class CheckpointError extends Error {
   }
 }
 
-/** Where a tensor's bytes live. */
-export type TensorSource = 'initializer' | 'constant' | 'sparse' | 'external';
+/** Where a tensor's bytes live ('computed': evaluated from stored tensors through an op chain; not in the file as such). */
+export type TensorSource = 'initializer' | 'constant' | 'sparse' | 'external' | 'computed';
 
 /** A weight tensor, decoded lazily. Holding one does not hold a float copy of its values. */
 export interface Tensor {
@@ -114,7 +114,8 @@ export interface Layer {
   readonly graph: string;
   /**
    * What the reader knows about this layer, keyed like the report's notes ('*' = the whole layer): the
-   * op chain the weight was computed through, other nodes that use the same weight, and so on.
+   * op chain the weight was computed through, other nodes that use the same weight, and so on; state dicts:
+   * `role` = how the role was decided from the name and shape.
    */
   readonly notes: Readonly<Record<string, string>>;
   /**
@@ -126,8 +127,15 @@ export interface Layer {
   matrix(precision: 'float64'): Float64Array;
 }
 
+/** Checkpoint file formats (src/checkpoint/readers.ts registers one reader each). */
+export type CheckpointFormat = 'onnx' | 'safetensors' | 'pytorch';
+
 export interface Checkpoint {
   readonly path: string;
+  /** The reader that produced it; absent means ONNX. Only ONNX has a graph for forward passes. */
+  readonly format?: CheckpointFormat;
+  /** Free-form string metadata stored in the file (safetensors `__metadata__`). */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly fileSize: number;
   readonly irVersion: number | null;
   readonly producer: string | null;

@@ -10,6 +10,11 @@ export type Need = 'weights' | 'init' | 'data' | 'testData' | 'trainSize' | 'run
 export interface ModelInfo {
   path: string;
   fileName: string;
+  /** Reader that read the file: onnx, safetensors, pytorch (absent in reports from before readers were added). */
+  format?: string;
+  /** String metadata stored in the file (safetensors `__metadata__`). */
+  metadata?: Record<string, string>;
+  /** Bytes of the file (of every shard, for a sharded checkpoint). */
   fileSize: number;
   producer: string | null;
   producerVersion: string | null;
@@ -179,4 +184,9 @@ export interface Report {
   warnings: string[];
   /** Per-phase timings, ms. */
   timings?: Record<string, number>;
+  /**
+   * Set when not every layer was measured: cancelled (CLI Ctrl-C) or a layer failed to read/measure. Such
+   * layers have empty metrics, a '*' note and a 'notMeasured' flag; aggregates over all layers are left out.
+   */
+  partial?: { measuredLayers: number; totalLayers: number; cancelled: boolean };
 }

@@ -7,6 +7,8 @@ export type Precision = 'float32' | 'float64';
 export interface AnalyzeOptions {
   /** Path of the checkpoint to analyse. */
   model: string;
+  /** Roles file for state-dict checkpoints: {"tensor-name glob": "role"} (see src/checkpoint/roles.ts). */
+  roles?: string;
   /** Initial/reference checkpoint, matched by layer name (then by order and shape). */
   init?: string;
   /** Probe data (.npz/.npy) for forward-pass measures, and an optional held-out test probe. */
@@ -52,6 +54,9 @@ export interface Progress {
   done: number;
   total: number;
   message: string;
+  /** Layers phase: the layer just finished, and the estimated ms left (from the work done so far). */
+  layer?: string;
+  etaMs?: number;
 }
 
 export type ToWorker =

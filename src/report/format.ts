@@ -127,7 +127,10 @@ export function toText(report: Report): string {
   const m = report.model;
   const out: string[] = [];
   out.push(`Theory Lens ${report.tool.version} — ${m.fileName}`);
-  out.push(`  ${[producerLine(m), `${formatNumber(m.parameters)} parameters in ${m.layerCount} layers`, `${formatNumber(report.elapsedMs / 1000, 3)} s`].filter(Boolean).join(', ')}`);
+  const source = m.format && m.format !== 'onnx' ? `${m.format} state dict (${m.producer ?? m.format})` : producerLine(m);
+  out.push(`  ${[source, `${formatNumber(m.parameters)} parameters in ${m.layerCount} layers`, `${formatNumber(report.elapsedMs / 1000, 3)} s`].filter(Boolean).join(', ')}`);
+  if (m.metadata) out.push(`  metadata: ${Object.entries(m.metadata).map(([k, v]) => `${k}=${v.length > 60 ? `${v.slice(0, 57)}…` : v}`).join(', ')}`);
+  if (report.partial) out.push(`  partial: ${report.partial.measuredLayers} of ${report.partial.totalLayers} layers measured${report.partial.cancelled ? ' (cancelled)' : ''}`);
   if (report.init) out.push(`  init: ${report.init.path} (${report.init.matchedLayers}/${m.layerCount} layers matched)`);
   if (report.data) out.push(`  probe: ${report.data.path} (${formatNumber(report.data.examples)} examples, ${report.data.classes} classes)`);
   if (report.runtime) out.push(`  forward passes: ${report.runtime.provider ?? 'not run'}${report.runtime.providerNote ? ` (${report.runtime.providerNote})` : ''}${report.runtime.error ? ` — ${report.runtime.error}` : ''}`);

@@ -2,6 +2,7 @@
 // editor tab, else the last one the user analysed (background analyses for hints never take it over).
 // Shows its headline number (statusText.ts) or that it is being analysed; a click opens its report.
 import * as vscode from 'vscode';
+import { isCheckpointPath } from '../checkpoint/formats';
 import type { AnalysisService } from './services';
 import { statusText } from './statusText';
 
@@ -41,7 +42,7 @@ export class CheckpointStatus implements vscode.Disposable {
   private followActiveTab(): void {
     const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
     const uri = input?.uri;
-    if (uri instanceof vscode.Uri && uri.path.endsWith('.onnx') && uri.fsPath !== this.file?.fsPath) this.setActive(uri);
+    if (uri instanceof vscode.Uri && isCheckpointPath(uri.path) && uri.fsPath !== this.file?.fsPath) this.setActive(uri);
   }
 
   private update(): void {

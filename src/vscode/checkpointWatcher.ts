@@ -2,12 +2,13 @@
 // for writers that replace the file by renaming a temporary one), debounced per file; the cached reports
 // of the file are dropped and every open view of it (panel or editor) analyses it again.
 import * as vscode from 'vscode';
+import { CHECKPOINT_GLOB } from '../checkpoint/formats';
 import type { WorkerAnalysisService } from './analysisService';
 import { KeyedDebouncer } from './keyedDebouncer';
 import type { ReportViews } from './reportViews';
 
 export class CheckpointWatcher implements vscode.Disposable {
-  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.onnx', false, false, true);
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(CHECKPOINT_GLOB, false, false, true);
   private readonly debouncer: KeyedDebouncer<string>;
   private readonly disposables: vscode.Disposable[];
 

@@ -22,15 +22,17 @@ interface Expected {
   convExact?: Record<string, { exact: number; group: number; inputSize: number[] }>;
   inputShape?: Record<string, number[]>;
   subgraphs?: number;
+  /** Ops between the stored weights and the LSTM/GRU (an unfolded export's gate reordering). */
+  chain?: string[];
   tiedEmbedding?: string;
 }
 
 const models = readdirSync(DIR).filter((f) => f.endsWith('.expected.json')).sort();
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 
-test('the real-export set is present (six kinds of export, eight files)', () => {
+test('the real-export set is present (six kinds of export, ten files)', () => {
   assert.deepEqual(models.map((m) => m.replace('.expected.json', '')), [
-    'cnn_dynamic', 'gpt_tiny', 'gpt_tiny_bf16', 'gpt_tiny_fp16', 'gru', 'lstm', 'scripted_control_flow', 'weight_norm',
+    'cnn_dynamic', 'gpt_tiny', 'gpt_tiny_bf16', 'gpt_tiny_fp16', 'gru', 'gru_chain', 'lstm', 'lstm_chain', 'scripted_control_flow', 'weight_norm',
   ]);
 });
 
@@ -77,7 +79,13 @@ for (const json of models) {
     assert.deepEqual(extra.map((l) => `${l.name} ${l.part ?? ''}`), [], `${exp.file}: layers numpy does not list`);
     assert.ok(!report.warnings.some((w) => /^not measured/.test(w)), `${exp.file}: ${report.warnings.join('\n')}`);
     if (exp.tiedEmbedding) assert.equal(tiedTo.size, 1, `${exp.file}: the LM head is tied to the embedding`);
+    if (exp.chain) {
+      const rec = report.layers.filter((l) => l.role.startsWith('recurrent'));
+      assert.ok(rec.length > 0 && rec.every((l) => /weight computed from '.+' through .*(Concat|Unsqueeze)/.test(l.notes?.['*'] ?? '')), `${exp.file}: the chain is in every recurrent layer's notes`);
+    }
     if (exp.subgraphs) {
+      // an If nested inside the Loop body holds weights too
+      assert.ok(report.layers.some((l) => /^\/Loop[^/]*\/body\/If[^/]*\/(then|else)_branch$/.test(l.graph ?? '')), `${exp.file}: nested subgraph layers: ${report.layers.map((l) => l.graph).join(', ')}`);
       assert.ok(report.layers.some((l) => l.graph), `${exp.file}: layers inside subgraphs are measured`);
       assert.ok(report.model.graphs && report.model.graphs.length > 1, `${exp.file}: parameters per graph`);
       const stored = report.model.graphs!.reduce((s, g) => s + g.storedParameters, 0);

@@ -24,9 +24,20 @@ describe('package.json', () => {
     assert.ok(c.menus['editor/title'].some((m: { command: string; when: string }) => m.command === 'theoryLens.analyze' && m.when.includes('resourceExtname == .onnx')));
     for (const id of ['theoryLens.reanalyze', 'theoryLens.chooseInit', 'theoryLens.chooseProbe', 'theoryLens.exportReport', 'theoryLens.showOutput']) assert.ok(c.commands.some((x: { command: string }) => x.command === id), id);
   });
-  it('the .onnx editor is read-only and only offered (priority option)', () => {
+  it('offers Analyze Checkpoint on safetensors and torch.save files, and activates on them', () => {
+    const re = /^resourceExtname =~ \/\^\\\.\((.*)\)\$\/$/;
+    for (const menu of ['explorer/context', 'editor/title/context']) {
+      const m = c.menus[menu].find((x: { command: string; when: string }) => x.command === 'theoryLens.analyze' && re.test(x.when));
+      assert.ok(m, menu);
+      const exts = re.exec(m.when)![1].split('|');
+      for (const f of ['x.safetensors', 'x.pt', 'x.pth', 'x.bin', 'x.ckpt']) assert.ok(exts.some((e: string) => f.endsWith(`.${e}`)), `${menu}: ${f}`);
+    }
+    for (const e of ['safetensors', 'pt', 'pth', 'ckpt']) assert.ok(pkg.activationEvents.includes(`workspaceContains:**/*.${e}`), e);
+  });
+  it('the checkpoint editor is read-only and only offered (priority option)', () => {
     assert.deepEqual(c.customEditors.find((e: { viewType: string }) => e.viewType === 'theoryLens.checkpoint'), {
-      viewType: 'theoryLens.checkpoint', displayName: 'Theory Lens Report', selector: [{ filenamePattern: '*.onnx' }], priority: 'option',
+      viewType: 'theoryLens.checkpoint', displayName: 'Theory Lens Report', priority: 'option',
+      selector: ['onnx', 'safetensors', 'pt', 'pth', 'bin', 'ckpt'].map((e) => ({ filenamePattern: `*.${e}` })),
     });
   });
   it('contributes every setting the extension reads, each with a description', () => {

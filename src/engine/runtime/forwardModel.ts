@@ -142,7 +142,7 @@ export class ForwardModel {
         seen.add(t.name);
         const dt = floatDtype(t);
         if (!dt || !ckpt.tensors.has(t.name) || (t.source !== 'initializer' && t.source !== 'external' && t.source !== 'constant')) {
-          frozen.push(`${t.name} (${t.quant ? 'quantized' : t.dtype})`);
+          frozen.push(`${t.name} (${t.source === 'computed' ? 'computed through an op chain' : t.quant ? 'quantized' : t.dtype})`);
           continue;
         }
         const dims = [...t.dims];

@@ -4,6 +4,7 @@
 // over several writes) is reported once its size has stopped changing.
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { CHECKPOINT_GLOB } from '../../checkpoint/formats';
 import type { CheckpointFile } from './checkpointMatcher';
 
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.e2e-cache/**}';
@@ -34,7 +35,7 @@ export class CheckpointIndex implements vscode.Disposable {
   }
 
   private constructor() {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.onnx');
+    const watcher = vscode.workspace.createFileSystemWatcher(CHECKPOINT_GLOB);
     this.disposables.push(
       watcher,
       watcher.onDidCreate((u) => this.settle(u, 'create')),
@@ -52,7 +53,7 @@ export class CheckpointIndex implements vscode.Disposable {
   }
 
   async rescan(): Promise<void> {
-    const uris = await vscode.workspace.findFiles('**/*.onnx', EXCLUDE, 50000);
+    const uris = await vscode.workspace.findFiles(CHECKPOINT_GLOB, EXCLUDE, 50000);
     const seen = new Set<string>();
     await Promise.all(uris.map(async (u) => {
       seen.add(u.fsPath);

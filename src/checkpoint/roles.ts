@@ -1,0 +1,103 @@
+// Layer roles of a state dict (safetensors, torch.save): a state dict has no graph, so what each
+// tensor *is* comes from its name and shape. The rules, in order (README "Layer roles"):
+//   a user mapping file (--roles) → LoRA pairs → rank ≤ 1 (norms, biases, scalars: parameters) →
+//   GPT-2 Conv1D names (c_attn/c_fc/c_proj store [in, out]) → fused q/k/v names → embedding names →
+//   2-D: linear [out, in]; 3/4/5-D: conv [out, in/groups, k…]. Every layer's note says which rule fired.
+import { readFileSync } from 'node:fs';
+import { CheckpointError } from '../onnx/types';
+
+export type RoleName =
+  | 'linear' | 'linear-transposed' | 'conv' | 'conv-transposed' | 'embedding'
+  | 'fused-qkv' | 'fused-qkv-transposed' | 'parameter';
+
+export const ROLE_NAMES: readonly RoleName[] = [
+  'linear', 'linear-transposed', 'conv', 'conv-transposed', 'embedding', 'fused-qkv', 'fused-qkv-transposed', 'parameter',
+];
+
+export interface RoleRule {
+  /** Glob over the full tensor name: `*` any run of characters (dots included), `?` one character. */
+  pattern: string;
+  role: RoleName;
+  regex: RegExp;
+}
+
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Parses a mapping `{ "glob": "role", … }` (the file given with --roles / theoryLens.rolesFile). */
+export function parseRoleRules(json: unknown, file: string): RoleRule[] {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new CheckpointError(file, 'a roles file must be a JSON object {"tensor-name glob": "role"}');
+  return Object.entries(json as Record<string, unknown>).map(([pattern, role]) => {
+    if (typeof role !== 'string' || !ROLE_NAMES.includes(role as RoleName)) {
+      throw new CheckpointError(file, `role '${String(role)}' for '${pattern}' is not one of ${ROLE_NAMES.join(', ')}`);
+    }
+    return { pattern, role: role as RoleName, regex: globToRegExp(pattern) };
+  });
+}
+
+export function loadRoleRules(file: string): RoleRule[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CheckpointError(file, `cannot read the roles file: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(file, `the roles file is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseRoleRules(json, file);
+}
+
+/** Module names whose 2-D weight is an embedding table [vocab, dim]. */
+const EMBEDDING = /(^|\.)(embed_tokens|wte|wpe|word_embeddings|position_embeddings|token_type_embeddings|tok_embeddings|embed_positions|embeddings|embedding|embed|shared)$/;
+/** GPT-2's Conv1D modules: weight stored [in, out]. */
+const GPT2_CONV1D = /(^|\.)(c_attn|c_fc|c_proj|q_attn)$/;
+/** Fused query/key/value projections stored as three equal [out, in] blocks stacked along rows. */
+const FUSED_QKV = /(^|\.)(qkv|qkv_proj|Wqkv|in_proj)$/;
+
+export interface RoleDecision {
+  role: RoleName;
+  note: string;
+}
+
+/**
+ * The role of one tensor from its name (module path + leaf) and shape. `module` is the name without
+ * its `.weight` leaf (or the name itself for `in_proj_weight`).
+ */
+export function decideRole(name: string, module: string, leaf: string, dims: readonly number[], floating: boolean, rules: readonly RoleRule[]): RoleDecision {
+  const rule = rules.find((r) => r.regex.test(name));
+  if (rule) return { role: rule.role, note: `role ${rule.role} from the roles file (pattern '${rule.pattern}')` };
+  const rank = dims.length;
+  if (!floating) return { role: 'parameter', note: 'integer/bool tensor: a buffer, not a weight matrix' };
+  if (rank <= 1) return { role: 'parameter', note: `${rank}-D tensor (norm scale, bias or buffer): a parameter, not a matrix` };
+  if (leaf !== 'weight' && leaf !== 'in_proj_weight') return { role: 'parameter', note: `'${leaf}' is not a '.weight': kept as a parameter (map it with a roles file to measure it)` };
+  if (leaf === 'in_proj_weight' && rank === 2) {
+    return dims[0] % 3 === 0
+      ? { role: 'fused-qkv', note: `'in_proj_weight' (nn.MultiheadAttention) [3·E, E]: split into q, k, v` }
+      : { role: 'linear', note: `'in_proj_weight' with ${dims[0]} rows (not divisible by 3): measured as one [out, in] matrix` };
+  }
+  if (rank === 2) {
+    if (GPT2_CONV1D.test(module)) {
+      if (/(^|\.)c_attn$/.test(module) && dims[1] % 3 === 0) return { role: 'fused-qkv-transposed', note: `GPT-2 Conv1D name '${module.split('.').pop()}': stored [in, 3·out], transposed and split into q, k, v` };
+      return { role: 'linear-transposed', note: `GPT-2 Conv1D name '${module.split('.').pop()}': stored [in, out], transposed to [out, in]` };
+    }
+    if (FUSED_QKV.test(module)) {
+      if (dims[0] % 3 === 0) return { role: 'fused-qkv', note: `fused projection name '${module.split('.').pop()}': [3·out, in] split into q, k, v` };
+      return { role: 'linear', note: `fused projection name '${module.split('.').pop()}' with ${dims[0]} rows (not 3 equal blocks, e.g. grouped-query attention): measured as one [out, in] matrix` };
+    }
+    if (EMBEDDING.test(module)) return { role: 'embedding', note: `embedding name '${module.split('.').pop()}': table [vocab, dim], measured as the map one-hot(vocab) → dim` };
+    return { role: 'linear', note: '2-D .weight: linear layer [out, in]' };
+  }
+  if (rank >= 3 && rank <= 5) {
+    if (/(^|\.)[^.]*(deconv|conv_transpose|convtranspose|upconv)[^.]*$/i.test(module)) {
+      return { role: 'conv-transposed', note: `${rank}-D .weight under a transposed-conv name: ConvTranspose [in, out/groups, k…]` };
+    }
+    return { role: 'conv', note: `${rank}-D .weight: convolution [out, in/groups, ${rank === 3 ? 'k' : rank === 4 ? 'kh, kw' : 'kd, kh, kw'}] (groups and input size are not in a state dict)` };
+  }
+  return { role: 'parameter', note: `${rank}-D tensor: no layer role for this rank` };
+}

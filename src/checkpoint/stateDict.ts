@@ -1,0 +1,300 @@
+// A state dict (name → tensor, no graph) → the engine's Checkpoint/Layer model. Shared by the
+// safetensors and torch.save readers. Each layer's matrix is built on demand from positional reads
+// of its own span (one layer's float copy at a time); see roles.ts for how roles are decided.
+import { CheckpointError, type Checkpoint, type Layer, type LayerRole, type Tensor } from '../onnx/types';
+import { decodeInto, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
+import { decideRole, type RoleRule } from './roles';
+
+export interface StateEntry {
+  name: string;
+  tensor: FileTensor;
+}
+
+/** The [out, in] matrix as a block of the stored tensor seen as 2-D [R, C] (C = product of trailing dims). */
+interface Block {
+  r0: number;
+  rows: number;
+  c0: number;
+  cols: number;
+  /** The matrix is the block transposed (stored [in, out]). */
+  t: boolean;
+}
+
+type Out = Float32Array | Float64Array;
+
+function allocate(n: number, precision: 'float32' | 'float64', t: FileTensor): Out {
+  if (n > MAX_DECODE_ELEMENTS) throw new CheckpointError(t.file, `matrix of ${n} elements is too large to measure in memory`, t.name);
+  return precision === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** Fills the matrix of `b` from the tensor's bytes, streaming only the rows the block covers. */
+export function readBlock(t: FileTensor, b: Block, precision: 'float32' | 'float64'): Out {
+  const C = t.dims.length ? t.size / t.dims[0] : 1;
+  const out = allocate(b.rows * b.cols, precision, t);
+  const whole = b.c0 === 0 && b.cols === C && !b.t;
+  const decode = precision === 'float64' ? Float64Array : Float32Array;
+  let tmp: Out | null = null;
+  t.forEachChunk(b.r0 * C, b.rows * C, (bytes, n, first) => {
+    if (whole) {
+      // contiguous rows: decode straight into the result
+      decodeTo(bytes, t, n, out, first - b.r0 * C);
+      return;
+    }
+    if (!tmp || tmp.length < n) tmp = new decode(n);
+    decodeTo(bytes, t, n, tmp, 0);
+    const rel = first - b.r0 * C;
+    let i = Math.floor(rel / C);
+    let j = rel - i * C;
+    for (let k = 0; k < n; k++) {
+      const jj = j - b.c0;
+      if (jj >= 0 && jj < b.cols) out[b.t ? jj * b.rows + i : i * b.cols + jj] = tmp[k];
+      if (++j === C) {
+        j = 0;
+        i++;
+      }
+    }
+  });
+  return out;
+}
+
+function decodeTo(bytes: Uint8Array, t: FileTensor, n: number, out: Out, at: number): void {
+  decodeInto(bytes, t.dtype, n, out, at);
+}
+
+class StateLayer implements Layer {
+  readonly node: string;
+  constructor(
+    readonly name: string,
+    readonly op: string,
+    readonly module: string | null,
+    readonly role: LayerRole,
+    readonly weight: FileTensor,
+    readonly bias: Tensor | null,
+    readonly order: number,
+    private roleNote: string,
+    private readonly block: Block,
+    readonly part?: string,
+    readonly conv?: Layer['conv'],
+    /** LoRA: ΔW = B·A from these two factors instead of a block of `weight`. */
+    private readonly lora?: { a: FileTensor; b: FileTensor },
+  ) {
+    this.node = module ?? name;
+  }
+
+  /** '' = the main graph (state dicts have one). */
+  readonly graph = '';
+
+  get notes(): Readonly<Record<string, string>> {
+    return { role: this.roleNote };
+  }
+
+  /** Adds to the role note (tied weights found after the layer was made). */
+  noteRole(extra: string): void {
+    this.roleNote += extra;
+  }
+
+  get shape(): readonly number[] {
+    return this.lora ? [this.lora.b.dims[0], this.lora.a.dims[1]] : this.weight.dims;
+  }
+
+  get matrixShape(): readonly [number, number] {
+    if (this.lora) return [this.lora.b.dims[0], this.lora.a.dims[1]];
+    const b = this.block;
+    return b.t ? [b.cols, b.rows] : [b.rows, b.cols];
+  }
+
+  matrix(precision?: 'float32'): Float32Array;
+  matrix(precision: 'float64'): Float64Array;
+  matrix(precision: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
+    if (this.lora) return loraDelta(this.lora.a, this.lora.b, precision);
+    return readBlock(this.weight, this.block, precision);
+  }
+}
+
+/** ΔW = B·A, B [out, r], A [r, in], accumulated in float64. */
+function loraDelta(a: FileTensor, b: FileTensor, precision: 'float32' | 'float64'): Out {
+  const [r, inF] = [a.dims[0], a.dims[1]];
+  const out = b.dims[0];
+  const A = a.toFloat64();
+  const B = b.toFloat64();
+  const d = allocate(out * inF, precision, a);
+  const row = new Float64Array(inF);
+  for (let i = 0; i < out; i++) {
+    row.fill(0);
+    for (let k = 0; k < r; k++) {
+      const bik = B[i * r + k];
+      if (bik === 0) continue;
+      const o = k * inF;
+      for (let j = 0; j < inF; j++) row[j] += bik * A[o + j];
+    }
+    d.set(row, i * inF);
+  }
+  return d;
+}
+
+/** Prefixes that wrappers add to every key: DataParallel/DDP `module.`, torch.compile `_orig_mod.`. */
+const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
+
+/** Removes a prefix every key carries; says so. */
+export function stripWrapperPrefixes(entries: StateEntry[], warnings: string[]): StateEntry[] {
+  let out = entries;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of WRAPPER_PREFIXES) {
+      if (out.length && out.every((e) => e.name.startsWith(p))) {
+        out = out.map((e) => ({ ...e, name: e.name.slice(p.length) }));
+        warnings.push(`the '${p}' prefix every key carries (${p === 'module.' ? 'DataParallel/DistributedDataParallel' : 'torch.compile'}) was removed from the names`);
+        changed = true;
+      }
+    }
+  }
+  return out;
+}
+
+const LORA = /^(.*)\.lora_([AB])(?:\.([^.]+))?\.weight$/;
+
+/** Layers of a state dict, in stored order. */
+export function buildStateLayers(entries: readonly StateEntry[], rules: readonly RoleRule[], file: string): { layers: Layer[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const byName = new Map(entries.map((e) => [e.name, e.tensor]));
+  const layers: Layer[] = [];
+  const firstOwner = new Map<string, string>();
+  const tiedNotes = new Map<string, string[]>();
+  const loraDone = new Set<string>();
+  const add = (l: StateLayer) => layers.push(l);
+
+  for (const { name, tensor: t } of entries) {
+    const lora = LORA.exec(name);
+    if (lora && !rules.some((r) => r.regex.test(name))) {
+      const [, mod, ab, adapter] = lora;
+      const key = `${mod}|${adapter ?? ''}`;
+      if (loraDone.has(key)) continue;
+      loraDone.add(key);
+      const other = byName.get(`${mod}.lora_${ab === 'A' ? 'B' : 'A'}${adapter ? `.${adapter}` : ''}.weight`);
+      const a = ab === 'A' ? t : other;
+      const b = ab === 'B' ? t : other;
+      if (!a || !b) {
+        warnings.push(`${name}: LoRA factor without its lora_${ab === 'A' ? 'B' : 'A'} partner: not measured`);
+        continue;
+      }
+      if (a.dims.length !== 2 || b.dims.length !== 2 || b.dims[1] !== a.dims[0] || !FLOAT_DTYPES.has(a.dtype) || !FLOAT_DTYPES.has(b.dtype)) {
+        warnings.push(`${mod}: LoRA factors A [${a.dims.join(', ')}] and B [${b.dims.join(', ')}] do not multiply (B·A needs B [out, r], A [r, in]): not measured`);
+        continue;
+      }
+      const base = [`${mod}.base_layer.weight`, `${mod}.weight`].find((n) => byName.has(n));
+      const note = `LoRA adapter${adapter ? ` '${adapter}'` : ''}: ΔW = lora_B·lora_A, [${b.dims[0]}, ${b.dims[1]}]·[${a.dims[0]}, ${a.dims[1]}] (rank ${a.dims[0]}; the lora_alpha/r scale is not in the weights and is not applied)` +
+        (base ? `; base weight ${base} is measured beside it` : '; no base weight in this file');
+      add(new StateLayer(`${mod}.lora${adapter ? `.${adapter}` : ''}`, 'LoRA', mod, 'dense', a, null, layers.length, note, { r0: 0, rows: 0, c0: 0, cols: 0, t: false }, 'ΔW=B·A', undefined, { a, b }));
+      continue;
+    }
+    const leafAt = name.lastIndexOf('.');
+    const leaf = leafAt >= 0 ? name.slice(leafAt + 1) : name;
+    let module = leafAt >= 0 ? name.slice(0, leafAt) : '';
+    if (leaf === 'in_proj_weight') module = module ? `${module}.in_proj` : 'in_proj';
+    if (module.endsWith('.base_layer')) module = module.slice(0, -'.base_layer'.length);
+    const d = decideRole(name, module, leaf, t.dims, FLOAT_DTYPES.has(t.dtype), rules);
+    if (d.role === 'parameter') continue;
+    // Tied weights (an LM head sharing the embedding's storage) are one matrix: measured once.
+    const owner = firstOwner.get(t.storageKey);
+    if (owner) {
+      const own = byName.get(owner)!;
+      if (own.dims.join(',') === t.dims.join(',')) {
+        tiedNotes.set(owner, [...(tiedNotes.get(owner) ?? []), name]);
+        warnings.push(`${name} shares its storage with ${owner} (tied weights): measured once, as ${owner}`);
+        continue;
+      }
+    }
+    firstOwner.set(t.storageKey, name);
+    const biasName = leaf === 'in_proj_weight' ? name.replace(/in_proj_weight$/, 'in_proj_bias') : module ? `${module}.bias` : 'bias';
+    const biasT = byName.get(biasName) ?? (name.endsWith('.base_layer.weight') ? byName.get(name.replace(/weight$/, 'bias')) : undefined);
+    const bias = biasT && biasT.dims.length === 1 && FLOAT_DTYPES.has(biasT.dtype) ? biasT : null;
+    const dims = t.dims;
+    const C = dims.slice(1).reduce((x, y) => x * y, 1);
+    const nLayer = (role: LayerRole, op: string, block: Block, part?: string, conv?: Layer['conv'], b: Tensor | null = bias) =>
+      add(new StateLayer(name, op, module || null, role, t, b, layers.length, d.note, block, part, conv));
+    switch (d.role) {
+      case 'linear':
+        if (dims.length !== 2) warnings.push(`${name}: mapped to linear but is ${dims.length}-D: trailing dimensions flattened into the input`);
+        nLayer('dense', 'Linear', { r0: 0, rows: dims[0], c0: 0, cols: C, t: false });
+        break;
+      case 'linear-transposed':
+        nLayer('dense', 'Conv1D', { r0: 0, rows: dims[0], c0: 0, cols: C, t: true });
+        break;
+      case 'embedding':
+        // As the ONNX reader does for Gather: the map one-hot(vocab) → dim, i.e. the table transposed.
+        nLayer('embedding', 'Embedding', { r0: 0, rows: dims[0], c0: 0, cols: C, t: true }, undefined, undefined, null);
+        break;
+      case 'fused-qkv':
+      case 'fused-qkv-transposed': {
+        const transposed = d.role === 'fused-qkv-transposed';
+        if (dims.length !== 2 || (transposed ? C : dims[0]) % 3 !== 0) throw new CheckpointError(file, `fused q/k/v tensor of shape [${dims.join(', ')}] does not split into 3 equal blocks`, name);
+        const parts = ['q', 'k', 'v'];
+        // the fused bias is one tensor: counted with the q part
+        parts.forEach((p, k) => {
+          const block: Block = transposed
+            ? { r0: 0, rows: dims[0], c0: (k * C) / 3, cols: C / 3, t: true }
+            : { r0: (k * dims[0]) / 3, rows: dims[0] / 3, c0: 0, cols: C, t: false };
+          nLayer('dense', transposed ? 'Conv1D' : 'Linear', block, p, undefined, k === 0 ? bias : null);
+        });
+        break;
+      }
+      case 'conv':
+      case 'conv-transposed': {
+        if (dims.length < 3) throw new CheckpointError(file, `mapped to ${d.role} but is ${dims.length}-D (a convolution kernel is 3-, 4- or 5-D)`, name);
+        const kernel = dims.slice(2);
+        const conv: Layer['conv'] = {
+          kernel, group: 1, strides: kernel.map(() => 1), pads: kernel.map(() => 0).concat(kernel.map(() => 0)),
+          dilations: kernel.map(() => 1), inputSpatial: null,
+        };
+        const transposed = d.role === 'conv-transposed';
+        nLayer(transposed ? 'convTranspose' : 'conv', transposed ? 'ConvTranspose' : `Conv${kernel.length}d`, { r0: 0, rows: dims[0], c0: 0, cols: C, t: transposed }, undefined, conv);
+        break;
+      }
+    }
+  }
+  for (const l of layers as StateLayer[]) {
+    const tied = tiedNotes.get(l.name);
+    if (tied) l.noteRole(`; tied with ${tied.join(', ')} (same storage, measured once)`);
+  }
+  return { layers, warnings };
+}
+
+export interface StateDictInfo {
+  path: string;
+  fileSize: number;
+  format: 'safetensors' | 'pytorch';
+  producer: string;
+  producerVersion?: string | null;
+  entries: StateEntry[];
+  metadata?: Record<string, string>;
+  warnings: string[];
+  rules: readonly RoleRule[];
+  baseDir: string;
+}
+
+/** The Checkpoint of a state dict: no graph, no inputs/outputs, layers from names and shapes. */
+export function stateDictCheckpoint(info: StateDictInfo): Checkpoint {
+  const warnings = [...info.warnings];
+  const entries = stripWrapperPrefixes(info.entries, warnings);
+  const { layers, warnings: lw } = buildStateLayers(entries, info.rules, info.path);
+  warnings.push(...lw);
+  let stored = 0;
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (!FLOAT_DTYPES.has(e.tensor.dtype) || seen.has(e.tensor.storageKey)) continue;
+    seen.add(e.tensor.storageKey);
+    stored += e.tensor.size;
+  }
+  return {
+    path: info.path, fileSize: info.fileSize, baseDir: info.baseDir,
+    format: info.format,
+    ...(info.metadata && Object.keys(info.metadata).length ? { metadata: info.metadata } : {}),
+    irVersion: null, producer: info.producer, producerVersion: info.producerVersion ?? null, opset: null, graphName: null,
+    inputs: [], outputs: [],
+    tensors: new Map(entries.map((e) => [e.name, e.tensor])),
+    nodes: [], layers, valueShapes: new Map(), storedParameters: stored, graphs: [{ path: '', storedParameters: stored }], warnings,
+    readBytes: () => {
+      throw new CheckpointError(info.path, `is a ${info.format} state dict, not an ONNX graph: forward passes need an ONNX export`);
+    },
+  };
+}
