@@ -13,7 +13,7 @@ import { Chart, fmt, fmtBound, h, num, palette, vscodeApi } from './common/dom';
 import { logBinnedDensity, powerLawLine } from './common/esd';
 import { byReason, missingSteps, needLabel } from './common/notComputed';
 import { showProviderNote } from './common/runtimeNote';
-import { citation, NO_ROBUST_MEASURE, verdictItems } from './common/verdict';
+import { citation, NO_ROBUST_MEASURE, verdictItems } from '../src/report/verdict';
 
 const app = document.getElementById('app')!;
 const post = (m: FromWebview) => vscodeApi.postMessage(m);

@@ -8,6 +8,7 @@ import { METRIC_INFO } from '../engine/layers/metricInfo';
 import { MEASURES } from '../engine/measures/registry';
 import { CancelledError } from '../engine/pool';
 import { VERSION } from '../engine/version';
+import { errorDetail, errorLine, escapeControl } from '../input/error';
 import { toCsv, toMarkdown, toText } from '../report/format';
 import { parseInputShape } from '../onnx/shapes';
 
@@ -47,6 +48,7 @@ Options of analyze:
   --progress MODE         bar | json | none: progress on stderr (default: a bar on a terminal, else none);
                           json = one JSON object a line ({phase, done, total, layer, etaMs, message})
   --quiet                 no progress on stderr
+  --debug                 on failure, also print the stack trace (errors are otherwise one line)
 
 Ctrl-C cancels within a second and prints the partial report of the layers measured so far (exit 130).`;
 
@@ -61,6 +63,8 @@ export interface CliArgs {
   out?: string;
   quiet: boolean;
   progress?: 'bar' | 'json' | 'none';
+  /** Print stack traces of failures (after the one-line error). */
+  debug?: boolean;
 }
 
 function num(flag: string, v: string | undefined, { int = false, min = -Infinity, max = Infinity } = {}): number {
@@ -104,6 +108,7 @@ export function parseArgs(argv: string[]): CliArgs {
   let out: string | undefined;
   let quiet = false;
   let progress: CliArgs['progress'];
+  let debug = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const next = () => rest[++i];
@@ -170,6 +175,7 @@ export function parseArgs(argv: string[]): CliArgs {
         progress = v;
         break;
       }
+      case '--debug': debug = true; break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (model) throw new UsageError(`unexpected argument '${a}' (one model per run)`);
@@ -177,7 +183,7 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   if (!model) throw new UsageError('analyze needs a MODEL (.onnx, .safetensors, .pt/.pth/.bin/.ckpt, or a folder of shards)');
-  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet, ...(progress ? { progress } : {}) };
+  return { command: 'analyze', options: { ...o, model }, format, ...(out ? { out } : {}), quiet, ...(progress ? { progress } : {}), ...(debug ? { debug } : {}) };
 }
 
 function listMeasures(json: boolean): string {
@@ -196,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`theory-lens: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`theory-lens: ${escapeControl(e.message)}\n\n${USAGE}\n`);
       return 2;
     }
     throw e;
@@ -235,7 +241,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     clear();
-    process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : (e as Error).message}\n`);
+    // One line naming the file (escaped, at most 300 characters); the stack only with --debug.
+    process.stderr.write(`theory-lens: ${e instanceof CancelledError ? 'cancelled' : errorLine(e, args.options!.model)}\n`);
+    if (args.debug && !(e instanceof CancelledError)) process.stderr.write(`${errorDetail(e)}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
@@ -260,8 +268,8 @@ export function progressPrinter(mode: 'bar' | 'json' | 'none', write = (s: strin
       const width = 24;
       const fill = Math.round((width * p.done) / p.total);
       const eta = p.etaMs !== undefined && p.done > 0 && p.done < p.total ? `  ETA ${formatEta(p.etaMs)}` : '';
-      write(`\r\x1b[K[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${p.done}/${p.total} layers${eta}  ${p.layer ?? ''}`.slice(0, (process.stderr.columns || 120) + 4));
-    } else write(`\r\x1b[K${p.phase}: ${p.message}`);
+      write(`\r\x1b[K[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${p.done}/${p.total} layers${eta}  ${escapeControl(p.layer ?? '')}`.slice(0, (process.stderr.columns || 120) + 4));
+    } else write(`\r\x1b[K${p.phase}: ${escapeControl(p.message)}`);
   };
 }
 
@@ -269,7 +277,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`theory-lens: internal error: ${(e as Error).stack ?? e}\n`);
+      // Never a stack trace unless asked for: one line, then the stack with --debug.
+      process.stderr.write(`theory-lens: internal error: ${errorLine(e, 'theory-lens')}\n`);
+      if (process.argv.includes('--debug')) process.stderr.write(`${errorDetail(e)}\n`);
       process.exit(70);
     },
   );

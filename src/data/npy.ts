@@ -5,10 +5,14 @@
 // little-endian (or single-byte). Fortran-ordered arrays are transposed to C order. Every problem is a
 // ProbeError naming the file (and the array inside an .npz).
 
+import { InputError } from '../input/error';
+import { LIMITS, showDims } from '../input/limits';
 import { halfToFloat } from '../onnx/dtypes';
-export class ProbeError extends Error {
-  constructor(readonly file: string, readonly problem: string) {
-    super(`${file}: ${problem}`);
+
+/** A problem with a probe file (.npz/.npy): one escaped line naming the file (see InputError). */
+export class ProbeError extends InputError {
+  constructor(file: string, problem: string) {
+    super(file, problem);
     this.name = 'ProbeError';
   }
 }
@@ -51,16 +55,18 @@ function header(bytes: Uint8Array, where: string): { dtype: NpyDtype; size: numb
     offset = 12;
   } else throw new ProbeError(where, `unsupported .npy format version ${major}.${bytes[7]}`);
   if (offset + len > bytes.length) throw new ProbeError(where, `truncated .npy header (${len} header bytes announced, ${bytes.length - offset} present)`);
+  // NumPy itself refuses headers over 10 000 bytes by default (max_header_size); allow some slack.
+  if (len > 65536) throw new ProbeError(where, `.npy header of ${len} bytes is larger than the limit of 65536`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(offset, offset + len));
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (!descr || !fortran || shapeText === undefined) {
     if (/['"]descr['"]\s*:\s*\[/.test(text)) throw new ProbeError(where, 'structured (record) arrays are not supported: save plain numeric arrays');
-    throw new ProbeError(where, `unreadable .npy header: ${text.trim().slice(0, 120)}`);
+    throw new ProbeError(where, `unreadable .npy header: ${text.trim().slice(0, 120)}`); // escaped by ProbeError
   }
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ProbeError(where, `invalid shape (${shapeText})`);
+  if (shape.length > LIMITS.maxRank || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ProbeError(where, `invalid shape (${shapeText.slice(0, 120)})`);
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   if (!m) throw new ProbeError(where, `unsupported dtype '${descr}' (strings, objects and structured arrays cannot be read)`);
   const [, order, kind, sizeText] = m;
@@ -75,7 +81,8 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const n = h.shape.reduce((a, b) => a * b, 1);
   const need = n * h.size;
   const have = bytes.length - h.offset;
-  if (have < need) throw new ProbeError(where, `truncated data: ${have} bytes for ${n} × ${h.dtype} (${need} needed; shape [${h.shape.join(', ')}])`);
+  // Budget: the shape's bytes must be present (so nothing larger than the file is allocated).
+  if (have < need) throw new ProbeError(where, `truncated data: ${have} bytes for ${n} × ${h.dtype} (${need} needed; shape ${showDims(h.shape)})`);
   // A copy: aligned for the typed array, and independent of the (possibly large) file buffer. (Node's
   // Buffer#slice returns a view, so Uint8Array's own slice is called.)
   const raw = Uint8Array.prototype.slice.call(bytes, h.offset, h.offset + need).buffer;

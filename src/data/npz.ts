@@ -2,6 +2,8 @@
 // Read through the central directory (zip64 sizes and offsets honoured); members are decompressed and
 // parsed only when asked for, and their CRC-32 is checked so a corrupt archive is an error, not data.
 import * as zlib from 'node:zlib';
+import { quoteName } from '../input/error';
+import { LIMITS } from '../input/limits';
 import { parseNpy, ProbeError, type NpyArray } from './npy';
 
 export interface NpzMember {
@@ -54,9 +56,13 @@ export function readNpz(bytes: Uint8Array, file: string): Map<string, NpzMember>
     const loc = eocd - 20; // zip64 end-of-central-directory locator
     if (loc < 0 || dv.getUint32(loc, true) !== 0x07064b50) bad('corrupt .npz: zip64 sizes announced but no zip64 locator');
     const rec = Number(dv.getBigUint64(loc + 8, true));
-    if (rec + 56 > bytes.length || dv.getUint32(rec, true) !== 0x06064b50) bad('corrupt .npz: bad zip64 end-of-central-directory record');
+    if (!Number.isSafeInteger(rec) || rec + 56 > bytes.length || dv.getUint32(rec, true) !== 0x06064b50) bad('corrupt .npz: bad zip64 end-of-central-directory record');
     count = Number(dv.getBigUint64(rec + 32, true));
     cdOffset = Number(dv.getBigUint64(rec + 48, true));
+  }
+  // Each central-directory entry takes at least 46 bytes: a count the file cannot hold is corrupt.
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(cdOffset) || cdOffset + count * 46 > bytes.length) {
+    bad(`corrupt .npz: the directory announces ${count} members at byte ${cdOffset}, more than the ${bytes.length}-byte file holds`);
   }
   const out = new Map<string, NpzMember>();
   let p = cdOffset;
@@ -73,6 +79,7 @@ export function readNpz(bytes: Uint8Array, file: string): Map<string, NpzMember>
     let local = dv.getUint32(p + 42, true);
     if (p + 46 + nameLen + extraLen + commentLen > bytes.length) bad('corrupt .npz: central directory runs past the end of the file');
     const fileName = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    const shown = quoteName(fileName);
     let e = p + 46 + nameLen;
     const eEnd = e + extraLen;
     while (e + 4 <= eEnd) {
@@ -82,7 +89,7 @@ export function readNpz(bytes: Uint8Array, file: string): Map<string, NpzMember>
         // zip64 extended information: only the fields whose 32-bit value is 0xFFFFFFFF, in this order
         let q = e + 4;
         const read = () => {
-          if (q + 8 > e + 4 + len) bad(`corrupt .npz: short zip64 field for '${fileName}'`);
+          if (q + 8 > e + 4 + len) bad(`corrupt .npz: short zip64 field for ${shown}`);
           const v = Number(dv.getBigUint64(q, true));
           q += 8;
           return v;
@@ -94,26 +101,37 @@ export function readNpz(bytes: Uint8Array, file: string): Map<string, NpzMember>
       e += 4 + len;
     }
     p = eEnd + commentLen;
-    if (flags & 1) bad(`'${fileName}' is encrypted`);
-    if (method !== 0 && method !== 8) bad(`'${fileName}' uses zip compression method ${method}; only stored and deflated members (np.savez / np.savez_compressed) are supported`);
+    if (flags & 1) bad(`${shown} is encrypted`);
+    if (method !== 0 && method !== 8) bad(`${shown} uses zip compression method ${method}; only stored and deflated members (np.savez / np.savez_compressed) are supported`);
     const name = fileName.replace(/\.npy$/, '');
     out.set(name, {
       name, compressedSize: csize, size: usize,
       load: () => {
-        if (local + 30 > bytes.length || dv.getUint32(local, true) !== 0x04034b50) bad(`corrupt .npz: bad local header for '${fileName}'`);
+        // Budget, before anything is read or inflated: the declared size must be plausible (within the
+        // probe limit, stored = compressed size, deflate at most 1032:1) and the inflater is capped at it.
+        if (!Number.isSafeInteger(usize) || usize > LIMITS.maxProbeBytes) {
+          bad(`${shown} declares ${usize} bytes uncompressed, more than the probe limit of ${LIMITS.maxProbeBytes} bytes (256 MiB); save a smaller probe`);
+        }
+        if (method === 0 ? usize !== csize : usize > csize * LIMITS.maxDeflateRatio + 1024) {
+          bad(`corrupt .npz: ${shown} declares ${usize} bytes from ${csize} ${method === 0 ? 'stored' : 'compressed'} bytes, which ${method === 0 ? 'must be equal' : 'deflate cannot produce'}`);
+        }
+        if (local + 30 > bytes.length || dv.getUint32(local, true) !== 0x04034b50) bad(`corrupt .npz: bad local header for ${shown}`);
         const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
-        if (start + csize > bytes.length) bad(`corrupt .npz: '${fileName}' runs past the end of the file (truncated?)`);
+        if (start + csize > bytes.length) bad(`corrupt .npz: ${shown} runs past the end of the file (truncated?)`);
         const comp = bytes.subarray(start, start + csize);
         let data: Uint8Array = comp;
         if (method === 8) {
           try {
-            data = zlib.inflateRawSync(comp);
+            // maxOutputLength stops the inflater as soon as it would pass the declared size.
+            data = zlib.inflateRawSync(comp, { maxOutputLength: Math.max(1, usize) });
           } catch (err) {
-            bad(`corrupt .npz: cannot inflate '${fileName}' (${(err as Error).message})`);
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ERR_BUFFER_TOO_LARGE') bad(`corrupt .npz: ${shown} inflates to more than the ${usize} bytes its directory declares`);
+            bad(`corrupt .npz: cannot inflate ${shown} (${code ?? (err as Error).message})`);
           }
         }
-        if (data.length !== usize) bad(`corrupt .npz: '${fileName}' has ${data.length} bytes, the directory says ${usize}`);
-        if (crc32(data) !== crc) bad(`corrupt .npz: CRC-32 mismatch in '${fileName}'`);
+        if (data.length !== usize) bad(`corrupt .npz: ${shown} has ${data.length} bytes, the directory says ${usize}`);
+        if (crc32(data) !== crc) bad(`corrupt .npz: CRC-32 mismatch in ${shown}`);
         return parseNpy(data, `${file} [${name}]`);
       },
     });

@@ -1,6 +1,8 @@
 // Probe data for forward passes: inputs and labels from an .npz (or an .npy of inputs with its labels
 // in a sibling file), validated before any forward pass, then checked against the model's input.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { quoteName } from '../input/error';
+import { LIMITS, showDims } from '../input/limits';
 import type { ValueInfo } from '../onnx/types';
 import { elementAt, parseNpy, ProbeError, type NpyArray } from './npy';
 import { readNpz } from './npz';
@@ -40,7 +42,9 @@ export interface ProbeKeys {
 
 function readFile(path: string): Uint8Array {
   if (!existsSync(path)) throw new ProbeError(path, 'no such file');
-  if (statSync(path).isDirectory()) throw new ProbeError(path, 'is a folder, not an .npz/.npy file');
+  const st = statSync(path);
+  if (st.isDirectory()) throw new ProbeError(path, 'is a folder, not an .npz/.npy file');
+  if (st.size > 4 * LIMITS.maxProbeBytes) throw new ProbeError(path, `is ${st.size} bytes, more than the probe file limit of ${4 * LIMITS.maxProbeBytes} bytes (1 GiB); save a smaller probe`);
   try {
     return readFileSync(path);
   } catch (e) {
@@ -96,25 +100,43 @@ export function loadProbe(path: string, keys: ProbeKeys = {}): Probe {
   if (n === 0) throw new ProbeError(path, `'${inputKey}' has shape [${xa.shape.join(', ')}]: no examples`);
   if (xa.transposed) warnings.push(`'${inputKey}' was stored in Fortran order and has been transposed to C order`);
 
-  // Labels.
-  let labels: Float64Array;
-  if (ya.shape.length === 2 && ya.shape[1] > 1) {
-    labels = argmaxRows(ya);
-    warnings.push(`'${labelKey}' has shape [${ya.shape.join(', ')}]: one-hot/probability rows reduced to class indices by argmax`);
-  } else if (ya.shape.length === 1 || (ya.shape.length === 2 && ya.shape[1] === 1)) {
-    labels = Float64Array.from({ length: ya.data.length }, (_, i) => elementAt(ya, i));
-  } else {
-    throw new ProbeError(path, `'${labelKey}' has shape [${ya.shape.join(', ')}]; expected one class index per example`);
+  // Labels: validated as integers in [0, K) in their own dtype (int64 as BigInt) before being narrowed
+  // to int32; K is the class count when known, else the largest class index an int32 holds.
+  if (ya.shape.length === 2 && ya.shape[1] > 1) warnings.push(`'${labelKey}' has shape ${showDims(ya.shape)}: one-hot/probability rows reduced to class indices by argmax`);
+  else if (!(ya.shape.length === 1 || (ya.shape.length === 2 && ya.shape[1] === 1))) {
+    throw new ProbeError(path, `${quoteName(labelKey)} has shape ${showDims(ya.shape)}; expected one class index per example`);
   }
-  if (labels.length !== n) throw new ProbeError(path, `'${inputKey}' has ${n} examples but '${labelKey}' has ${labels.length} labels`);
+  const count = ya.shape.length === 2 && ya.shape[1] > 1 ? ya.shape[0] : ya.data.length;
+  if (count !== n) throw new ProbeError(path, `${quoteName(inputKey)} has ${n} examples but ${quoteName(labelKey)} has ${count} labels`);
   const classes = keys.classes ?? declaredClasses(src, path);
+  const K = classes ?? LIMITS.maxClasses;
   const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = labels[i];
-    if (!Number.isFinite(v) || !Number.isInteger(v)) throw new ProbeError(path, `label ${i} is ${v}; labels must be integer class indices (dtype ${ya.dtype})`);
-    if (v < 0) throw new ProbeError(path, `label ${i} is ${v}; labels must be non-negative class indices`);
-    if (classes !== undefined && v >= classes) throw new ProbeError(path, `label ${i} is ${v}, out of range for ${classes} classes (labels must lie in 0…${classes - 1})`);
-    y[i] = v;
+  const outOfRange = (i: number, v: string) => {
+    if (classes !== undefined) return new ProbeError(path, `label ${i} is ${v}, out of range for ${classes} classes (labels must lie in 0…${classes - 1})`);
+    return new ProbeError(path, `label ${i} is ${v}, larger than any class index (limit ${LIMITS.maxClasses - 1}); labels must be class indices`);
+  };
+  if (ya.shape.length === 2 && ya.shape[1] > 1) {
+    const am = argmaxRows(ya);
+    for (let i = 0; i < n; i++) {
+      if (am[i] >= K) throw outOfRange(i, String(am[i]));
+      y[i] = am[i];
+    }
+  } else if (ya.data instanceof BigInt64Array) {
+    const big = BigInt(K);
+    for (let i = 0; i < n; i++) {
+      const v = ya.data[i];
+      if (v < 0n) throw new ProbeError(path, `label ${i} is ${v}; labels must be non-negative class indices`);
+      if (v >= big) throw outOfRange(i, String(v));
+      y[i] = Number(v);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = Number(ya.data[i]);
+      if (!Number.isFinite(v) || !Number.isInteger(v)) throw new ProbeError(path, `label ${i} is ${v}; labels must be integer class indices (dtype ${ya.dtype})`);
+      if (v < 0) throw new ProbeError(path, `label ${i} is ${v}; labels must be non-negative class indices`);
+      if (v >= K) throw outOfRange(i, String(v));
+      y[i] = v;
+    }
   }
 
   // Inputs.

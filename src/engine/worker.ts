@@ -3,6 +3,7 @@
 //    progress and the report, and stops at the next layer / forward pass when cancelled;
 //  - layer worker (started by LayerPool): measures one layer at a time.
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorDetail, errorLine } from '../input/error';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { analyze } from './analyze';
 import { setGramThreads } from './kernels';
@@ -41,7 +42,8 @@ if ((workerData as { role?: string } | undefined)?.role === 'layers') {
       post({ type: 'result', id: m.id, report });
     } catch (e) {
       const cancelled = e instanceof CancelledError || ac.signal.aborted;
-      post({ type: 'error', id: m.id, message: cancelled ? 'analysis cancelled' : (e as Error).message, ...(cancelled ? { cancelled } : {}) });
+      // One line naming the file for the webview; the stack travels separately, for the Output channel.
+      post({ type: 'error', id: m.id, message: cancelled ? 'analysis cancelled' : errorLine(e, m.options.model), ...(cancelled ? { cancelled } : { detail: errorDetail(e) }) });
     } finally {
       running.delete(m.id);
     }

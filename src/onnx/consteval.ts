@@ -2,6 +2,7 @@
 // the op that uses it (PyTorch's LSTM gate reordering Slice → Concat → Unsqueeze, weight norm g·v/‖v‖,
 // scale folding, reshapes, dequantization). Resolving a value computes only its shape; the values are
 // computed when a measure asks for them (one layer at a time), within a size cap.
+import { showDims } from '../input/limits';
 import { CHAIN_OPS } from './ops';
 import { TensorImpl } from './tensor';
 import { CheckpointError, type Node, type TensorSource } from './types';
@@ -119,6 +120,16 @@ export class ConstEvaluator {
       const scale = this.resolve(p.inputs[1]);
       const zp = p.inputs[2] ? this.resolve(p.inputs[2]) : null;
       if (s && scale && !s.transposed && !(s.tensor instanceof ComputedTensor) && !s.tensor.quant && (!p.inputs[2] || zp)) {
+        // Budget: a scale (and zero point) holds one value, or one per channel of the weight along the
+        // axis; anything else is refused before it is decoded (a sparse scale can declare any size).
+        const ax = p.attributes.get('axis');
+        const wd = s.tensor.dims;
+        const channels = wd[normAxis(typeof ax === 'number' ? ax : 1, wd.length)];
+        const fits = (q: ConstSource | null) => !q || q.tensor.size === 1 || q.tensor.size === channels;
+        if (!fits(scale) || !fits(zp)) {
+          this.refused.set(name, `DequantizeLinear scale of shape ${showDims(scale.tensor.dims)}${zp ? ` (zero point ${showDims(zp.tensor.dims)})` : ''} is neither per-tensor nor one per channel of the weight ${showDims(wd)}`);
+          return null;
+        }
         const t = s.tensor.renamed(s.tensor.name, s.tensor.source);
         const axis = p.attributes.get('axis');
         t.quant = { scale: scale.tensor.toFloat32(), zeroPoint: zp ? zp.tensor.toFloat32() : null, axis: typeof axis === 'number' ? axis : 1 };

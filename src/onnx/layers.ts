@@ -1,6 +1,8 @@
 // Ties each stored weight to the op that consumes it and says what the matrix *is*: the [out, in]
 // linear map the measures need, whatever the exporter's layout (Gemm transB, MatMul's [in, out],
 // conv kernels, ConvTranspose, embeddings, packed LSTM/GRU gates, fused attention weights).
+import { quoteName } from '../input/error';
+import { LIMITS, showDims } from '../input/limits';
 import { ComputedTensor, ConstEvaluator, type ConstSource } from './consteval';
 import { FLOATING, NUMERIC } from './dtypes';
 import type { RawGraph } from './model';
@@ -187,6 +189,19 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         throw new CheckpointError(file, `${t === bias ? 'bias' : 'weight'} of ${nodeName(n)} has data type ${t.dtype}, which cannot be read as real numbers (supported: float32, float16, bfloat16, float64, int8/uint8 through DequantizeLinear, integer types)`, t.name);
       }
     }
+    // Budget: the block must lie inside the stored tensor, and the model may not ask for more layers
+    // than LIMITS.maxLayers (a recurrent node makes one per gate × direction).
+    const last = block.offset + (block.rows - 1) * block.stride + block.cols;
+    const what = `${nodeName(n)}: weight ${quoteName(src.tensor.name)}${extra.part ? ` (${extra.part})` : ''} of shape ${showDims(src.tensor.dims)}`;
+    if (block.rows * block.cols > LIMITS.maxLayerElements) {
+      warnings.push(`${what}: its ${block.rows}×${block.cols} matrix is larger than the limit of 2^31 elements; not measured`);
+      return;
+    }
+    if (!(block.rows > 0 && block.cols > 0 && block.offset >= 0 && last <= src.tensor.size)) {
+      warnings.push(`${what} does not hold a ${block.rows}×${block.cols} matrix; not measured`);
+      return;
+    }
+    if (layers.length >= LIMITS.maxLayers) throw new CheckpointError(file, `more than ${LIMITS.maxLayers} measurable layers; refusing to build more`);
     account(src.tensor);
     account(bias);
     if (extra.batchNorm) [extra.batchNorm.scale, extra.batchNorm.bias, extra.batchNorm.mean, extra.batchNorm.variance].forEach(account);
@@ -222,7 +237,20 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
   /** The conv's input spatial size, or null with why and how to make it known. */
   const convInput = (n: Node, spatial: number): { size: number[] | null; reason?: string } => {
     const inShape = shapes.get(n.inputs[0]);
-    if (inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number')) return { size: inShape.slice(2) as number[] };
+    if (inShape && inShape.length === spatial + 2 && inShape.slice(2).every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x > 0)) {
+      // Budget of the exact conv spectrum (min(c_out, c_in)·H·W singular values, H·W eigenproblems):
+      // an input past it is not handed on, so that spectrum is skipped with the reason.
+      const size = inShape.slice(2) as number[];
+      const pixels = size.reduce((a, b) => a * b, 1);
+      const d = constOf(n.inputs[1])?.tensor.dims ?? [];
+      const channels = Math.min(d[0] ?? 1, (d[1] ?? 1) * Math.max(1, int(n.attributes.get('group'), 1)));
+      if (pixels > LIMITS.maxConvPixels || channels * pixels > LIMITS.maxConvSingularValues) {
+        const reason = `input ${showDims(size)} is past the limit for the exact conv spectrum (${LIMITS.maxConvPixels} pixels, ${LIMITS.maxConvSingularValues} singular values)`;
+        warnings.push(`${nodeName(n)}: ${reason}; it is not computed`);
+        return { size: null, reason };
+      }
+      return { size };
+    }
     const origin = lctx.origins?.get(n.inputs[0]);
     const dims = inShape ? `[${inShape.map((d) => d ?? '?').join(', ')}]` : 'unknown';
     const what = inShape && inShape.length === spatial + 2 ? (spatial === 2 ? 'input height and width are dynamic' : 'input spatial size is dynamic') : 'input shape is unknown';
@@ -282,8 +310,18 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
         const spatial = kernel.length;
         const strides = ints(a.get('strides'), kernel.map(() => 1));
         const dilations = ints(a.get('dilations'), kernel.map(() => 1));
+        // Attributes come from the file: one positive integer stride and dilation per spatial axis, a group dividing the channels.
+        const okInts = (v: unknown[], len: number, min: number) => v.length === len && v.every((x) => Number.isSafeInteger(x) && (x as number) >= min);
+        if (!okInts(strides, spatial, 1) || !okInts(dilations, spatial, 1) || !(Number.isSafeInteger(group) && group >= 1 && d[0] % group === 0)) {
+          warnings.push(`${nodeName(n)}: strides ${showDims(strides)}, dilations ${showDims(dilations)} or group ${group} do not fit its ${spatial}-d kernel ${showDims(d)}; not measured`);
+          return true;
+        }
         const input = convInput(n, spatial);
-        const pads = resolvePads(n, kernel, strides, dilations, input.size);
+        let pads = resolvePads(n, kernel, strides, dilations, input.size);
+        if (pads && !okInts(pads, 2 * spatial, 0)) {
+          warnings.push(`${nodeName(n)}: pads ${showDims(pads)} are not ${2 * spatial} non-negative integers; pads reported as 0`);
+          pads = new Array(2 * spatial).fill(0);
+        }
         if (!pads) warnings.push(`${nodeName(n)}: auto_pad ${String(a.get('auto_pad'))} with strides ${strides.join('×')} needs the input size, which shape inference could not find; pads reported as 0`);
         const rest = d.slice(1).reduce((x, y) => x * y, 1);
         const conv = {
@@ -322,7 +360,12 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
     if (s.transposed || s.tensor.dims.length !== 3) return false;
     const [dirs, gh, cols] = s.tensor.dims;
     const h = hidden || gh / G;
-    if (h * G !== gh) {
+    // Budget: ONNX num_directions is 1 or 2; a larger first dimension would build dirs × G layers.
+    if (dirs < 1 || dirs > LIMITS.maxDirections) {
+      warnings.push(`${nodeName(n)}: ${label} has shape ${showDims(s.tensor.dims)}: ${dirs} directions (ONNX allows 1 or 2); not measured`);
+      return true;
+    }
+    if (!(Number.isSafeInteger(h) && h > 0) || h * G !== gh) {
       warnings.push(`${nodeName(n)}: ${label} has ${gh} rows, not ${G} gates × hidden ${h}; not measured`);
       return true;
     }
@@ -345,6 +388,11 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
     if (s.transposed || s.tensor.dims.length !== 2) return false;
     const [input, h3] = s.tensor.dims;
     const sizes = ints(n.attributes.get('qkv_hidden_sizes'), [h3 / 3, h3 / 3, h3 / 3]);
+    // Budget: q, k, v widths are positive integers that add up to the weight's columns.
+    if (sizes.length !== 3 || !sizes.every((x) => Number.isSafeInteger(x) && x > 0) || sizes[0] + sizes[1] + sizes[2] !== h3) {
+      warnings.push(`${nodeName(n)}: qkv_hidden_sizes ${showDims(sizes)} do not split the ${h3} columns of ${quoteName(s.tensor.name)} into three positive widths; not measured`);
+      return true;
+    }
     let col = 0;
     ['q', 'k', 'v'].forEach((p, i) => {
       add(n, s, 'dense', { offset: col, rows: input, cols: sizes[i], stride: h3, t: true }, { part: p }, null);
@@ -379,6 +427,8 @@ export function buildLayers(graph: RawGraph, order: readonly Node[], shapes: Rea
   warnings.push(...tied.warnings);
   const kept = layers.filter((l) => !tied.dropped.has(l));
   warnings.push(...unmeasuredWarnings(graph, consumers, accounted, evaluator, lctx.scopes ?? []));
+  // Quantized weights refused for a scale that does not fit them (a budget check in the evaluator).
+  for (const [value, why] of evaluator.refused) if (why.startsWith('DequantizeLinear')) warnings.push(`${quoteName(value)}: ${why}; not dequantized or measured`);
   return { layers: kept, warnings };
 }
 

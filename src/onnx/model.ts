@@ -1,5 +1,6 @@
 // ModelProto / GraphProto → the raw graph: nodes, stored tensors, inputs, outputs, value_info.
 // Field numbers are those of onnx/onnx.proto (IR version 10).
+import { LIMITS } from '../input/limits';
 import { DTYPES } from './dtypes';
 import { fieldFloat32, fieldInt64, fieldString, ProtoReader, readRepeated, WireType, type Field } from './protobuf';
 import type { ByteSource } from './source';
@@ -27,7 +28,7 @@ export interface Subgraph {
 }
 
 /** Deepest nesting of subgraphs read (If inside Loop inside If ...): deeper is an error, not a stack overflow. */
-export const MAX_SUBGRAPH_DEPTH = 64;
+export const MAX_SUBGRAPH_DEPTH = LIMITS.maxSubgraphDepth;
 
 export interface RawModel {
   irVersion: number | null;
@@ -204,7 +205,12 @@ function constantTensor(node: NodeImpl, ctx: TensorContext): TensorImpl | null {
 
 function parseGraph(walker: SourceWalker, ctx: TensorContext, depth = 0): RawGraph {
   const g: RawGraph = { name: null, nodes: [], tensors: new Map(), inputs: [], outputs: [], valueInfo: new Map(), subgraphs: [] };
+  let entries = 0;
   for (let f; (f = walker.next()); ) {
+    // Budget: the number of objects built from the graph, checked before each is built.
+    if ((f.number === 1 || (f.number >= 5 && f.number <= 15)) && ++entries > LIMITS.maxGraphEntries) {
+      throw new CheckpointError(ctx.file, `the graph has more than ${LIMITS.maxGraphEntries} nodes, initializers and value infos (the limit)`);
+    }
     switch (f.number) {
       case 1:
         g.nodes.push(parseNode(walker.sub(f), g.nodes.length, ctx, g, depth));

@@ -8,9 +8,10 @@
 //    from disk, for onnxruntime's `externalData` session option (a model created from bytes has no
 //    folder to resolve them against). Paths are checked to stay inside the model's folder.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { quoteName } from '../input/error';
 import { fieldString, ProtoReader, ProtoWriter, WireType, type Field } from './protobuf';
-import type { Node, ValueInfo } from './types';
+import { resolveExternal } from './tensor';
+import { CheckpointError, type Node, type ValueInfo } from './types';
 
 /** ModelProto.graph, GraphProto fields, NodeProto/AttributeProto/TensorProto fields used here. */
 const MODEL_GRAPH = 7;
@@ -189,20 +190,19 @@ export function setOutputs(model: Uint8Array, outputs: readonly OutputSpec[]): U
 
 /**
  * Reads the external-data files that the model's remaining initializers point to, for onnxruntime's
- * `externalData: [{ path, data }]` session option. `baseDir` is the model's folder; a location that
- * is absolute or escapes it is refused (a model file must not make us read arbitrary files).
+ * `externalData: [{ path, data }]` session option. `baseDir` is the model's folder. Every location goes
+ * through the reader's own check (resolveExternal: no absolute path, nothing outside the folder, no
+ * symbolic link out of it, a regular file), so the forward pass reads exactly what the reader would.
  */
-export function externalDataFiles(model: Uint8Array, baseDir: string): { path: string; data: Uint8Array }[] {
-  const locations = new Set<string>();
-  for (const t of listInitializers(model)) if (t.external && t.location) locations.add(t.location);
-  return [...locations].map((location) => {
-    const full = resolve(baseDir, location);
-    const rel = relative(resolve(baseDir), full);
-    if (isAbsolute(location) || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`external data '${location}' lies outside the model's folder ${baseDir}`);
+export function externalDataFiles(model: Uint8Array, baseDir: string, file: string = baseDir): { path: string; data: Uint8Array }[] {
+  const locations = new Map<string, string>();
+  for (const t of listInitializers(model)) if (t.external) locations.set(t.location ?? '', t.name);
+  return [...locations].map(([location, tensor]) => {
+    const real = resolveExternal(location, { file, baseDir }, tensor);
     try {
-      return { path: location, data: readFileSync(full) };
+      return { path: location, data: readFileSync(real) };
     } catch (e) {
-      throw new Error(`external data '${location}' cannot be read: ${(e as Error).message}`);
+      throw new CheckpointError(file, `external data ${quoteName(location)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, tensor);
     }
   });
 }

@@ -4,6 +4,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { quoteName } from '../input/error';
+import { LIMITS, shapeProblem, showDims } from '../input/limits';
 import { DTYPES, bfloat16ToFloat, halfToFloat } from './dtypes';
 import { fieldInt64, ProtobufError, readRepeated, WireType, type Field } from './protobuf';
 import { FileSource, MemorySource, type ByteSource } from './source';
@@ -78,7 +80,7 @@ export class TensorImpl implements Tensor {
     } catch (e) {
       if (e instanceof CheckpointError) throw e;
       if (e instanceof RangeError && /allocation|Invalid typed array length|Array buffer/i.test(e.message)) {
-        this.fail(`its shape [${this.dims.join(', ')}] (${this.size} elements) is too large to decode in memory`);
+        this.fail(`its shape ${showDims(this.dims)} (${this.size} elements) is too large to decode in memory`);
       }
       this.fail(`cannot read its data: ${(e as Error).message}`);
     }
@@ -124,14 +126,14 @@ export class TensorImpl implements Tensor {
     const name = DTYPES[this.dataType].name;
     const n = this.size;
     const s = this.storage;
-    const needs = (have: number, unit: string) => this.fail(`has ${have} ${unit} of data but its shape [${this.dims.join(', ')}] × ${name} needs ${unit === 'bytes' ? n * elemBytes : n}`);
+    const needs = (have: number, unit: string) => this.fail(`has ${have} ${unit} of data but its shape ${showDims(this.dims)} × ${name} needs ${unit === 'bytes' ? n * elemBytes : n}`);
     switch (s.kind) {
       case 'values':
         if (s.values.length !== n) needs(s.values.length, 'values');
         return s.values.slice();
       case 'slice': {
         const all = s.base.toFloat64();
-        if (s.offset + n > all.length) this.fail(`slice [${s.offset}, +${n}) is outside '${s.base.name}' (${all.length} elements)`);
+        if (s.offset + n > all.length) this.fail(`slice [${s.offset}, +${n}) is outside ${quoteName(s.base.name)} (${all.length} elements)`);
         return all.slice(s.offset, s.offset + n);
       }
       case 'sparse':
@@ -164,7 +166,7 @@ export class TensorImpl implements Tensor {
       else if (kind === 'double') count += p.length / 8;
       else for (let k = 0; k < p.length; k++) count += p[k] < 0x80 ? 1 : 0;
     });
-    if (count !== n) this.fail(`has ${count} values but its shape [${this.dims.join(', ')}] needs ${n}`);
+    if (count !== n) this.fail(`has ${count} values but its shape ${showDims(this.dims)} needs ${n}`);
     const out = new Float64Array(n);
     let i = 0;
     const push = (v: number) => {
@@ -176,7 +178,7 @@ export class TensorImpl implements Tensor {
       if (!p) readRepeated(new Uint8Array(0), f, kind, push); // a varint element: the value is in the field itself
       else readRepeated(p, { ...f, start: 0, end: p.length }, kind, push);
     });
-    if (i !== n) this.fail(`has ${i} values but its shape [${this.dims.join(', ')}] needs ${n}`);
+    if (i !== n) this.fail(`has ${i} values but its shape ${showDims(this.dims)} needs ${n}`);
     // int32_data holds 16-bit floats as their bit patterns.
     if (name === 'float16') for (let k = 0; k < n; k++) out[k] = halfToFloat(out[k] & 0xffff);
     else if (name === 'bfloat16') for (let k = 0; k < n; k++) out[k] = bfloat16ToFloat(out[k] & 0xffff);
@@ -187,12 +189,16 @@ export class TensorImpl implements Tensor {
   private densify(valuesT: TensorImpl, indicesT: TensorImpl): Float64Array {
     const dims = this.dims;
     const n = this.size;
+    // The dense size is the file's word only (one value can declare any shape): cap it before allocating.
+    if (n > LIMITS.maxSparseDense) {
+      this.fail(`sparse tensor of shape ${showDims(dims)} would expand to ${n} dense elements, more than the limit of ${LIMITS.maxSparseDense} (2^24), from ${valuesT.size} stored values`);
+    }
     const v = valuesT.decode();
     const idx = indicesT.decode();
     const rank = dims.length;
     const coordinate = indicesT.dims.length === 2;
     if (coordinate ? indicesT.dims[0] !== v.length || indicesT.dims[1] !== rank : idx.length !== v.length) {
-      this.fail(`sparse tensor has ${v.length} values but indices of shape [${indicesT.dims.join(', ')}]`);
+      this.fail(`sparse tensor has ${v.length} values but indices of shape ${showDims(indicesT.dims)}`);
     }
     const dense = new Float64Array(n);
     for (let k = 0; k < v.length; k++) {
@@ -200,11 +206,11 @@ export class TensorImpl implements Tensor {
       if (coordinate) {
         for (let d = 0; d < rank; d++) {
           const c = idx[k * rank + d];
-          if (!(c >= 0 && c < dims[d])) this.fail(`sparse index ${c} outside dimension ${d} of [${dims.join(', ')}]`);
+          if (!(c >= 0 && c < dims[d])) this.fail(`sparse index ${c} outside dimension ${d} of ${showDims(dims)}`);
           lin = lin * dims[d] + c;
         }
       } else lin = idx[k];
-      if (!(Number.isInteger(lin) && lin >= 0 && lin < n)) this.fail(`sparse index ${lin} outside the shape [${dims.join(', ')}]`);
+      if (!(Number.isInteger(lin) && lin >= 0 && lin < n)) this.fail(`sparse index ${lin} outside the shape ${showDims(dims)}`);
       dense[lin] = v[k];
     }
     return dense;
@@ -236,7 +242,7 @@ export class TensorImpl implements Tensor {
       // float32 raw data: the one read of its bytes is the result (a fresh, aligned buffer; no second copy).
       return this.guard(() => {
         this.checkDecodable();
-        if (s.length !== this.size * 4) this.fail(`has ${s.length} bytes of data but its shape [${this.dims.join(', ')}] × float32 needs ${this.size * 4}`);
+        if (s.length !== this.size * 4) this.fail(`has ${s.length} bytes of data but its shape ${showDims(this.dims)} × float32 needs ${this.size * 4}`);
         const bytes = this.ownedBytes();
         return new Float32Array(bytes.buffer, bytes.byteOffset, this.size);
       });
@@ -289,14 +295,10 @@ function decodeLittleEndian(bytes: Uint8Array, name: DType, n: number): Float64A
   return out;
 }
 
-/** Rejects negative or absurd dimensions. */
+/** Rejects negative or absurd dimensions and ranks (LIMITS in src/input/limits.ts). */
 function checkDims(dims: number[], ctx: TensorContext, name: string): void {
-  let size = 1;
-  for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0 || d > 2 ** 40) throw new CheckpointError(ctx.file, `invalid dimension ${d} in shape [${dims.join(', ')}]`, name);
-    size *= d;
-  }
-  if (size > 2 ** 48) throw new CheckpointError(ctx.file, `shape [${dims.join(', ')}] has ${size} elements, more than any file can hold`, name);
+  const problem = shapeProblem(dims);
+  if (problem) throw new CheckpointError(ctx.file, problem, name);
 }
 
 const inside = (base: string, p: string): boolean => {
@@ -313,18 +315,18 @@ export function resolveExternal(location: string, ctx: TensorContext, name: stri
     throw new CheckpointError(ctx.file, problem, name);
   };
   if (!location) fail('external data has no location');
-  if (location.includes('\0')) fail(`external data location '${location}' contains a NUL character`);
+  if (location.includes('\0')) fail(`external data location ${quoteName(location)} contains a NUL character`);
   if (isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location) || location.startsWith('\\\\')) {
-    fail(`external data location '${location}' is an absolute path; only paths inside the model's folder are read`);
+    fail(`external data location ${quoteName(location)} is an absolute path; only paths inside the model's folder are read`);
   }
   const base = resolve(ctx.baseDir);
   const p = resolve(base, location);
-  if (!inside(base, p)) fail(`external data location '${location}' points outside the model's folder ${base}; refusing to read it`);
+  if (!inside(base, p)) fail(`external data location ${quoteName(location)} points outside the model's folder ${base}; refusing to read it`);
   let real: string;
   try {
     real = realpathSync(p);
   } catch {
-    return fail(`external data file '${location}' is missing (looked for ${p})`);
+    return fail(`external data file ${quoteName(location)} is missing (looked for ${p})`);
   }
   let realBase = base;
   try {
@@ -332,8 +334,8 @@ export function resolveExternal(location: string, ctx: TensorContext, name: stri
   } catch {
     /* the folder itself vanished: the check below fails */
   }
-  if (!inside(realBase, real)) fail(`external data location '${location}' is a link to ${real}, outside the model's folder ${realBase}; refusing to read it`);
-  if (!statSync(real).isFile()) fail(`external data location '${location}' is not a file`);
+  if (!inside(realBase, real)) fail(`external data location ${quoteName(location)} is a link to ${real}, outside the model's folder ${realBase}; refusing to read it`);
+  if (!statSync(real).isFile()) fail(`external data location ${quoteName(location)} is not a file`);
   return real;
 }
 
@@ -353,12 +355,18 @@ export function parseTensor(walker: SourceWalker, f: Field, ctx: TensorContext, 
   let segment = false;
   for (let g; (g = w.next()); ) {
     switch (g.number) {
-      case 1:
+      case 1: {
+        // Budget: stop at the rank limit instead of collecting a megabyte of dims.
+        const push = (v: number) => {
+          if (dims.length >= LIMITS.maxRank) throw new CheckpointError(ctx.file, `shape has more than ${LIMITS.maxRank} dimensions (the rank limit)`, name || fallbackName);
+          dims.push(v);
+        };
         if (g.wireType === WireType.LengthDelimited) {
           const { bytes } = w.load(g);
-          readRepeated(bytes, { ...g, start: 0, end: bytes.length }, 'sint', (v) => dims.push(v));
-        } else dims.push(fieldInt64(g));
+          readRepeated(bytes, { ...g, start: 0, end: bytes.length }, 'sint', push);
+        } else push(fieldInt64(g));
         break;
+      }
       case 2:
         if (g.wireType !== WireType.Varint) throw new ProtobufError('data_type is not a varint', g.start);
         dataType = g.value;
@@ -410,11 +418,12 @@ export function parseTensor(walker: SourceWalker, f: Field, ctx: TensorContext, 
     const size = statSync(path).size;
     const info = DTYPES[dataType];
     const length = ext.length !== undefined ? Number(ext.length) : Math.ceil(dims.reduce((a, b) => a * b, 1) * info.bytes);
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new CheckpointError(ctx.file, `external data has an invalid offset '${ext.offset}' or length '${ext.length}'`, name);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new CheckpointError(ctx.file, `external data has an invalid offset ${quoteName(ext.offset ?? '')}`, name);
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new CheckpointError(ctx.file, ext.length !== undefined ? `external data has an invalid length ${quoteName(ext.length)}` : `external data length for shape ${showDims(dims)} is not a valid byte count`, name);
     }
     if (offset + length > size) {
-      throw new CheckpointError(ctx.file, `external data '${ext.location}' is ${size} bytes, but offset ${offset} + length ${length} runs past its end`, name);
+      throw new CheckpointError(ctx.file, `external data ${quoteName(ext.location ?? '')} is ${size} bytes, but offset ${offset} + length ${length} runs past its end`, name);
     }
     storage = { kind: 'external', path, offset, length };
     kind = 'external';
@@ -443,7 +452,7 @@ export function sparseTensor(values: TensorImpl, indices: TensorImpl, dims: numb
   const nnz = values.size;
   const okIndices = indices.dims.length === 1 ? indices.dims[0] === nnz : indices.dims.length === 2 && indices.dims[0] === nnz && indices.dims[1] === dims.length;
   if (values.dims.length !== 1 || !okIndices) {
-    throw new CheckpointError(ctx.file, `sparse initializer: values of shape [${values.dims.join(', ')}] and indices of shape [${indices.dims.join(', ')}] do not match the dense shape [${dims.join(', ')}]`, values.name);
+    throw new CheckpointError(ctx.file, `sparse initializer: values of shape ${showDims(values.dims)} and indices of shape ${showDims(indices.dims)} do not match the dense shape ${showDims(dims)}`, values.name);
   }
   return new TensorImpl(values.name, values.dataType, dims, 'sparse', { kind: 'sparse', values, indices }, ctx.file);
 }

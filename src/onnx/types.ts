@@ -1,4 +1,5 @@
 // Public types of the checkpoint reader. No vscode import anywhere under src/onnx.
+import { InputError } from '../input/error';
 
 /** ONNX TensorProto.DataType names. */
 export type DType =
@@ -6,14 +7,13 @@ export type DType =
   | 'float16' | 'float64' | 'uint32' | 'uint64' | 'complex64' | 'complex128' | 'bfloat16'
   | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4';
 
-/** Thrown for every problem with an input file: names the file, the tensor (if any) and the problem. */
-export class CheckpointError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    readonly tensor?: string,
-  ) {
-    super(`${file}: ${tensor ? `tensor '${tensor}': ` : ''}${problem}`);
+/**
+ * Thrown for every problem with a checkpoint file: names the file, the tensor (if any) and the problem,
+ * as one escaped line of bounded length (see InputError).
+ */
+export class CheckpointError extends InputError {
+  constructor(file: string, problem: string, tensor?: string) {
+    super(file, problem, tensor || undefined);
     this.name = 'CheckpointError';
   }
 }

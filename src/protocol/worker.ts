@@ -66,4 +66,5 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'result'; id: number; report: Report }
-  | { type: 'error'; id: number; message: string; cancelled?: boolean };
+  /** message: one line naming the file (escaped, ≤ 300 characters); detail: the stack, for the Output channel only. */
+  | { type: 'error'; id: number; message: string; cancelled?: boolean; detail?: string };

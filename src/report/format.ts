@@ -1,5 +1,6 @@
 // Plain-text renderings of a report, shared by the CLI and the extension's exports: a readable
 // summary, CSV of the per-layer table, and Markdown. Pure functions of the Report.
+import { escapeControl } from '../input/error';
 import type { Report } from '../protocol/report';
 import { formatBound, formatNumber } from './number';
 
@@ -13,9 +14,18 @@ export function layerMetricIds(report: Report): string[] {
   return [...order.filter((k) => present.has(k)), ...[...present].filter((k) => !order.includes(k))];
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (starting with = + - @, tab or CR, per
+ * OWASP's CSV-injection guidance) is prefixed with ' and quoted; numbers are written as they are (a
+ * negative number stays a number). Quotes are doubled; cells with a comma, quote or line break are quoted.
+ */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  let s = String(v);
+  const formula = /^[=+\-@\t\r]/.test(s);
+  if (formula) s = `'${s}`;
+  return formula || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** CSV: one row per layer with every metric at full precision, then one row per aggregate measure. */
@@ -51,7 +61,8 @@ function mdEscape(s: string): string {
   return s
     .replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`)
     .replace(/&(?=#?[a-zA-Z0-9]+;)/g, '\\&')
-    .replace(/\r?\n/g, ' ');
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => escapeControl(c));
 }
 
 /** `pytorch 1.13, opset 13`, leaving out what the file does not say. */
@@ -164,5 +175,6 @@ export function toText(report: Report): string {
     }
   }
   if (report.warnings.length) out.push('', 'Warnings', ...report.warnings.map((x) => `  - ${x}`));
-  return out.join('\n') + '\n';
+  // Names, producers, paths and warnings come from files: no control character reaches the terminal.
+  return out.map(escapeControl).join('\n') + '\n';
 }

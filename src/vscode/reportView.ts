@@ -3,6 +3,7 @@
 // the report, and answers the webview's requests (export, copy with citation, re-analyse, cancel, choose
 // init/probe, open a setting). Never leaves a blank page: a failure is posted with its message and
 // whatever could still be computed.
+import { errorLine } from '../input/error';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
@@ -10,8 +11,8 @@ import type { ExportFormat, FromWebview, ToWebview } from '../protocol/webview';
 import { toCsv, toMarkdown } from '../report/format';
 import type { WorkerAnalysisService } from './analysisService';
 import type { CheckpointStatus } from './checkpointStatus';
-import { cliCommand } from './cliCommand';
-import { ProgressTracker, progressFraction } from './progressFraction';
+import { cliCommand } from '../report/cliCommand';
+import { ProgressTracker, progressFraction } from '../report/progressFraction';
 
 export class ReportView implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -122,7 +123,9 @@ export class ReportView implements vscode.Disposable {
               this.post({ type: 'error', file: this.file.fsPath, cancelled: true, message: 'Analysis cancelled.', ...(this.report ? { report: this.report } : {}) });
               return;
             }
-            const message = (e as Error).message;
+            // One escaped line naming the file for the webview and the notification (the worker client has
+            // already written the stack to the Output channel).
+            const message = errorLine(e, this.file.fsPath);
             this.post({ type: 'error', file: this.file.fsPath, message, ...(this.report ? { report: this.report } : {}) });
             void vscode.window.showErrorMessage(`Theory Lens: ${message}`, 'Show Output').then((a) => a && this.output.show(true));
           } finally {

@@ -57,3 +57,23 @@ test('text summary lists layers, measures with reasons, bounds with the vacuous 
   assert.match(t, /Fro dist\s+—\s+needs init/);
   assert.match(t, /Bound\s+0\.95\s+\(vacuous\)/);
 });
+
+test('CSV cells that a spreadsheet would run as formulas are neutralised (OWASP: prefix \' and quote); numbers stay numbers', () => {
+  const names = ["=cmd|' /C calc'!A0", '+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx'];
+  const csv = toCsv({ ...report, layers: names.map((name) => ({ ...report.layers[0], name, metrics: { spectralNorm: -1.5 } })) });
+  assert.ok(csv.includes(`"'=cmd|' /C calc'!A0"`), csv);
+  for (const n of ['+1+1', '-2+3', '@SUM(A1)', '\tx']) assert.ok(csv.includes(`"'${n}"`), n);
+  assert.ok(csv.includes(`"'\rx"`));
+  for (const line of csv.split('\n')) assert.ok(!/(^|,)[=+\-@\t]/.test(line.replace(/,-1\.5(?=,|$)/g, ',')), `a cell starts with a formula character: ${line}`);
+  assert.ok(csv.includes(',-1.5'), 'a negative number is written as a number');
+});
+
+test('text and Markdown output escape control characters of model-provided names and producers', () => {
+  const hostile = { ...report, model: { ...report.model, producer: '\x1b[2J\x1b[31mpwned\x07' }, layers: [{ ...report.layers[0], name: 'w\r\nFAKE\x1b]0;t\x07' }], warnings: ['a\x1bb'] };
+  for (const out of [toText(hostile), toMarkdown(hostile)]) {
+    assert.ok(!/[\x00-\x09\x0b-\x1f\x7f]/.test(out), JSON.stringify(out));
+    assert.ok(out.includes('pwned'), out);
+  }
+  assert.ok(toText(hostile).includes('\\e[2J\\e[31mpwned\\x07'));
+  assert.ok(toText(hostile).includes('w\\r\\nFAKE\\e]0;t\\x07'));
+});

@@ -3,13 +3,13 @@
 // does for an initializer); outputs retargeted; external data left in the model still loads; a
 // Constant-node weight can be fed; unchanged fields are copied byte for byte.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { externalDataFiles, findLogits, listInitializers, setOutputs, weightsAsInputs } from '../../src/onnx/rewrite';
-import { loadCheckpointSync } from '../../src/onnx';
+import { CheckpointError, loadCheckpointBytes, loadCheckpointSync } from '../../src/onnx';
 import { buildModel, mlp, type ModelSpec } from '../helpers/onnx-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-rewrite-'));
@@ -117,5 +117,12 @@ test('external data that is not rewritten still loads (externalData session opti
   const feeds = { input: x, 'fc0.bias': t32(Array.from(spec.initializers![1].data as Float32Array), [3]), 'fc1.bias': t32(Array.from(spec.initializers![3].data as Float32Array), [2]) };
   assert.deepEqual(Array.from((await s.run(feeds)).logits.data as Float32Array), Array.from((await ref.run({ input: x })).logits.data as Float32Array));
   const evil = buildModel({ ...spec, initializers: spec.initializers!.map((t, i) => (i === 0 ? { ...t, external: { location: '../../etc/passwd' } } : t)) }).bytes;
-  assert.throws(() => externalDataFiles(evil, sub), /external data '\.\.\/\.\.\/etc\/passwd' lies outside the model's folder/);
+  assert.throws(() => externalDataFiles(evil, sub), (e: Error) => e instanceof CheckpointError && /external data location '\.\.\/\.\.\/etc\/passwd' points outside the model's folder/.test(e.message));
+  // the same check as the reader's: a symbolic link inside the folder that leads out of it is refused too
+  const outside = join(dir, 'outside.bin');
+  writeFileSync(outside, new Uint8Array(72));
+  symlinkSync(outside, join(sub, 'link.bin'));
+  const linked = buildModel({ ...spec, initializers: spec.initializers!.map((t, i) => (i === 0 ? { ...t, external: { location: 'link.bin' } } : t)) }).bytes;
+  assert.throws(() => externalDataFiles(linked, sub, join(sub, 'm.onnx')), (e: Error) => e instanceof CheckpointError && e.message.startsWith(join(sub, 'm.onnx')) && /is a link to .*outside the model's folder/.test(e.message));
+  assert.throws(() => loadCheckpointBytes(linked, join(sub, 'm.onnx'), { baseDir: sub }), /is a link to .*outside the model's folder/);
 });

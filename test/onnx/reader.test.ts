@@ -324,10 +324,18 @@ test('quantized weights count as stored parameters (not their scales or zero poi
 test('a shape far larger than the stored data is an error, without allocating the shape', () => {
   const bytes = new ProtoWriter().int(1, 8).message(7, (g) => {
     g.message(1, (n) => n.string(1, 'x').string(1, 'w').string(2, 'y').string(4, 'Gemm'));
-    g.message(5, (t) => t.packedVarints(1, [1 << 20, 1 << 20]).int(2, 1).string(8, 'w').bytes(9, new Uint8Array(16)));
+    g.message(5, (t) => t.packedVarints(1, [1 << 20, 1 << 10]).int(2, 1).string(8, 'w').bytes(9, new Uint8Array(16)));
   }).finish();
   const c = loadCheckpointBytes(bytes, 'huge.onnx');
   assert.throws(() => c.layers[0].matrix(), (e: Error) => e instanceof CheckpointError && /'w'.*16 bytes/.test(e.message));
+  // a matrix past the per-layer limit (2^31 elements) is not built at all: a warning, no layer
+  const larger = new ProtoWriter().int(1, 8).message(7, (g) => {
+    g.message(1, (n) => n.string(1, 'x').string(1, 'w').string(2, 'y').string(4, 'Gemm'));
+    g.message(5, (t) => t.packedVarints(1, [1 << 20, 1 << 20]).int(2, 1).string(8, 'w').bytes(9, new Uint8Array(16)));
+  }).finish();
+  const l = loadCheckpointBytes(larger, 'larger.onnx');
+  assert.equal(l.layers.length, 0);
+  assert.ok(l.warnings.some((w) => /'w' of shape \[1048576, 1048576\]: its 1048576×1048576 matrix is larger than the limit/.test(w)), l.warnings.join('\n'));
   const typed = new ProtoWriter().int(1, 8).message(7, (g) => {
     g.message(5, (t) => t.packedVarints(1, [1 << 20, 1 << 20]).int(2, 1).string(8, 'w').packedFloats(4, [1, 2]));
   }).finish();

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ComparisonColumn } from '../../src/protocol/compare';
 import type { Report } from '../../src/protocol/report';
-import { buildComparison, tauExclusion } from '../../src/vscode/compare/comparison';
-import { parseMetricsFile } from '../../src/vscode/compare/metricsFile';
+import { buildComparison, tauExclusion } from '../../src/report/comparison';
+import { parseMetricsFile } from '../../src/workspace/metricsFile';
 
 const m = (value: number | null, name: string, extra: object = {}) => ({ value, name, formula: '', reference: 'r', group: 'accuracy', ...extra });
 

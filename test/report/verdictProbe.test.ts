@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Report } from '../../src/protocol/report';
 import { probeSuspicion, SUSPECT_TRAIN_ACCURACY } from '../../src/report/probeSanity';
-import { FITS_TRAIN_ERROR, probeFit, verdictItems } from '../../webview/common/verdict';
+import { FITS_TRAIN_ERROR, probeFit, verdictItems } from '../../src/report/verdict';
 import { fixture, fixturesJson } from '../helpers/fixtures';
-import { cliReport } from '../vscode/cliReport';
+import { cliReport } from '../helpers/cliReport';
 
 const STOCK = 'vacuous bounds are the rule for networks that fit their training data';
 

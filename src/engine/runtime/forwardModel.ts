@@ -155,7 +155,7 @@ export class ForwardModel {
     const elemType = outDtype === 'float32' || outDtype === 'float16' || outDtype === 'float64' ? ELEM[outDtype] : inDtype in ELEM ? ELEM[inDtype as FloatDtype] : undefined;
     let bytes = weightsAsInputs(ckpt.readBytes(), params.map((p) => p.name));
     bytes = setOutputs(bytes, [{ name: tap.name, elemType }]);
-    const s = await createSession(bytes, { provider: opts.provider, threads: opts.threads, externalData: externalDataFiles(bytes, ckpt.baseDir) });
+    const s = await createSession(bytes, { provider: opts.provider, threads: opts.threads, externalData: externalDataFiles(bytes, ckpt.baseDir, ckpt.path) });
     return new ForwardModel(s.session, s.provider, s.note, params, frozen, { ...input, dtype: inDtype }, tap, opts.maxBatchBytes ?? 32 << 20);
   }
 

@@ -6,17 +6,18 @@
 // while training appear (CheckpointIndex watches the disk) and join the comparison when their run is
 // fully selected. A per-checkpoint metrics file (setting, file picker, or metrics.csv/json beside the
 // run) adds Kendall τ of every measure against it.
+import { errorDetail, errorLine } from '../../input/error';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointGroup, CheckpointItem, CheckpointState, ComparisonColumn, FromCompareView, MetricsSource, ToCompareView } from '../../protocol/compare';
 import type { Report } from '../../protocol/report';
 import { webviewHtml } from '../html';
-import { CheckpointIndex } from '../hints/checkpointIndex';
+import type { CheckpointIndex } from '../../workspace/checkpointIndex';
 import type { TheoryLensServices } from '../services';
-import { defaultGroup, groupCheckpoints, type FileGroup, type GroupedFile } from './checkpointGroups';
-import { buildComparison } from './comparison';
-import { defaultColumn, parseMetricsFile, type MetricsTable } from './metricsFile';
+import { defaultGroup, groupCheckpoints, type FileGroup, type GroupedFile } from '../../workspace/checkpointGroups';
+import { buildComparison } from '../../report/comparison';
+import { defaultColumn, parseMetricsFile, type MetricsTable } from '../../workspace/metricsFile';
 
 interface Status {
   state: CheckpointState;
@@ -61,7 +62,7 @@ export class ComparisonView implements vscode.WebviewViewProvider, vscode.Dispos
 
   constructor(private readonly services: TheoryLensServices, private readonly index: CheckpointIndex) {
     this.disposables.push(
-      index.onDidChange((changes) => this.onIndexChange(changes.map((c) => c.kind === 'create' ? c.uri.fsPath : '').filter(Boolean))),
+      index.onDidChange((changes) => this.onIndexChange(changes.map((c) => c.kind === 'create' ? c.path : '').filter(Boolean))),
       services.analysis.onDidAnalyze(() => this.postSoon()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('theoryLens.compare')) this.postSoon();
@@ -262,9 +263,10 @@ export class ComparisonView implements vscode.WebviewViewProvider, vscode.Dispos
           if (!job.prev) this.status.set(job.path, { state: 'idle', progress: 'stopped' });
           return;
         }
-        this.results.set(jobKey(job), { mtimes, error: e.message });
-        if (!job.prev) this.status.set(job.path, { state: 'error', error: e.message });
-        this.services.output.appendLine(`comparison: ${job.path}${job.prev ? ` against ${job.prev}` : ''}: ${e.message}`);
+        const line = errorLine(e, job.path);
+        this.results.set(jobKey(job), { mtimes, error: line });
+        if (!job.prev) this.status.set(job.path, { state: 'error', error: line });
+        this.services.output.appendLine(`comparison: ${job.path}${job.prev ? ` against ${job.prev}` : ''}: ${errorDetail(e)}`);
       },
     ).finally(() => {
       this.running = null;
