@@ -72,6 +72,7 @@ export function buildComparison(input: ComparisonInput): Comparison {
     rows.push(row({
       id, kind: 'measure', name: meta.name, formula: meta.formula, reference: meta.reference, group: meta.group ?? 'other',
       direction: meta.direction ?? 0, values, reasons: reports.map((r) => (r ? r.measures[id]?.reason ?? (r.measures[id] ? null : 'not in this report') : null)),
+      ...(meta.usesTestData ? { usesTestData: true } : {}),
     }));
   }
 
@@ -86,7 +87,7 @@ export function buildComparison(input: ComparisonInput): Comparison {
     }
     rows.push(row({
       id: `bound:${id}`, kind: 'bound', name: meta.name, formula: 'upper bound on the test 0-1 error', reference: meta.reference, group: 'bound',
-      direction: 1, values,
+      direction: 1, values, ...(id === 'heldOut' ? { usesTestData: true } : {}),
       reasons: reports.map((r) => {
         const b = r?.bounds.find((x) => x.id === id);
         return b ? (b.value === null ? b.reason ?? 'not computed' : b.vacuous ? 'vacuous' : null) : null;
@@ -155,12 +156,16 @@ export function buildComparison(input: ComparisonInput): Comparison {
       if (n < 3) continue;
       const t = kendallTauB(x, y);
       // a measure that grows with worse generalization should fall as accuracy rises (τ < 0) and rise with loss (τ > 0)
-      const expected = (r.direction === 0 || orientation === 0 ? 0 : r.direction * -orientation) as 1 | -1 | 0;
-      tauRows.push({ id: r.id, name: r.name, tau: t, n, expected, agrees: t === null || expected === 0 || t === 0 ? null : Math.sign(t) === expected });
+      // measures from the test probe describe the outcome: no expected sign, never ranked
+      const expected = (r.usesTestData || r.direction === 0 || orientation === 0 ? 0 : r.direction * -orientation) as 1 | -1 | 0;
+      tauRows.push({
+        id: r.id, name: r.name, tau: t, n, expected, agrees: t === null || expected === 0 || t === 0 ? null : Math.sign(t) === expected,
+        ...(r.usesTestData ? { usesTestData: true } : {}),
+      });
     }
     // ranked: agreement with the expected sign first (expected·τ, largest first), then |τ| of the rest
     const score = (t: TauRow) => (t.tau === null ? -Infinity : t.expected !== 0 ? t.expected * t.tau : Math.abs(t.tau));
-    tauRows.sort((a, b) => (Number(b.expected !== 0) - Number(a.expected !== 0)) || score(b) - score(a) || a.name.localeCompare(b.name));
+    tauRows.sort((a, b) => Number(!!a.usesTestData) - Number(!!b.usesTestData) || (Number(b.expected !== 0) - Number(a.expected !== 0)) || score(b) - score(a) || a.name.localeCompare(b.name));
     tau = { file: table.file, column, orientation, matched, rows: tauRows, ...(excluded.length ? { excluded } : {}) };
     if (matched < 3) notes.push(`Kendall τ needs at least 3 checkpoints with a ${column} value in ${table.file}; ${matched} matched`);
   }
