@@ -146,7 +146,8 @@ export function buildComparison(input: ComparisonInput): Comparison {
     const tauRows: TauRow[] = [];
     const excluded: { id: string; name: string; reason: string }[] = [];
     for (const r of rows) {
-      const why = tauExclusion(r, measureNeeds.get(r.id));
+      // test-probe measures stay in the table, flagged (usesTestData), unsigned and listed last
+      const why = r.kind === 'metric' ? tauExclusion(r) : null;
       if (why) {
         if (r.kind !== 'metric') excluded.push({ id: r.id, name: r.name, reason: why });
         continue;
