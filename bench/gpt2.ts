@@ -1,19 +1,51 @@
 // A GPT-2-small-sized checkpoint (12 blocks of 768×2304, 768×768, 768×3072, 3072×768 weights plus the
 // 50257×768 token embedding: 124 M parameters, ~500 MB), generated here, analysed end to end by
 // analyze() (every per-layer metric, full spectra, power-law fits), and the same matrices given to
-// numpy's LAPACK in the same run: Gram + eigvalsh (what our solver computes) and svdvals (what
-// WeightWatcher calls). Prints wall times and ratios. Not a test: nothing is asserted.
+// numpy's LAPACK in the same run: Gram (f32) + eigvalsh (what our solver computes) and svdvals (what
+// WeightWatcher calls). Not a test: nothing is asserted. Prints, in one run:
+//   - Theory Lens full ESD (--no-randomize) and the default (randomization check) vs numpy Gram+eigvalsh
+//     and svdvals, as ratios of best-of-N wall times (and of CPU seconds: less sensitive to other load);
+//   - the default's overhead over the full ESD;
+//   - the per-phase profile (read, convert, Gram, tridiagonalize, QL, fit, randomize, assemble; per worker);
+//   - peak RSS of each Theory Lens configuration, each run in a fresh child process.
+// GPT2_BLOCKS / GPT2_VOCAB shrink the model; GPT2_REPEAT sets N (default 2).
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir, availableParallelism } from 'node:os';
+import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../src/engine/analyze';
 import { ProtoWriter } from '../src/onnx/protobuf';
 import { mulberry32 } from '../src/engine/kernels/random';
+import type { Report } from '../src/protocol/report';
 
 const D = 768;
 const BLOCKS = Number(process.env.GPT2_BLOCKS ?? 12);
 const VOCAB = Number(process.env.GPT2_VOCAB ?? 50257);
+const REPEAT = Math.max(1, Number(process.env.GPT2_REPEAT ?? 2));
+
+interface ChildResult { wall: number[]; cpu: number[]; maxRssMB: number; report: Pick<Report, 'timings' | 'workerTimings'> & { layers: number; threads: number } }
+
+/** Child mode: analyse the model N times in this fresh process; print wall/CPU seconds, peak RSS and the last run's profile. */
+async function child(model: string, randomize: boolean, n: number): Promise<void> {
+  const threads = Math.min(availableParallelism(), 4);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let last: Report | undefined;
+  for (let i = 0; i < n; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    last = await analyze({ model, threads, randomize });
+    wall.push((performance.now() - t) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  const out: ChildResult = {
+    wall, cpu, maxRssMB: process.resourceUsage().maxRSS / 1024,
+    report: { timings: last!.timings, workerTimings: last!.workerTimings, layers: last!.layers.length, threads: Number(last!.settings.threads) },
+  };
+  process.stdout.write(`\n@@${JSON.stringify(out)}\n`);
+}
 
 /** Gaussian entries with a few heavy-tailed rows, so the power-law fits have a tail to find. */
 function weights(rows: number, cols: number, seed: number): Float32Array {
@@ -89,46 +121,85 @@ try {
   mats.length = 0;
   (globalThis as { gc?: () => void }).gc?.();
 
-  const threads = Math.min(availableParallelism(), 4);
-  const runs: [string, Parameters<typeof analyze>[0]][] = [
-    ['theory-lens, every metric (f32, randomization on)', { model, threads }],
-    ['theory-lens, every metric but randomization (f32)', { model, threads, randomize: false }],
-  ];
-  const ours: number[] = [];
-  for (const [label, opts] of runs) {
-    const t = performance.now();
-    const r = await analyze(opts);
-    const s = (performance.now() - t) / 1000;
-    ours.push(s);
-    console.log(`${label}: ${s.toFixed(2)} s wall on ${threads} threads (${r.layers.length} layers; read ${(r.timings!.read / 1000).toFixed(2)} s, layers ${(r.timings!.layers / 1000).toFixed(2)} s)`);
+  const runOurs = (randomize: boolean): ChildResult | null => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', __filename, '--child', model, randomize ? '1' : '0', String(REPEAT)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('@@'));
+    if (r.status !== 0 || !line) {
+      console.log(`theory-lens run failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+      return null;
+    }
+    return JSON.parse(line.slice(2)) as ChildResult;
+  };
+  const esd = runOurs(false);
+  const def = runOurs(true);
+  // printed before numpy runs (svdvals is slow on a loaded machine): the table below repeats them with ratios
+  for (const [label, r] of [['full ESD (--no-randomize)', esd], ['default (randomization check)', def]] as const) {
+    if (r) console.log(`theory-lens ${label}: wall ${r.wall.map((x) => x.toFixed(2)).join(', ')} s; CPU ${r.cpu.map((x) => x.toFixed(2)).join(', ')} s; peak RSS ${r.maxRssMB.toFixed(0)} MB`);
   }
 
   const py = `
 import numpy as np, time, json, sys
-shapes = json.loads(sys.argv[2]); off = 0; tg = 0.0; ts = 0.0
-for r, c in shapes:
-    n = r * c
-    W = np.fromfile(sys.argv[1], dtype=np.float32, count=n, offset=off).reshape(r, c); off += 4 * n
-    t = time.perf_counter(); G = (W.T @ W) if c <= r else (W @ W.T); e = np.linalg.eigvalsh(G.astype(np.float64)); tg += time.perf_counter() - t
-    t = time.perf_counter(); s = np.linalg.svd(W, compute_uv=False); ts += time.perf_counter() - t
-print(json.dumps({"gram_eigvalsh": tg, "svdvals": ts, "numpy": np.__version__}))
+shapes = json.loads(sys.argv[2]); reps = int(sys.argv[3])
+def run(svd):
+    off = 0; tg = 0.0; cg = 0.0; ts = 0.0
+    for r, c in shapes:
+        n = r * c
+        W = np.fromfile(sys.argv[1], dtype=np.float32, count=n, offset=off).reshape(r, c); off += 4 * n
+        t = time.perf_counter(); p = time.process_time()
+        G = (W.T @ W) if c <= r else (W @ W.T); e = np.linalg.eigvalsh(G.astype(np.float64))
+        tg += time.perf_counter() - t; cg += time.process_time() - p
+        if svd:
+            t = time.perf_counter(); s = np.linalg.svd(W, compute_uv=False); ts += time.perf_counter() - t
+    return tg, cg, ts
+g = []; c = []; s = None
+for i in range(reps):
+    tg, cg, ts = run(i == 0); g.append(tg); c.append(cg); s = ts if i == 0 else s
+print(json.dumps({"gram_eigvalsh": min(g), "gram_eigvalsh_cpu": min(c), "svdvals": s, "numpy": np.__version__}))
 `;
   const shapes = [[VOCAB, D], ...Array.from({ length: BLOCKS }, () => [[D, 3 * D], [D, D], [D, 4 * D], [4 * D, D]]).flat()];
-  const p = spawnSync('python3', ['-c', py, bin, JSON.stringify(shapes)], { encoding: 'utf8' });
-  if (p.status !== 0) {
-    console.log(`numpy reference not run (python3 with numpy not available): ${(p.stderr || p.error?.message || '').trim().split('\n').pop()}`);
-  } else {
-    const r = JSON.parse(p.stdout.trim().split('\n').pop()!);
-    console.log(`numpy ${r.numpy} over the same matrices: Gram + eigvalsh(f64) ${r.gram_eigvalsh.toFixed(2)} s, svdvals(f32) ${r.svdvals.toFixed(2)} s (compute only, no file reading, one process)`);
-    console.log(`ratio theory-lens (all metrics incl. randomization = two spectra per layer, whole file) / numpy Gram+eigvalsh (one spectrum): ${(ours[0] / r.gram_eigvalsh).toFixed(2)}×; / numpy svdvals (WeightWatcher's kernel): ${(ours[0] / r.svdvals).toFixed(2)}×`);
-    console.log(`ratio theory-lens without randomization (one spectrum per layer, as numpy) / numpy Gram+eigvalsh: ${(ours[1] / r.gram_eigvalsh).toFixed(2)}×; / numpy svdvals: ${(ours[1] / r.svdvals).toFixed(2)}×`);
+  const p = spawnSync('python3', ['-c', py, bin, JSON.stringify(shapes), String(REPEAT)], { encoding: 'utf8' });
+  const np = p.status === 0 ? JSON.parse(p.stdout.trim().split('\n').pop()!) as { gram_eigvalsh: number; gram_eigvalsh_cpu: number; svdvals: number; numpy: string } : null;
+  if (!np) console.log(`numpy reference not run (python3 with numpy not available): ${(p.stderr || p.error?.message || '').trim().split('\n').pop()}`);
+
+  const best = (xs: number[]) => Math.min(...xs);
+  const [l1, l5, l15] = loadavg();
+  console.log(`\nload average during the run (1/5/15 min): ${l1.toFixed(1)} / ${l5.toFixed(1)} / ${l15.toFixed(1)} on ${availableParallelism()} CPUs; best of ${REPEAT} runs each`);
+  console.log('\n| what | wall s | CPU s | / numpy Gram+eigvalsh (wall) | (CPU) | / numpy svdvals | peak RSS |');
+  console.log('|---|---|---|---|---|---|---|');
+  if (np) {
+    console.log(`| numpy ${np.numpy} Gram (f32) + eigvalsh, compute only | ${np.gram_eigvalsh.toFixed(2)} | ${np.gram_eigvalsh_cpu.toFixed(2)} | 1.00× | 1.00× | ${(np.gram_eigvalsh / np.svdvals).toFixed(2)}× | – |`);
+    console.log(`| numpy svdvals (f32; WeightWatcher's kernel), one run | ${np.svdvals.toFixed(2)} | – | ${(np.svdvals / np.gram_eigvalsh).toFixed(2)}× | – | 1.00× | – |`);
+  }
+  const row = (label: string, r: ChildResult | null) => {
+    if (!r) return;
+    const w = best(r.wall);
+    const c = best(r.cpu);
+    const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
+    console.log(`| ${label} | ${w.toFixed(2)} | ${c.toFixed(2)} | ${ratio(w, np?.gram_eigvalsh)} | ${ratio(c, np?.gram_eigvalsh_cpu)} | ${ratio(w, np?.svdvals)} | ${r.maxRssMB.toFixed(0)} MB |`);
+  };
+  row('Theory Lens, full ESD of every layer (--no-randomize), whole file', esd);
+  row('Theory Lens, default (randomization check on), whole file', def);
+  if (esd && def) console.log(`\ndefault's overhead (randomization check): ${(best(def.wall) / best(esd.wall)).toFixed(2)}× the full-ESD wall time`);
+
+  for (const [label, r] of [['full ESD', esd], ['default', def]] as const) {
+    if (!r) continue;
+    const t = r.report.timings ?? {};
+    const f = (k: string) => ((t[k] ?? 0) / 1000).toFixed(2);
+    console.log(`\nper-phase profile, ${label} (last run, s; ${r.report.layers} layers on ${r.report.threads} threads): read ${f('read')}, convert ${f('convert')}, layers (wall) ${f('layers')}, assemble ${f('assemble')}, aggregate ${f('aggregate')}`);
+    const phases = [...new Set((r.report.workerTimings ?? []).flatMap((w) => Object.keys(w.phases)))].sort();
+    console.log(`| thread | layers | busy s | ${phases.join(' | ')} |`);
+    console.log(`|---|---|---|${phases.map(() => '---|').join('')}`);
+    for (const w of r.report.workerTimings ?? []) {
+      console.log(`| ${w.thread} | ${w.layers} | ${(w.ms / 1000).toFixed(2)} | ${phases.map((p) => ((w.phases[p] ?? 0) / 1000).toFixed(2)).join(' | ')} |`);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 }
 
-main().catch((e) => {
+const argv = process.argv.slice(2);
+(argv[0] === '--child' ? child(argv[1], argv[2] === '1', Number(argv[3])) : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerAnalysisService } from './vscode/analysisService';
 import { CheckpointEditorProvider } from './vscode/checkpointEditor';
+import { CheckpointIndexWatcher } from './vscode/checkpointIndexWatcher';
 import { CheckpointStatus } from './vscode/checkpointStatus';
 import { CheckpointWatcher } from './vscode/checkpointWatcher';
 import { ReportPanels } from './vscode/reportPanels';
@@ -26,7 +27,9 @@ function activeTabCheckpoint(): vscode.Uri | undefined {
 async function pickCheckpoint(title: string): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles(CHECKPOINT_GLOB, '**/node_modules/**', 2000);
   const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
+  // initial weights (X.init.onnx, init.onnx) lead a run: not offered as checkpoints (Browse… still reaches them)
   const items = found
+    .filter((uri) => !/(^|[\\/.])init\.onnx$/i.test(uri.fsPath))
     .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
     .map((uri) => {
       const rel = dirname(vscode.workspace.asRelativePath(uri, vscode.workspace.workspaceFolders !== undefined && vscode.workspace.workspaceFolders.length > 1));
@@ -46,10 +49,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const views = new ReportViews();
   const status = new CheckpointStatus(analysis);
   const panels = new ReportPanels(context.extensionUri, analysis, output, views, status);
+  const checkpoints = new CheckpointIndexWatcher();
   const services: TheoryLensServices = {
     extensionUri: context.extensionUri,
     analysis,
     output,
+    checkpoints: checkpoints.index,
     openReport: (file) => panels.open(file),
   };
 
@@ -77,13 +82,13 @@ export function activate(context: vscode.ExtensionContext): void {
       filters: what === 'init' ? { 'ONNX checkpoints': ['onnx'] } : { 'NumPy probe data': ['npz', 'npy'] },
     });
     if (!pick?.[0]) return;
-    analysis.overrides.set(file.fsPath, { ...analysis.overrides.get(file.fsPath), [what]: pick[0].fsPath });
+    analysis.setOverrides(file.fsPath, { [what]: pick[0].fsPath });
     output.appendLine(`${file.fsPath}: ${what === 'init' ? 'init checkpoint' : 'probe data'} set to ${pick[0].fsPath}`);
     await rerun(file, false);
   };
 
   context.subscriptions.push(
-    output, analysis, status, panels,
+    output, analysis, status, panels, checkpoints,
     CheckpointEditorProvider.register(context, analysis, output, views, status),
     new CheckpointWatcher(analysis, views, output),
     vscode.commands.registerCommand('theoryLens.analyze', async (arg?: unknown, selected?: unknown) => {

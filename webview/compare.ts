@@ -1,7 +1,7 @@
 // The comparison side view: checkpoints grouped by run (pick several), the chosen measures' trends over
 // the selected checkpoints (chart.js, one small chart per measure), every measure side by side with
 // the last change, the distance between consecutive checkpoints, and Kendall τ-b of each measure
-// against a metrics file, ranked. The host computes every number (src/vscode/compare/comparison.ts);
+// against a metrics file, ranked. The host computes every number (src/report/comparison.ts);
 // this script renders them. Every string is inserted as text (h() → textContent).
 import type { CheckpointGroup, CheckpointItem, Comparison, ComparisonRow, FromCompareView, MetricsSource, ToCompareView } from '../src/protocol/compare';
 import { Chart, fmt, h, num, palette, vscodeApi } from './common/dom';

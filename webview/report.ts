@@ -10,7 +10,7 @@ import { colorAt, normalizeLoss, parseColor, type Rgb } from './common/colorScal
 import { Chart, fmt, h, num, palette, vscodeApi } from './common/dom';
 import { logBinnedDensity, powerLawLine } from './common/esd';
 import { missingSteps, needLabel } from './common/notComputed';
-import { citation, NO_ROBUST_MEASURE, verdictItems } from './common/verdict';
+import { citation, NO_ROBUST_MEASURE, verdictItems } from '../src/report/verdict';
 
 const app = document.getElementById('app')!;
 const post = (m: FromWebview) => vscodeApi.postMessage(m);

@@ -11,11 +11,14 @@ import { VERSION } from '../engine/version';
 import { errorDetail, errorLine, escapeControl } from '../input/error';
 import { toCsv, toMarkdown, toText } from '../report/format';
 import { parseInputShape } from '../onnx/shapes';
+import { SWEEP_USAGE } from './sweep';
+import { collectMain, sweepMain } from './sweepCommands';
 
 export const USAGE = `Usage:
   theory-lens analyze MODEL [options]          analyse a checkpoint: .onnx, .safetensors (or a folder /
                                                *.index.json of shards), torch.save .pt/.pth/.bin/.ckpt
   theory-lens measures [--json]                list every measure and per-layer metric
+${SWEEP_USAGE}
   theory-lens --version | --help
 
 Options of analyze:
@@ -197,6 +200,10 @@ function listMeasures(json: boolean): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const write = (s: string) => process.stdout.write(s + '\n');
+  const warn = (s: string) => process.stderr.write(s + '\n');
+  if (argv[0] === 'sweep') return sweepMain(argv.slice(1), write, warn);
+  if (argv[0] === 'collect') return collectMain(argv.slice(1), write, warn);
   let args: CliArgs;
   try {
     args = parseArgs(argv);

@@ -10,6 +10,7 @@ import type { AnalyzeOptions, Progress } from '../protocol/worker';
 import { foldBatchNorm } from './layers/foldBatchNorm';
 import type { LayerResult, LayerTask, LayerTaskOptions } from './layers/measureLayer';
 import { METRIC_INFO } from './layers/metricInfo';
+import { addProfile } from './kernels/profile';
 import { evaluateMeasures } from './measures/registry';
 import type { LayerQuantities, MeasureContext } from './measures/types';
 import { CancelledError, defaultThreads, LayerPool } from './pool';
@@ -56,6 +57,35 @@ export function matchInitLayers(layers: readonly Layer[], init: Checkpoint): (La
   });
 }
 
+/** Spectral work of a layer, ∝ flops: k²·L for the Gram (k = short side, L = long side) plus k³ for the reduction. */
+function layerWork(l: Layer): number {
+  const [r, c] = l.matrixShape;
+  const k = Math.min(r, c);
+  return k * k * (Math.max(r, c) + k);
+}
+
+/** Layer indices, most work first (longest-processing-time order keeps the threads evenly busy to the end). */
+export function schedule(layers: readonly Layer[], threads: number): number[] {
+  const idx = layers.map((_, i) => i);
+  if (threads <= 1) return idx;
+  const w = layers.map(layerWork);
+  return idx.sort((a, b) => w[b] - w[a] || a - b);
+}
+
+/**
+ * Layers whose work exceeds what the other threads can do meanwhile (work > rest / (threads − 1)): no
+ * order balances them, so their Gram products get every thread (both cores busy on a model of a few
+ * large layers) instead of one per worker.
+ */
+export function bigLayers(layers: readonly Layer[], threads: number): Set<number> {
+  const out = new Set<number>();
+  if (threads <= 1) return out;
+  const w = layers.map(layerWork);
+  const total = w.reduce((a, b) => a + b, 0);
+  w.forEach((x, i) => { if (x > (total - x) / (threads - 1)) out.add(i); });
+  return out;
+}
+
 export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<Report> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -93,7 +123,16 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     randomize: o.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
   };
   const folded: (string | undefined)[] = [];
+  timings.convert = 0;
   const makeTask = (layer: Layer, index: number): LayerTask => {
+    const tc = performance.now();
+    try {
+      return makeTaskOf(layer, index);
+    } finally {
+      timings.convert += performance.now() - tc;
+    }
+  };
+  const makeTaskOf = (layer: Layer, index: number): LayerTask => {
     let matrix = layer.matrix('float32');
     let initMatrix = initMatch[index]?.matrix('float32');
     if (o.foldBatchNorm && layer.batchNorm) {
@@ -129,6 +168,8 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   t = performance.now();
   const threads = Math.min(options.threads ?? defaultThreads(), Math.max(1, ckpt.layers.length));
   const pool = new LayerPool(threads);
+  const poolThreads = pool.threads; // (close() empties the pool)
+  const big = bigLayers(ckpt.layers, pool.threads);
   const results: (LayerResult | undefined)[] = new Array(ckpt.layers.length);
   const failed: (string | undefined)[] = new Array(ckpt.layers.length);
   let done = 0;
@@ -151,7 +192,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   try {
     // Keep at most 2 tasks per thread in flight so at most that many float copies exist at once.
     const inflight = new Set<Promise<void>>();
-    for (let i = 0; i < total; i++) {
+    for (const i of schedule(ckpt.layers, pool.threads)) {
       if (hooks.signal?.aborted) break;
       let task: LayerTask;
       try {
@@ -162,6 +203,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
         finish(i, `${ckpt.layers[i].name} failed`);
         continue;
       }
+      if (big.has(i)) task.gramThreads = pool.threads;
       const p = pool.run(task).then(
         (r) => {
           results[i] = r;
@@ -187,6 +229,17 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     cancelled = true;
   }
   timings.layers = performance.now() - t;
+  t = performance.now();
+  const workerTimings = new Map<number, { thread: number; layers: number; ms: number; phases: Record<string, number> }>();
+  for (const r of results) {
+    if (!r?.profile) continue;
+    let w = workerTimings.get(r.profile.thread);
+    if (!w) workerTimings.set(r.profile.thread, (w = { thread: r.profile.thread, layers: 0, ms: 0, phases: {} }));
+    w.layers++;
+    w.ms += r.ms;
+    addProfile(w.phases, r.profile.phases);
+  }
+  for (const w of workerTimings.values()) for (const [k, v] of Object.entries(w.phases)) timings[`spectra.${k}`] = (timings[`spectra.${k}`] ?? 0) + v;
 
   // Per-layer report entries and the quantities the aggregate measures combine.
   const layerReports: LayerReport[] = [];
@@ -261,7 +314,7 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     settings: {
       precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
       seed: o.seed, delta: options.delta ?? DEFAULTS.delta, mcDraws: options.mcDraws ?? DEFAULTS.mcDraws,
-      provider: options.provider ?? 'auto', threads: pool.threads, randomize: o.randomize,
+      provider: options.provider ?? 'auto', threads: poolThreads, randomize: o.randomize,
       ...(options.inputShapes && Object.keys(options.inputShapes).length ? { inputShapes: formatInputShapes(options.inputShapes) } : {}),
     },
     model: {
@@ -278,7 +331,9 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
     bounds: [],
     warnings,
     timings,
+    ...(workerTimings.size ? { workerTimings: [...workerTimings.values()].sort((a, b) => a.thread - b.thread) } : {}),
   };
+  timings.assemble = performance.now() - t;
   if (options.trainSize !== undefined) report.trainSize = options.trainSize;
   if (cancelled || notMeasured.length) report.partial = { measuredLayers: total - notMeasured.length, totalLayers: total, cancelled };
 
@@ -336,6 +391,7 @@ async function runForward(
     report.data = f.data;
     if (f.testData) report.testData = f.testData;
     report.bounds = f.bounds;
+    if (f.heldOut) report.heldOut = f.heldOut;
     report.margins = f.margins;
     if (f.landscape) report.landscape = f.landscape;
     report.warnings.push(...f.warnings);

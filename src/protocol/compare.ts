@@ -54,6 +54,8 @@ export interface ComparisonRow {
   /** Last value minus the one before it (the two right-most columns with values), and that change relative to the earlier one. */
   delta: number | null;
   relDelta: number | null;
+  /** Computed from the held-out test probe: describes the outcome, never ranked as a predictor. */
+  usesTestData?: boolean;
 }
 
 export interface TauRow {
@@ -65,6 +67,8 @@ export interface TauRow {
   /** The sign τ should have if the measure predicts the metric as theory says (0: no expectation). */
   expected: 1 | -1 | 0;
   agrees: boolean | null;
+  /** Computed from the test probe: listed after the predictors, with no expected sign (not ranked). */
+  usesTestData?: boolean;
 }
 
 export interface TauTable {

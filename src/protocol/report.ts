@@ -106,8 +106,10 @@ export interface MeasureValue {
   stderr?: number;
   /** Group for display: 'norm', 'spectral', 'heavyTailed', 'margin', 'flatness', 'accuracy', ... */
   group?: string;
-  /** Whether larger values predict worse generalization (+1), better (-1), or neither (0). */
+  /** Whether larger values predict worse generalization (+1), better (-1), or neither (0): the sign its source predicts. */
   direction?: 1 | -1 | 0;
+  /** True when the value is computed from the held-out test probe: it describes the outcome and is never ranked as a predictor. */
+  usesTestData?: boolean;
 }
 
 export interface BoundValue {
@@ -123,6 +125,26 @@ export interface BoundValue {
   details?: Record<string, number | string | boolean | null>;
   needs?: Need[];
   reason?: string;
+}
+
+/**
+ * The held-out (test-set) certificate (Langford 2005): an upper bound on the true 0-1 error of this
+ * network from its errors on the test probe alone. Not a training-set bound: it is kept out of `bounds`
+ * and repeated as `details.heldOutCertificate` beside each training-set bound.
+ */
+export interface HeldOutSummary {
+  value: number;
+  vacuous: boolean;
+  testErrors: number;
+  testExamples: number;
+  testError: number;
+  /** The Chernoff relaxation kl⁻¹(ê, ln(1/δ)/n). */
+  klBound: number;
+  delta: number;
+  reference: string;
+  assumptions: string[];
+  /** One line on how it differs from the training-set bounds. */
+  explanation: string;
 }
 
 export interface DataSummary {
@@ -179,11 +201,19 @@ export interface Report {
   layers: LayerReport[];
   measures: Record<string, MeasureValue>;
   bounds: BoundValue[];
+  /** Present when a test probe was given: the held-out certificate (see HeldOutSummary). */
+  heldOut?: HeldOutSummary;
   margins?: MarginSummary;
   landscape?: LandscapeSummary;
   warnings: string[];
-  /** Per-phase timings, ms. */
+  /**
+   * Per-phase timings, ms: read, convert (weights to float32 matrices, BatchNorm folding), layers (wall
+   * time of the per-layer stage), assemble, aggregate, forward…; and `spectra.<phase>` = the per-layer
+   * kernel phases (gram, tridiagonalize, ql, jacobi, fit, randomize, …) summed over every layer and thread.
+   */
   timings?: Record<string, number>;
+  /** Per thread that measured layers: how many, their total ms, and the kernel phases (ms) — see timings. */
+  workerTimings?: { thread: number; layers: number; ms: number; phases: Record<string, number> }[];
   /**
    * Set when not every layer was measured: cancelled (CLI Ctrl-C) or a layer failed to read/measure. Such
    * layers have empty metrics, a '*' note and a 'notMeasured' flag; aggregates over all layers are left out.

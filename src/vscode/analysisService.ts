@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
 import type { AnalyzeOptions } from '../protocol/worker';
-import { optionsFor, type Settings } from './options';
-import { cacheKey, ReportCache } from './reportCache';
+import { optionsFor, type Settings } from '../workspace/options';
+import { cacheKey, ReportCache, stamp } from '../workspace/reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
-import { AnalysisCancelled, WorkerClient } from './workerClient';
+import { AnalysisCancelled, WorkerClient } from '../workspace/workerClient';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
@@ -42,35 +42,62 @@ export class WorkerAnalysisService implements AnalysisService {
   private readonly emitter = new vscode.EventEmitter<AnalyzedEvent>();
   readonly onDidAnalyze = this.emitter.event;
   /** Per-file choices of the user (Choose Init Checkpoint…, Choose Probe Data…); part of the defaults. */
-  readonly overrides = new Map<string, Partial<AnalyzeOptions>>();
+  private readonly overrides = new Map<string, Partial<AnalyzeOptions>>();
+  /**
+   * Default options per file with their cache key and the file's (size, mtime), resolved once and
+   * again only when something they depend on changes (a checkpoint or probe file, a setting, the
+   * user's choice): the hints ask `cached()` for many files on every CodeLens/inlay pass, and
+   * resolving reads directories and stats files.
+   */
+  private readonly resolved = new Map<string, { options: AnalyzeOptions; key: string; model: [number, number] | null }>();
+  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(extensionUri: vscode.Uri, private readonly output: vscode.OutputChannel) {
     this.client = new WorkerClient(join(extensionUri.fsPath, 'dist', 'worker.js'), (line) => output.appendLine(line));
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{onnx,npz,npy}');
+    const forget = () => this.resolved.clear();
+    this.disposables.push(
+      watcher, watcher.onDidCreate(forget), watcher.onDidChange(forget), watcher.onDidDelete(forget),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('theoryLens') && forget()),
+      vscode.workspace.onDidChangeWorkspaceFolders(forget),
+    );
   }
 
-  /** Settings + conventions + the user's choices for this file. Synchronous underneath (a few stats). */
-  defaultOptions(file: vscode.Uri): AnalyzeOptions {
+  /** The user's choice of init checkpoint or probe data for a file (Choose Init Checkpoint…, Choose Probe Data…). */
+  setOverrides(file: string, o: Partial<AnalyzeOptions>): void {
+    this.overrides.set(file, { ...this.overrides.get(file), ...o });
+    this.resolved.delete(file);
+  }
+
+  private resolve(file: vscode.Uri) {
+    const hit = this.resolved.get(file.fsPath);
+    if (hit) return hit;
     const ws = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    return optionsFor(file.fsPath, readSettings(), ws, this.overrides.get(file.fsPath));
+    const options = optionsFor(file.fsPath, readSettings(), ws, this.overrides.get(file.fsPath));
+    const value = { options, key: cacheKey(options), model: stamp(file.fsPath) };
+    this.resolved.set(file.fsPath, value);
+    return value;
   }
 
-  async optionsFor(file: vscode.Uri): Promise<AnalyzeOptions> {
-    return this.defaultOptions(file);
+  /** Settings + conventions + the user's choices for this file (resolved once per change of the files and settings). */
+  defaultOptions(file: vscode.Uri): AnalyzeOptions {
+    return this.resolve(file).options;
   }
 
   /** The report for the file's current contents and the current settings, exactly; else undefined. */
   cachedDefault(file: vscode.Uri): Report | undefined {
-    return this.cache.get(file.fsPath, this.defaultOptions(file));
+    return this.cache.getByKey(file.fsPath, this.resolve(file).key);
   }
 
   /** The report of the default options when cached, else any report of the file as it is on disk now. */
   cached(file: vscode.Uri): Report | undefined {
-    return this.cachedDefault(file) ?? this.cache.latest(file.fsPath);
+    return this.cachedDefault(file) ?? this.cache.latest(file.fsPath, this.resolve(file).model);
   }
 
   /** Forget a file's cached reports (it changed on disk, or the user asked to re-analyse). */
   invalidate(file: vscode.Uri): void {
     this.cache.delete(file.fsPath);
+    this.resolved.delete(file.fsPath);
   }
 
   async analyze(file: vscode.Uri, request: AnalyzeRequest = {}): Promise<Report> {
@@ -120,6 +147,7 @@ export class WorkerAnalysisService implements AnalysisService {
   dispose(): void {
     void this.client.dispose();
     this.emitter.dispose();
+    for (const d of this.disposables) d.dispose();
   }
 }
 

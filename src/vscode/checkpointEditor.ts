@@ -44,6 +44,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const registration = this.views.add(view);
     this.status.setActive(document.uri);
     panel.onDidChangeViewState(({ webviewPanel }) => webviewPanel.active && this.status.setActive(document.uri));
+    panel.onDidDispose(() => this.status.closed(document.uri));
     panel.onDidDispose(() => {
       registration.dispose();
       view.dispose();

@@ -1,10 +1,11 @@
 // The status bar item of the active checkpoint: the checkpoint of the focused report panel or .onnx
-// editor tab, else the last one the user analysed (background analyses for hints never take it over).
+// editor tab, else the last one the user analysed while its report or editor is still open (background
+// analyses for hints never take it over; closing the last view of it hides the item).
 // Shows its headline number (statusText.ts) or that it is being analysed; a click opens its report.
 import * as vscode from 'vscode';
 import { isCheckpointPath } from '../checkpoint/formats';
 import type { AnalysisService } from './services';
-import { statusText } from './statusText';
+import { statusText } from '../report/statusText';
 
 export class CheckpointStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('theoryLens.checkpoint', vscode.StatusBarAlignment.Right, 50);
@@ -29,6 +30,22 @@ export class CheckpointStatus implements vscode.Disposable {
   setActive(file: vscode.Uri): void {
     this.file = file;
     this.update();
+  }
+
+  /** A report panel or editor of `file` closed: the item stops showing it unless another view of it is open. */
+  closed(file: vscode.Uri): void {
+    if (this.file?.fsPath !== file.fsPath) return;
+    setTimeout(() => {
+      // the panel's tab is gone by now; another editor tab of the same file keeps it
+      const open = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => {
+        const uri = (t.input as { uri?: unknown } | undefined)?.uri;
+        return uri instanceof vscode.Uri && uri.fsPath === file.fsPath;
+      }));
+      if (!open && this.file?.fsPath === file.fsPath) {
+        this.file = undefined;
+        this.update();
+      }
+    }, 0);
   }
 
   /** Marks `file` as being analysed (spinner) or done. */

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { CHECKPOINT_GLOB } from '../checkpoint/formats';
 import type { WorkerAnalysisService } from './analysisService';
-import { KeyedDebouncer } from './keyedDebouncer';
+import { KeyedDebouncer } from '../workspace/keyedDebouncer';
 import type { ReportViews } from './reportViews';
 
 export class CheckpointWatcher implements vscode.Disposable {

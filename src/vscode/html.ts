@@ -3,7 +3,7 @@
 // document of webviewDocument.ts with a fresh nonce.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { webviewDocument } from './webviewDocument';
+import { webviewDocument } from '../report/webviewDocument';
 
 export function localResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')];

@@ -23,11 +23,6 @@ export class ReportPanels implements vscode.Disposable {
     private readonly status: CheckpointStatus,
   ) {}
 
-  /** The view of the panel showing `file`, if one is open. */
-  viewFor(file: vscode.Uri): ReportView | undefined {
-    return this.panels.get(file.fsPath)?.view;
-  }
-
   /** The view of the focused report panel, if any. */
   get active(): ReportView | undefined {
     for (const { panel, view } of this.panels.values()) if (panel.active) return view;
@@ -61,6 +56,7 @@ export class ReportPanels implements vscode.Disposable {
       registration.dispose();
       view.dispose();
       this.panels.delete(file.fsPath);
+      this.status.closed(file);
     });
     await view.run(force);
   }

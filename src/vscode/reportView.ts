@@ -11,8 +11,8 @@ import type { ExportFormat, FromWebview, ToWebview } from '../protocol/webview';
 import { toCsv, toMarkdown } from '../report/format';
 import type { WorkerAnalysisService } from './analysisService';
 import type { CheckpointStatus } from './checkpointStatus';
-import { cliCommand } from './cliCommand';
-import { ProgressTracker, progressFraction } from './progressFraction';
+import { cliCommand } from '../report/cliCommand';
+import { ProgressTracker, progressFraction } from '../report/progressFraction';
 
 export class ReportView implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];

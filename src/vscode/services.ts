@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
 import type { AnalyzeOptions, Progress } from '../protocol/worker';
+import type { CheckpointIndex } from '../workspace/checkpointIndex';
 
 export interface AnalyzeRequest {
   /** Re-analyse even when a cached report matches (file, size, mtime, settings). */
@@ -24,14 +25,14 @@ export interface AnalysisService extends vscode.Disposable {
    * `background` true for analyses nobody asked to see (hints, live run watching).
    */
   readonly onDidAnalyze: vscode.Event<{ uri: vscode.Uri; report: Report; defaults: boolean; background: boolean }>;
-  /** Options for a file: settings + conventions (X.init.onnx / init.onnx / epoch_00.onnx; a .npz beside it). */
-  optionsFor(file: vscode.Uri): Promise<AnalyzeOptions>;
 }
 
 export interface TheoryLensServices {
   readonly extensionUri: vscode.Uri;
   readonly analysis: AnalysisService;
   readonly output: vscode.OutputChannel;
+  /** The workspace's checkpoint files, kept current by a watcher (one per extension host). */
+  readonly checkpoints: CheckpointIndex;
   /** Opens (or reveals) the report panel for a checkpoint beside the active editor. */
   openReport(file: vscode.Uri): Promise<void>;
 }

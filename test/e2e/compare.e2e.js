@@ -19,7 +19,7 @@ function cli(rel, init) {
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
 }
 
-/** Kendall τ-b written out again, independently of src/vscode/compare/kendall.ts: Σ sign·sign / √(untied-x pairs · untied-y pairs). */
+/** Kendall τ-b written out again, independently of src/report/kendall.ts: Σ sign·sign / √(untied-x pairs · untied-y pairs). */
 function tauB(x, y) {
   let s = 0;
   let nx = 0;

@@ -21,6 +21,17 @@ def shuffle(w, seed):
     for i in range(len(out) - 1, 0, -1):
         j = int(next(g) * (i + 1)); out[i], out[j] = out[j], out[i]
     return out
+def shuffle_buckets(w, seed, bucket_size):
+    g = mulberry32(seed); n = len(w); B = -(-n // bucket_size)
+    labels = [int(next(g) * B) for _ in range(n)]
+    out = np.concatenate([[x for x, l in zip(w, labels) if l == b] for b in range(B)])
+    lo = 0
+    for b in range(B):
+        hi = lo + labels.count(b)
+        for i in range(hi - lo - 1, 0, -1):
+            j = lo + int(next(g) * (i + 1)); out[lo + i], out[j] = out[j], out[lo + i]
+        lo = hi
+    return out
 def js_distance(a, b, bins=100):
     top = max(a.max(), b.max()); la = np.log10(a[a > 1e-10 * top]); lb = np.log10(b[b > 1e-10 * top])
     lo = min(la.min(), lb.min()); hi = max(la.max(), lb.max()); w = (hi - lo) / bins or 1.0
@@ -45,6 +56,23 @@ out = [[next(g) for _ in range(5)], shuffle(idx, 7), shuffle(idx, 0)]`, { idx })
   const f32 = shuffleElements(Float32Array.from(idx), 7);
   assert.ok(f32 instanceof Float32Array);
   assert.deepEqual(Array.from(f32), ref[1]);
+});
+
+test('the bucketed (Rao–Sandelius) shuffle of large arrays matches its documented reference (Python) exactly, writes into out, and is a permutation', { skip: noNumpy }, () => {
+  // the same algorithm as above 2²⁰ entries, exercised on 5000 entries with buckets of 300 (17 buckets)
+  const idx = Float64Array.from({ length: 5000 }, (_, i) => i);
+  const ref = numpy(`${pyShuffle}
+out = [shuffle_buckets(idx, 7, 300), shuffle_buckets(idx, 0, 300)]`, { idx }) as [number[], number[]];
+  const opts = { bucketAbove: 1000, bucketSize: 300 };
+  assert.deepEqual(Array.from(shuffleElements(idx, 7, opts)), ref[0]);
+  const out = new Float32Array(idx.length);
+  const got = shuffleElements(Float32Array.from(idx), 0, { ...opts, out });
+  assert.equal(got, out);
+  assert.deepEqual(Array.from(out), ref[1]);
+  assert.deepEqual(Array.from(out).sort((a, b) => a - b), Array.from(idx));
+  assert.throws(() => shuffleElements(idx, 0, { out: idx }), /separate array/);
+  // the default path below 2²⁰ entries is plain Fisher–Yates (the test above)
+  assert.deepEqual(Array.from(shuffleElements(idx, 7)), Array.from(shuffleElements(idx, 7, { bucketAbove: 5000 })));
 });
 
 test('esdDistance equals the documented Jensen–Shannon distance (numpy); 0 for identical ESDs, clearly > 0 for a shuffled rank-1 matrix', { skip: noNumpy }, async () => {

@@ -13,7 +13,7 @@ test('onnxruntime is the Gram backend here', () => {
 test('Gram of the short side (onnxruntime and WebAssembly, f32 and f64) equals numpy W·Wᵀ / Wᵀ·W', { skip: noNumpy }, async () => {
   // odd sizes: k not a multiple of 4, the long side not a multiple of the panel chunk; k ≥ 192 takes
   // the blocked onnxruntime model (4 and 8 blocks)
-  const shapes: [number, number][] = [[37, 530], [530, 37], [130, 131], [3, 1000], [200, 333], [700, 520]];
+  const shapes: [number, number][] = [[37, 530], [530, 37], [130, 131], [3, 1000], [200, 333], [700, 520], [2100, 200]];
   const ws = shapes.map(([rows, cols]) => Float32Array.from(randomMatrix(rows, cols, rows * 1000 + cols)));
   const inputs = Object.fromEntries(ws.map((w, i) => [`w${i}`, w]));
   const refs = numpy(`out = [(W @ W.T if W.shape[0] <= W.shape[1] else W.T @ W).ravel() for W in [${shapes.map(([r, c], i) => `w${i}.reshape(${r}, ${c})`).join(', ')}]]`, inputs) as number[][];
@@ -24,6 +24,9 @@ test('Gram of the short side (onnxruntime and WebAssembly, f32 and f64) equals n
     const variants: [string, Promise<Float32Array | Float64Array> | Float64Array, number][] = [
       ['onnxruntime f32', gram(w, rows, cols), 1e-6],
       ['onnxruntime f64', gram(w, rows, cols, { precision: 'float64' }), 1e-14],
+      // a tall W in row chunks (2100×200 by 500 rows: 5 calls, the last one short) summed in float64
+      ['onnxruntime f32 in row chunks', gram(w, rows, cols, { chunk: 100_000 }), 1e-6],
+      ['onnxruntime f64 in row chunks', gram(w, rows, cols, { precision: 'float64', chunk: 100_000 }), 1e-14],
       ['wasm f32', gramWasm(w, rows, cols, 'float32'), 1e-6],
       ['wasm f64', gramWasm(w, rows, cols, 'float64'), 1e-14],
       ['wasm f64 from f64', gramWasm(Float64Array.from(w), rows, cols, 'float64'), 1e-14],

@@ -10,7 +10,6 @@ import { test } from 'node:test';
 import { loadCheckpointSync, type Layer } from '../../src/onnx';
 import { buildModel, saveModel, values, type ModelSpec, type NodeSpec, type TensorSpec } from '../helpers/onnx-writer';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
 const dir = mkdtempSync(join(tmpdir(), 'tl-layers-ort-'));
 let counter = 0;

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import { loadCheckpointBytes } from '../../src/onnx';
 import { buildModel, type Attr, type ModelSpec, type NodeSpec, type TensorSpec } from '../helpers/onnx-writer';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
 
 interface Case {

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildModel, cnnWithBatchNorm, mlp, saveModel, toBfloat16, toHalf, values, type ModelSpec, type TensorSpec } from '../helpers/onnx-writer';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
 const dir = mkdtempSync(join(tmpdir(), 'tl-writer-'));
 

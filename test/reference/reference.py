@@ -131,14 +131,33 @@ def mulberry32(seed):
     return nxt
 
 
-def shuffled(W, seed=0):
-    """5. W's entries (row-major) permuted by Fisher–Yates: for i = len−1 … 1, j = ⌊u·(i+1)⌋ with
-    u = next()/2³², swap i and j."""
+SHUFFLE_BUCKET_ABOVE = 1 << 20
+SHUFFLE_BUCKET_SIZE = 1 << 17
+
+
+def shuffled(W, seed=0, bucket_above=SHUFFLE_BUCKET_ABOVE, bucket_size=SHUFFLE_BUCKET_SIZE):
+    """5. W's entries (row-major) permuted with u = next()/2³²: up to 2²⁰ entries by Fisher–Yates (for
+    i = len−1 … 1, j = ⌊u·(i+1)⌋, swap i and j); above, Rao–Sandelius with B = ⌈len/2¹⁷⌉ buckets: the
+    first len draws label entry i with bucket ⌊u·B⌋, entries are laid out bucket by bucket (input order
+    within a bucket), then each bucket, bucket 0 first, is Fisher–Yates-shuffled with the next draws."""
     flat = W.ravel().copy()
     nxt = mulberry32(seed)
-    for i in range(flat.size - 1, 0, -1):
-        j = int(nxt() / 4294967296.0 * (i + 1))
-        flat[i], flat[j] = flat[j], flat[i]
+
+    def fisher_yates(lo, hi):
+        for i in range(hi - lo - 1, 0, -1):
+            j = lo + int(nxt() / 4294967296.0 * (i + 1))
+            flat[lo + i], flat[j] = flat[j], flat[lo + i]
+
+    n = flat.size
+    if n <= bucket_above:
+        fisher_yates(0, n)
+        return flat.reshape(W.shape)
+    B = -(-n // bucket_size)
+    labels = np.array([int(nxt() / 4294967296.0 * B) for _ in range(n)], dtype=np.int64)
+    flat = flat[np.argsort(labels, kind="stable")]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=B))])
+    for b in range(B):
+        fisher_yates(int(starts[b]), int(starts[b + 1]))
     return flat.reshape(W.shape)
 
 

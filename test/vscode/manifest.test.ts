@@ -1,7 +1,7 @@
 // The manifest contributes what the extension registers, and activation loads nothing heavy: the
 // extension bundle's inputs (esbuild metafile) contain neither the engine nor onnxruntime.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
@@ -11,6 +11,12 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 const c = pkg.contributes;
 
 describe('package.json', () => {
+  it('ships only the screenshots the README shows (media/screenshots goes into the VSIX)', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const shots = readdirSync(join(repoRoot, 'media', 'screenshots')).filter((f) => f.endsWith('.png'));
+    assert.ok(shots.length > 0);
+    assert.deepEqual(shots.filter((f) => !readme.includes(`screenshots/${f}`)), []);
+  });
   it('targets VS Code ^1.90 as a workspace extension, activated by .onnx and Python', () => {
     assert.equal(pkg.engines.vscode, '^1.90.0');
     assert.deepEqual(pkg.extensionKind, ['workspace']);

@@ -5,12 +5,17 @@
 import { basename } from 'node:path';
 import { checkProbeAgainstModel, loadProbe, ProbeError, type Probe } from '../../data/probe';
 import type { Checkpoint } from '../../onnx/types';
-import type { BoundValue, DataSummary, LandscapeSummary, MarginSummary, RuntimeInfo } from '../../protocol/report';
+import type { BoundValue, DataSummary, HeldOutSummary, LandscapeSummary, MarginSummary, RuntimeInfo } from '../../protocol/report';
 import type { AnalyzeOptions, Progress } from '../../protocol/worker';
-import { bartlettBound, BOUND_INFO, golowichBound, neyshaburBound } from '../bounds';
+import { bartlettBound, BOUND_INFO, golowichBound, isVacuous, neyshaburBound } from '../bounds';
 import type { DataQuantities, LayerQuantities } from '../measures/types';
 import { ForwardModel } from '../runtime';
+import { HELD_OUT_EXPLANATION, heldOutCertificate } from '../bounds/heldOut';
+import { klAtOptimalPrior, pacBayesKlBound } from '../bounds/exactKl';
+import { COMPRESSION_INFO, compressionCertificate } from './compression';
 import { dziugaiteRoyBound } from './drSearch';
+import { representationMeasures } from './features';
+import { magnitudeAware, varianceSums } from './noise';
 import { lossLandscape } from './landscape';
 import { evaluate, marginSummary } from './metrics';
 import { initValues, magLogSum, normStats } from './paramStats';
@@ -27,6 +32,7 @@ export interface ForwardResult {
   testData?: DataSummary;
   quantities: DataQuantities;
   bounds: BoundValue[];
+  heldOut?: HeldOutSummary;
   margins: MarginSummary;
   landscape?: LandscapeSummary;
   warnings: string[];
@@ -111,6 +117,7 @@ export async function runForwardAnalysis(
       maxInputNorm: norms.max, meanSqInputNorm: norms.meanSq, probeSize: probe.n, ...(m ? { m } : {}),
     };
     let testData: DataSummary | undefined;
+    let testErrors: { errors: number; n: number } | undefined;
     if (options.testData) {
       say('forward', `accuracy and loss on the test probe ${basename(options.testData)}`);
       const tp = loadProbe(options.testData, keys);
@@ -122,6 +129,7 @@ export async function runForwardAnalysis(
       const te = evaluate(tl.logits, classes, tp.y);
       q.testAccuracy = te.accuracy;
       q.testCrossEntropy = te.crossEntropy;
+      testErrors = { errors: te.errors, n: tp.n };
       testData = summary(tp, classes);
     }
     lap('accuracy');
@@ -164,6 +172,35 @@ export async function runForwardAnalysis(
     if (stats.wDistSq !== null) q.magLogSumInit = magLogSum(params, mag.sigma, MAG_EPS, stats.wNormSq, stats.omega, w0);
     lap('sigmaMag');
 
+    // Exact KL at the KL-optimal prior variance and the PAC-Bayes-kl bound value for the σ′ posteriors.
+    {
+      const k = stats.omega;
+      const errorAt = (r: typeof iso) => 1 - (r.steps.find((st) => st.sigma === r.sigma)?.accuracy ?? base.accuracy - 0.1);
+      const sums = {
+        iso: { sum: k * iso.sigma ** 2, logSum: k * Math.log(iso.sigma ** 2) },
+        mag: varianceSums(params, magnitudeAware(params, mag.sigma, MAG_EPS)),
+      };
+      const exact: NonNullable<DataQuantities['exactKl']> = {};
+      const bound: NonNullable<DataQuantities['pacBayesKl']> = {};
+      for (const kind of ['iso', 'mag'] as const) {
+        const r = kind === 'iso' ? iso : mag;
+        if (!(r.sigma > 0)) continue;
+        for (const [prior, dist] of [['Init', stats.wDistSq], ['Orig', stats.wNormSq]] as const) {
+          if (dist === null) continue;
+          const key = `${kind}${prior}` as const;
+          exact[key] = klAtOptimalPrior(sums[kind].sum, sums[kind].logSum, dist, k).kl;
+          if (m && Number.isInteger(m) && m >= 2) bound[key] = pacBayesKlBound(errorAt(r), sums[kind].sum, sums[kind].logSum, dist, k, m, delta).bound;
+        }
+      }
+      q.exactKl = exact;
+      q.pacBayesKl = bound;
+    }
+
+    say('forward', 'penultimate features (Davies–Bouldin, NC1, normalised margins) and mixup accuracy');
+    q.representation = await representationMeasures(ckpt, model, train, classes, seed);
+    if (q.representation.reason) warnings.push(`representation measures: ${q.representation.reason}`);
+    lap('representation');
+
     say('forward', `average-case sharpness, ${draws} draws`);
     const sh = await sharpness(model, train, base.crossEntropy, 'plain', { seed, draws });
     const sha = await sharpness(model, train, base.crossEntropy, 'adaptive', { seed, draws });
@@ -175,7 +212,7 @@ export async function runForwardAnalysis(
 
     const bounds: BoundValue[] = [];
     const unavailable = (reason: string, needs?: BoundValue['needs']) => {
-      for (const b of BOUND_INFO) bounds.push({ ...b, value: null, vacuous: null, assumptions: [], ...(needs ? { needs } : {}), reason });
+      for (const b of [...BOUND_INFO, COMPRESSION_INFO]) bounds.push({ ...b, value: null, vacuous: null, assumptions: [], ...(needs ? { needs } : {}), reason });
     };
     if (m === undefined) unavailable('needs the training-set size m: --train-size M (CLI) or theoryLens.trainSize', ['trainSize']);
     else if (!Number.isInteger(m) || m < 2) unavailable(`the training-set size m = ${m} must be an integer ≥ 2`);
@@ -189,8 +226,26 @@ export async function runForwardAnalysis(
         onProgress: (msg) => say('bounds', `Dziugaite–Roy bound: ${msg}`),
       }));
       bounds.push(bartlettBound(layers, q, base.margins, delta), neyshaburBound(layers, q, base.margins, delta), golowichBound(layers, q, base.margins, delta));
+      lap('bounds');
+      say('bounds', 'compression (Occam) certificate');
+      bounds.push(await compressionCertificate(model, train, w0, { m, delta, seed, classes, onProgress: (msg) => say('bounds', `compression certificate: ${msg}`) }));
+      lap('compression');
     }
-    lap('bounds');
+    if (!timings.bounds) lap('bounds');
+    let heldOut: HeldOutSummary | undefined;
+    if (testErrors) {
+      const h = heldOutCertificate(testErrors.errors, testErrors.n, delta);
+      for (const b of bounds) if (b.value !== null) b.details = { ...b.details, heldOutCertificate: h.bound };
+      heldOut = {
+        value: h.bound, vacuous: isVacuous(h.bound, classes), testErrors: testErrors.errors, testExamples: testErrors.n, testError: h.testError,
+        klBound: h.klBound, delta, explanation: HELD_OUT_EXPLANATION,
+        reference: 'Langford 2005 (JMLR), "Tutorial on practical prediction theory for classification", Theorem 3.3 (binomial tail inversion)',
+        assumptions: [
+          `the ${testErrors.n} test-probe examples are i.i.d. from the data distribution and played no part in training or choosing this network`,
+          `exact binomial tail: e ≤ max{p : P[Bin(${testErrors.n}, p) ≤ ${testErrors.errors}] ≥ δ}, δ = ${delta}; its Chernoff form kl⁻¹(ê, ln(1/δ)/n) = ${h.klBound.toPrecision(4)}`,
+        ],
+      };
+    }
 
     let landscape: LandscapeSummary | undefined;
     const points = options.landscapePoints ?? FORWARD_DEFAULTS.landscapePoints;
@@ -208,7 +263,7 @@ export async function runForwardAnalysis(
         forwardPassesPerSecond: model.passes / seconds,
       },
       data: summary(probe, classes), ...(testData ? { testData } : {}),
-      quantities: q, bounds, margins, ...(landscape ? { landscape } : {}), warnings, timings,
+      quantities: q, bounds, ...(heldOut ? { heldOut } : {}), margins, ...(landscape ? { landscape } : {}), warnings, timings,
     };
   } finally {
     await model.release();

@@ -26,6 +26,8 @@ export interface GramOptions {
   threads?: number;
   /** Force the WebAssembly Gram (for tests and benchmarks). */
   backend?: 'auto' | 'wasm';
+  /** Entries of a tall W (rows > cols) per onnxruntime call (default 2²², 16 MiB of float32); for tests. */
+  chunk?: number;
 }
 
 let ort: Ort | null | undefined;
@@ -119,6 +121,9 @@ function session(o: Ort, transA: boolean, elem: 1 | 11, blocks: number, threads:
     s = o.InferenceSession.create(gramModel(transA, elem, blocks), {
       ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
       graphOptimizationLevel: 'all',
+      // no arena: the Gram's buffers (a transposed chunk, the blocks) go back to the system after each
+      // run instead of staying reserved per worker for the largest layer seen
+      enableCpuMemArena: false,
     });
     sessions.set(key, s);
   }
@@ -156,20 +161,36 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
     ortError = (e as Error).message;
     return gramWasm(w, rows, cols, precision);
   }
-  const A = new o.Tensor(elem === 11 ? 'float64' : 'float32', data, [rows, cols]);
-  if (blocks === 1) return (await s.run({ A })).G.data as Float32Array | Float64Array;
+  const type = elem === 11 ? 'float64' : 'float32';
+  if (blocks === 1) return (await s.run({ A: new o.Tensor(type, data, [rows, cols]) })).G.data as Float32Array | Float64Array;
   const bounds = Array.from({ length: blocks + 1 }, (_, i) => (i === blocks ? k : Math.round((k * i) / blocks / 16) * 16));
-  const feeds: Record<string, import('onnxruntime-node').Tensor> = { A };
+  const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
   bounds.forEach((b, i) => { feeds[`b${i}`] = new o.Tensor('int64', BigInt64Array.of(BigInt(b)), [1]); });
-  const out = await s.run(feeds);
   const G = elem === 11 ? new Float64Array(k * k) : new Float32Array(k * k);
-  for (let i = 0; i < blocks; i++) {
-    for (let j = 0; j <= i; j++) {
-      const block = out[`G${i}_${j}`].data as Float32Array | Float64Array;
-      const c = bounds[j + 1] - bounds[j];
-      for (let r = 0; r < bounds[i + 1] - bounds[i]; r++) G.set(block.subarray(r * c, (r + 1) * c), (bounds[i] + r) * k + bounds[j]);
+  // WᵀW of a tall W is Σ over row chunks W_cᵀW_c: the model transposes one chunk at a time (≤ CHUNK
+  // entries) instead of all of W (a second copy of the largest matrix); chunk sums add in float64
+  const chunkRows = rows > cols ? Math.max(k, Math.floor((opts.chunk ?? CHUNK) / cols)) : rows;
+  const acc = chunkRows < rows ? new Float64Array(k * k) : null;
+  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+    const r1 = Math.min(rows, r0 + chunkRows);
+    feeds.A = new o.Tensor(type, data.subarray(r0 * cols, r1 * cols), [r1 - r0, cols]);
+    const out = await s.run(feeds);
+    for (let i = 0; i < blocks; i++) {
+      for (let j = 0; j <= i; j++) {
+        const block = out[`G${i}_${j}`].data as Float32Array | Float64Array;
+        const c = bounds[j + 1] - bounds[j];
+        for (let r = 0; r < bounds[i + 1] - bounds[i]; r++) {
+          const at = (bounds[i] + r) * k + bounds[j];
+          if (acc) for (let q = 0; q < c; q++) acc[at + q] += block[r * c + q];
+          else G.set(block.subarray(r * c, (r + 1) * c), at);
+        }
+      }
     }
   }
+  if (acc) for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) G[i * k + j] = acc[i * k + j];
   for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) G[i * k + j] = G[j * k + i];
   return G;
 }
+
+/** Entries of W per Gram call of a tall W (rows > cols): 4 Mi (16 MiB of float32). */
+const CHUNK = 1 << 22;

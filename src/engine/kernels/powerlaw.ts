@@ -11,6 +11,8 @@
 // reaches the best D so far (it can then no longer be the strictly smallest), which makes it ~O(N·n̄)
 // in practice.
 
+import { timed } from './profile';
+
 export interface PowerLawFit {
   status: 'ok' | 'too-few';
   /** Why there is no fit (status 'too-few'). */
@@ -46,6 +48,10 @@ export const EIG_FLOOR = 1e-5;
  * 'too-few' with a reason when fewer than minEigs eigenvalues exceed 1e-5 (or no candidate is left).
  */
 export function fitPowerLaw(eigs: ArrayLike<number>, opts: PowerLawOptions = {}): PowerLawFit {
+  return timed('fit', () => fit(eigs, opts));
+}
+
+function fit(eigs: ArrayLike<number>, opts: PowerLawOptions): PowerLawFit {
   const minEigs = opts.minEigs ?? MIN_EIGS;
   const kept: number[] = [];
   for (let i = 0; i < eigs.length; i++) {

@@ -5,6 +5,7 @@ import { eigvalsSym } from './eig';
 import { assertFinite, checkShape } from './finite';
 import { gram, type GramOptions } from './gram';
 import { jacobiSingularValues } from './jacobiSvd';
+import { timed, timedAsync } from './profile';
 
 export interface Spectrum {
   /** Eigenvalues λ = σ² of the short-side Gram matrix, ascending (min(rows, cols) of them, all ≥ 0). */
@@ -33,12 +34,12 @@ export async function singularValues(w: Float32Array | Float64Array, rows: numbe
   const L = Math.max(rows, cols);
   if (k === 0) return { eig: new Float64Array(0), sigma: new Float64Array(0) };
   if (k * k * L <= (opts.exactBelow ?? 1 << 16)) {
-    const sigma = jacobiSingularValues(w, rows, cols);
+    const sigma = timed('jacobi', () => jacobiSingularValues(w, rows, cols));
     const eig = new Float64Array(k);
     for (let i = 0; i < k; i++) eig[i] = sigma[k - 1 - i] ** 2;
     return { eig, sigma };
   }
-  const g = await gram(w, rows, cols, opts);
+  const g = await timedAsync('gram', () => gram(w, rows, cols, opts));
   const eig = eigvalsSym(g, k, { precision: opts.precision ?? 'float32' });
   for (let i = 0; i < k; i++) if (eig[i] < 0) eig[i] = 0;
   const sigma = new Float64Array(k);

@@ -5,6 +5,7 @@
 // laid out from heapBase() are never shared between two calls in flight.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { timed } from './profile';
 
 // The WebAssembly global of the JS engine, typed here (the project's lib settings do not include it).
 interface WasmMemory {
@@ -168,9 +169,11 @@ export function eigvalsSymWasm(a: Float32Array | Float64Array, n: number, f32: b
   const x = kernels();
   const el = f32 ? 4 : 8;
   const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
-  (f32 ? new Float32Array(x.memory.buffer, aOff, n * n) : new Float64Array(x.memory.buffer, aOff, n * n)).set(a);
-  reduce(x, aOff, n, dOff, eOff, state, vecs, f32);
-  return solveTridiagonal(x, dOff, eOff, n);
+  timed('tridiagonalize', () => {
+    (f32 ? new Float32Array(x.memory.buffer, aOff, n * n) : new Float64Array(x.memory.buffer, aOff, n * n)).set(a);
+    reduce(x, aOff, n, dOff, eOff, state, vecs, f32);
+  });
+  return timed('ql', () => solveTridiagonal(x, dOff, eOff, n));
 }
 
 /** Elements of the inner dimension per Gram panel: about 1 MiB of panel, at least 64, a multiple of 16. */

@@ -1,5 +1,6 @@
 // Every per-layer metric of one weight matrix. Runs in a pool worker (or inline); one layer's float
 // copy at a time. Input and output are plain, transferable data.
+import { threadId } from 'node:worker_threads';
 import type { LayerFlag } from '../../protocol/report';
 import type { Precision } from '../../protocol/worker';
 import {
@@ -13,6 +14,9 @@ import {
   shuffleElements,
   singularValues,
   spectralNormLanczos,
+  takeProfile,
+  timed,
+  timedAsync,
 } from '../kernels';
 
 export interface LayerTaskOptions {
@@ -49,6 +53,8 @@ export interface LayerTask {
     transpose: boolean;
   };
   options: LayerTaskOptions;
+  /** onnxruntime threads for this layer's Gram products (default: 1 in a pool worker); set for a layer too big to balance. */
+  gramThreads?: number;
 }
 
 export interface LayerQuantityValues {
@@ -69,6 +75,8 @@ export interface LayerResult {
   esdNote?: string;
   quantities: LayerQuantityValues;
   ms: number;
+  /** Where the time went (kernels/profile.ts phases, ms) and on which thread (worker_threads threadId; 0 = main). */
+  profile?: { thread: number; phases: Record<string, number> };
 }
 
 /** ‖W‖_F and ‖Wᵀ‖₂,₁ (Σ of row norms of the [out, in] matrix), accumulated in float64. */
@@ -102,13 +110,14 @@ function subsampleEsd(eig: Float64Array, max: number): { esd: number[]; note?: s
 
 export async function measureLayer(task: LayerTask): Promise<LayerResult> {
   const t0 = performance.now();
+  takeProfile(); // start this layer's profile afresh
   const { matrix: w, rows, cols, options: o } = task;
   const metrics: Record<string, number | null> = {};
   const notes: Record<string, string> = {};
   const flags: LayerFlag[] = [];
   const k = Math.min(rows, cols);
   const result = (quantities: LayerQuantityValues, extra: Partial<LayerResult> = {}): LayerResult => ({
-    index: task.index, metrics, notes, flags, quantities, ms: performance.now() - t0, ...extra,
+    index: task.index, metrics, notes, flags, quantities, ms: performance.now() - t0, profile: { thread: threadId, phases: takeProfile() }, ...extra,
   });
 
   const bad = countNonFinite(w);
@@ -131,7 +140,7 @@ export async function measureLayer(task: LayerTask): Promise<LayerResult> {
     spec = l.sigmaMax;
     notes['*'] = `short side ${k} > ${o.maxFullSpectrum}: only the spectral norm (Lanczos, ${l.iterations} steps, residual ${l.residual.toExponential(1)}) is computed; raise the full-spectrum limit for the ESD metrics`;
   } else {
-    eig = (await singularValues(w, rows, cols, { precision })).eig;
+    eig = (await singularValues(w, rows, cols, { precision, threads: task.gramThreads })).eig;
     spec = Math.sqrt(eig[eig.length - 1] ?? 0);
   }
   metrics.spectralNorm = spec;
@@ -186,16 +195,16 @@ export async function measureLayer(task: LayerTask): Promise<LayerResult> {
       notes.alpha = `not applicable: ${fit.reason ?? 'too few eigenvalues for a tail fit'}`;
     }
 
-    if (o.randomize && spec > 0) {
-      const shuffled = shuffleElements(w, o.seed);
-      const r = (await singularValues(shuffled, rows, cols, { precision })).eig;
+    if (o.randomize && spec > 0) await timedAsync('randomize', async () => {
+      const shuffled = timed('shuffle', () => shuffleElements(w, o.seed));
+      const r = (await singularValues(shuffled, rows, cols, { precision, threads: task.gramThreads })).eig;
       metrics.randDistance = esdDistance(eig, r);
       const rmax = r[r.length - 1];
       metrics.randSpectralNorm = Math.sqrt(rmax);
       if (st.mpBulkMax !== null && rmax > 1.5 * st.mpBulkMax) {
         flags.push({ id: 'correlationTrap', severity: 'info', message: `a spike survives shuffling (λ_max after shuffling ${rmax.toPrecision(3)} > 1.5·λ₊): unusually large individual weights (a "correlation trap", Martin & Mahoney)` });
       }
-    }
+    });
 
     const sub = subsampleEsd(eig, o.esdMaxPoints);
     if (sub.note) notes.esd = sub.note;
@@ -265,7 +274,7 @@ async function initMetrics(task: LayerTask, metrics: Record<string, number | nul
   if (Math.min(rows, cols) > task.options.maxFullSpectrum) {
     spec = spectralNormLanczos(d, rows, cols, { seed: task.options.seed }).sigmaMax;
   } else {
-    const e = (await singularValues(d, rows, cols, { precision })).eig;
+    const e = (await singularValues(d, rows, cols, { precision, threads: task.gramThreads })).eig;
     spec = Math.sqrt(e[e.length - 1] ?? 0);
     const f = fitPowerLaw(e);
     metrics.deltaAlpha = f.status === 'ok' ? f.alpha : null;

@@ -2,10 +2,11 @@
 // it lists (through the report), so adding a measure means adding one object to a list here.
 import type { MeasureValue, Need } from '../../protocol/report';
 import { dataMeasures } from './data';
+import { predictionMeasures } from './prediction';
 import type { Measure, MeasureContext } from './types';
 import { weightMeasures } from './weight';
 
-export const MEASURES: readonly Measure[] = [...weightMeasures, ...dataMeasures];
+export const MEASURES: readonly Measure[] = [...weightMeasures, ...dataMeasures, ...predictionMeasures];
 
 /** The one step that enables a measure that needs `need`, shown when it could not be computed. */
 export const NEED_HINTS: Record<Need, string> = {
@@ -31,6 +32,7 @@ export function evaluateMeasures(ctx: MeasureContext, avail: Availability, measu
     const base: MeasureValue = {
       value: null, name: m.name, formula: m.formula, reference: m.reference, group: m.group, direction: m.direction,
       ...(m.equation ? { equation: m.equation } : {}),
+      ...(m.needs.includes('testData') ? { usesTestData: true } : {}),
     };
     const missing = m.needs.filter((n) => !avail.have.has(n));
     if (missing.length) {

@@ -2,6 +2,7 @@
 // every view render whatever the registry lists. Heavy work (spectra, forward passes) happens before,
 // producing the quantities in MeasureContext; a measure only combines them.
 import type { Need } from '../../protocol/report';
+import type { RepresentationQuantities } from '../forward/features';
 
 /** Per-layer quantities the aggregate measures combine (one entry per measured weight matrix). */
 export interface LayerQuantities {
@@ -73,6 +74,15 @@ export interface DataQuantities {
   /** False when the σ′ search never lost 0.1 accuracy (σ′ is then only a lower bound). */
   sigmaIsoBracketed?: boolean;
   sigmaMagBracketed?: boolean;
+  /**
+   * Exact KL(N(w, s) ‖ N(w⁰, λ*I)) at the KL-optimal λ* for the posteriors of the σ′ searches (isotropic
+   * sᵢ = σ′², magnitude-aware sᵢ = σ′²wᵢ² + ε²), prior centred at w⁰ (init) or 0 (orig), and the
+   * PAC-Bayes-kl bound values with Dziugaite & Roy's λ grid at the stochastic error measured at σ′.
+   */
+  exactKl?: Partial<Record<'isoInit' | 'isoOrig' | 'magInit' | 'magOrig', number>>;
+  pacBayesKl?: Partial<Record<'isoInit' | 'isoOrig' | 'magInit' | 'magOrig', number>>;
+  /** Penultimate-feature measures and mixup accuracy (src/engine/forward/features.ts). */
+  representation?: RepresentationQuantities;
 }
 
 export interface MeasureContext {
@@ -93,7 +103,7 @@ export interface Measure {
   formula: string;
   reference: string;
   equation?: string;
-  group: 'count' | 'norm' | 'spectral' | 'heavyTailed' | 'margin' | 'flatness' | 'accuracy' | 'sharpness' | 'pathNorm';
+  group: 'count' | 'norm' | 'spectral' | 'heavyTailed' | 'margin' | 'flatness' | 'accuracy' | 'sharpness' | 'pathNorm' | 'representation';
   /** +1: larger predicts worse generalization; −1: larger predicts better; 0: neither/descriptive. */
   direction: 1 | -1 | 0;
   /** What must be present in the context; when missing the report lists the measure with `needs`. */

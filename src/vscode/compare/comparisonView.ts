@@ -13,11 +13,11 @@ import * as vscode from 'vscode';
 import type { CheckpointGroup, CheckpointItem, CheckpointState, ComparisonColumn, FromCompareView, MetricsSource, ToCompareView } from '../../protocol/compare';
 import type { Report } from '../../protocol/report';
 import { webviewHtml } from '../html';
-import { CheckpointIndex } from '../hints/checkpointIndex';
+import type { CheckpointIndex } from '../../workspace/checkpointIndex';
 import type { TheoryLensServices } from '../services';
-import { defaultGroup, groupCheckpoints, type FileGroup, type GroupedFile } from './checkpointGroups';
-import { buildComparison } from './comparison';
-import { defaultColumn, parseMetricsFile, type MetricsTable } from './metricsFile';
+import { defaultGroup, groupCheckpoints, type FileGroup, type GroupedFile } from '../../workspace/checkpointGroups';
+import { buildComparison } from '../../report/comparison';
+import { defaultColumn, parseMetricsFile, type MetricsTable } from '../../workspace/metricsFile';
 
 interface Status {
   state: CheckpointState;
@@ -62,7 +62,7 @@ export class ComparisonView implements vscode.WebviewViewProvider, vscode.Dispos
 
   constructor(private readonly services: TheoryLensServices, private readonly index: CheckpointIndex) {
     this.disposables.push(
-      index.onDidChange((changes) => this.onIndexChange(changes.map((c) => c.kind === 'create' ? c.uri.fsPath : '').filter(Boolean))),
+      index.onDidChange((changes) => this.onIndexChange(changes.map((c) => c.kind === 'create' ? c.path : '').filter(Boolean))),
       services.analysis.onDidAnalyze(() => this.postSoon()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('theoryLens.compare')) this.postSoon();

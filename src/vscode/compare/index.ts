@@ -2,12 +2,11 @@
 // view (ComparisonView), the command that reveals it (optionally with checkpoints to select, as the
 // CodeLens passes them), and the metrics-file picker for Kendall τ.
 import * as vscode from 'vscode';
-import { CheckpointIndex } from '../hints/checkpointIndex';
 import type { TheoryLensServices } from '../services';
 import { ComparisonView } from './comparisonView';
 
 export function registerComparison(context: vscode.ExtensionContext, services: TheoryLensServices): void {
-  const view = new ComparisonView(services, CheckpointIndex.shared(context));
+  const view = new ComparisonView(services, services.checkpoints);
   context.subscriptions.push(
     view,
     vscode.window.registerWebviewViewProvider(ComparisonView.viewType, view, { webviewOptions: { retainContextWhenHidden: true } }),

@@ -2,7 +2,6 @@
 // time through the shared analysis service (its worker; reports cached there), debounced so a burst
 // of requests while the user scrolls becomes one queue, and cancelled when the extension stops or the
 // user turns the hints off. A failure is remembered per (file, mtime) so it is not retried in a loop.
-import { statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { TheoryLensServices } from '../services';
 
@@ -18,15 +17,9 @@ export class BackgroundAnalyses implements vscode.Disposable {
     /** Whether a default-option report of the file (as it is now) is cached. */
     private readonly isCached: (path: string) => boolean,
     private readonly onDone: (path: string) => void,
+    /** The file's mtime as the checkpoint index knows it (no disk access on a hint pass). */
+    private readonly mtime: (path: string) => number,
   ) {}
-
-  private mtime(path: string): number {
-    try {
-      return statSync(path).mtimeMs;
-    } catch {
-      return -1;
-    }
-  }
 
   /** Why the last analysis of the file (as it is now) failed, if it did. */
   failure(path: string): string | undefined {

@@ -5,8 +5,8 @@
 // which checkpoint the numbers come from (click: choose another).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { headlineText, headlineTooltip } from './headline';
-import type { HintModel, OwnerAnnotation, RefInfo } from './hintModel';
+import { headlineText, headlineTooltip } from '../../report/headline';
+import type { HintModel, OwnerAnnotation, OwnerRefusal, RefInfo } from './hintModel';
 
 const cfg = () => vscode.workspace.getConfiguration('theoryLens.hints');
 const label = (p: string) => basename(p).replace(/\.onnx$/i, '');
@@ -36,19 +36,32 @@ export class CheckpointLensProvider implements vscode.CodeLensProvider {
       if (info.matches.length > 1) lenses.push(new RefLens(range, info, 'report'));
     }
     if (cfg().get('inlayHints', true)) {
-      for (const o of this.model.annotations(doc).owners) lenses.push(this.ownerLens(doc, o));
+      const ann = this.model.annotations(doc);
+      for (const o of ann.owners) lenses.push(this.ownerLens(doc, o));
+      for (const r of ann.refusals) lenses.push(this.refusalLens(doc, r));
     }
     return lenses;
   }
 
   private ownerLens(doc: vscode.TextDocument, o: OwnerAnnotation): vscode.CodeLens {
-    const why = { pinned: 'chosen', opened: 'its report is open', lens: 'newest checkpoint this file writes', recent: 'recently analysed' }[o.source];
+    const why = { pinned: 'chosen', writes: 'the newest checkpoint this file writes', setting: 'named by theoryLens.hints.checkpoint' }[o.source];
     const where = o.match.prefixes.length === 1 && o.match.prefixes[0] === '' ? '' : ` at ${o.match.prefixes.map((p) => p.replace(/\.$/, '')).join(', ')}`;
     return new vscode.CodeLens(new vscode.Range(o.line, 0, o.line, 0), {
       title: `θ layer numbers from ${o.report.model.fileName}${where} (${o.match.matched}/${o.match.total} definitions matched, ${why})`,
       command: 'theoryLens.hints.chooseCheckpoint',
       arguments: [doc.uri, o.owner],
       tooltip: `The hints on ${o.owner}'s layers show ${o.report.model.path}. Click to show another checkpoint's numbers.`,
+    });
+  }
+
+  /** The class's checkpoint does not fit its code: the reason instead of numbers (click: choose another). */
+  private refusalLens(doc: vscode.TextDocument, r: OwnerRefusal): vscode.CodeLens {
+    const why = { pinned: 'chosen', writes: 'written by this file', setting: 'named by theoryLens.hints.checkpoint' }[r.source];
+    return new vscode.CodeLens(new vscode.Range(r.line, 0, r.line, 0), {
+      title: `θ no layer numbers: ${r.reason}`,
+      command: 'theoryLens.hints.chooseCheckpoint',
+      arguments: [doc.uri, r.owner],
+      tooltip: `${r.path} (${why}) does not fit the code of ${r.owner}, so its numbers are not shown. Click to choose another checkpoint.`,
     });
   }
 

@@ -2,19 +2,24 @@
 // version) and from reports already in the analysis service's cache — never by waiting for an
 // analysis: the checkpoint references with the files they match (for CodeLens), the module
 // definitions matched to a report per class (for inlay hints and diagnostics), and which report
-// each class's numbers come from. Priority per class: a checkpoint the user pinned for it, then the
-// newest checkpoint of each of the file's CodeLens references, then the most recently analysed ones.
-import { dirname } from 'node:path';
+// each class's numbers come from and why (src/workspace/hintProvenance.ts): a checkpoint the user
+// pinned for it, else the newest checkpoint of each save/export line of the file, else the one the
+// `theoryLens.hints.checkpoint` setting names — only when compatible with the code (layer names and the
+// shapes its constructor arguments evaluate to); an open report is never a reason.
+import { dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerReport, Report } from '../../protocol/report';
 import type { TheoryLensServices } from '../services';
 import { BackgroundAnalyses } from './backgroundAnalyses';
-import { isSeries, matchAll, type RefMatch } from './checkpointMatcher';
-import { findCheckpointRefs, type CheckpointRef } from './checkpointRefs';
-import { CheckpointIndex } from './checkpointIndex';
-import { byOwner, matchOwner, type OwnerMatch } from './moduleMatcher';
-import { classLines, findModuleDefs, type ModuleDef } from './moduleDefs';
-import { scanSource } from './sourceScanner';
+import { isSeries, matchAll, type RefMatch } from '../../workspace/checkpointMatcher';
+import { fileParts, findCheckpointRefs, type CheckpointRef } from '../../workspace/checkpointRefs';
+import type { CheckpointIndex } from '../../workspace/checkpointIndex';
+import { builtShape } from '../../workspace/codeShapes';
+import { PythonScopes } from '../../workspace/constEval';
+import { chooseForOwner, type HintCandidate, type HintSource } from '../../workspace/hintProvenance';
+import { byOwner, layerModule, type OwnerMatch } from '../../workspace/moduleMatcher';
+import { classLines, findModuleDefs, type ModuleDef } from '../../workspace/moduleDefs';
+import { scanSource } from '../../workspace/sourceScanner';
 
 export interface RefInfo {
   ref: CheckpointRef;
@@ -29,8 +34,17 @@ export interface OwnerAnnotation {
   /** Line of `class Owner`, or of its first definition outside a class. */
   line: number;
   report: Report;
-  source: 'pinned' | 'opened' | 'lens' | 'recent';
+  source: HintSource;
   match: OwnerMatch;
+}
+
+/** A class whose chosen checkpoint does not fit its code: no numbers, and why. */
+export interface OwnerRefusal {
+  owner: string;
+  line: number;
+  path: string;
+  source: HintSource;
+  reason: string;
 }
 
 export interface LayerAnnotation {
@@ -45,40 +59,45 @@ const MAX_CHARS = 2_000_000;
 export const languageOf = (doc: vscode.TextDocument): 'python' | 'js' | null =>
   doc.languageId === 'python' ? 'python' : /^(typescript|javascript)(react)?$/.test(doc.languageId) ? 'js' : null;
 
+export interface Annotations {
+  owners: OwnerAnnotation[];
+  layers: LayerAnnotation[];
+  refusals: OwnerRefusal[];
+}
+
+/** Initial weights (`X.init.onnx`, `init.onnx`): they lead a run; their numbers never annotate the code. */
+export const isInit = (p: string): boolean => /(^|[\\/.])init\.onnx$/i.test(p);
+
 export class HintModel implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   /** Fires (debounced) when what the hints show may have changed: a report arrived, checkpoints changed, a pin. */
   readonly onDidChange = this.emitter.event;
   readonly index: CheckpointIndex;
   readonly background: BackgroundAnalyses;
-  /** Default-option reports in the order they were analysed, most recent first; `opened`: the user asked for it (a report panel). */
-  private readonly recent: { report: Report; opened: boolean }[] = [];
   /** Reports analysed with the default options (the service's cache also holds comparison runs with another init). */
   private readonly defaults = new WeakSet<Report>();
   private readonly pins = new Map<string, string>();
   private generation = 0;
-  private readonly textCache = new Map<string, { version: number; refs: CheckpointRef[]; defs: ModuleDef[]; classes: Map<string, number> }>();
+  private readonly textCache = new Map<string, { version: number; refs: CheckpointRef[]; defs: ModuleDef[]; classes: Map<string, number>; scopes: () => PythonScopes | null }>();
   private readonly refCache = new Map<string, { key: string; value: RefInfo[] }>();
-  private readonly annCache = new Map<string, { key: string; value: { owners: OwnerAnnotation[]; layers: LayerAnnotation[] } }>();
+  private readonly annCache = new Map<string, { key: string; value: Annotations }>();
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, private readonly services: TheoryLensServices) {
-    this.index = CheckpointIndex.shared(context);
-    this.background = new BackgroundAnalyses(services, (p) => this.cached(p) !== undefined, () => this.changed());
+    this.index = services.checkpoints;
+    this.background = new BackgroundAnalyses(services, (p) => this.cached(p) !== undefined, () => this.changed(), (p) => this.index.mtime(p));
     this.disposables.push(
       this.emitter,
       this.background,
       this.index.onDidChange(() => this.changed()),
-      services.analysis.onDidAnalyze(({ report, defaults, background }) => {
+      services.analysis.onDidAnalyze(({ report, defaults }) => {
         if (!defaults) return;
         this.defaults.add(report);
-        const i = this.recent.findIndex((r) => r.report.model.path === report.model.path);
-        const opened = !background || (i >= 0 && this.recent[i].opened);
-        if (i >= 0) this.recent.splice(i, 1);
-        this.recent.unshift({ report, opened });
-        if (this.recent.length > 30) this.recent.pop();
         this.changed();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('theoryLens.hints.checkpoint')) this.changed();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         const k = d.uri.toString();
@@ -106,11 +125,14 @@ export class HintModel implements vscode.Disposable {
     // file (over MAX_CHARS) gets no hints rather than a slow extension host
     const text = lang ? doc.getText() : '';
     const src = lang && text.length <= MAX_CHARS ? scanSource(text, lang) : null;
+    let scopes: PythonScopes | null | undefined;
     const value = {
       version: doc.version,
       refs: src && lang ? findCheckpointRefs(src, lang) : [],
       defs: src && lang === 'python' ? findModuleDefs(src) : [],
       classes: src && lang === 'python' ? classLines(src) : new Map<string, number>(),
+      // the names bound in the file, read only when a class is checked against a checkpoint
+      scopes: () => (scopes === undefined ? (scopes = src && lang === 'python' ? new PythonScopes(src) : null) : scopes),
     };
     this.textCache.set(k, value);
     return value;
@@ -125,7 +147,7 @@ export class HintModel implements vscode.Disposable {
     const { refs } = this.text(doc);
     const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const docDir = doc.uri.scheme === 'file' ? dirname(doc.uri.fsPath) : roots[0] ?? '/';
-    const all = refs.length ? matchAll(refs.map((r) => r.parts), docDir, roots, this.index.files()) : [];
+    const all = refs.length ? matchAll(refs.map(fileParts), docDir, roots, this.index.files()) : [];
     const value = refs.map((ref, i) => ({ ref, matches: all[i], series: isSeries(all[i]) })).filter((r) => r.matches.length);
     this.refCache.set(k, { key, value });
     return value;
@@ -153,68 +175,82 @@ export class HintModel implements vscode.Disposable {
     return this.pins.get(`${doc.toString()}|${owner}`);
   }
 
+  /** The checkpoint the `theoryLens.hints.checkpoint` setting names for this file's workspace folder, if any. */
+  private settingCheckpoint(doc: vscode.TextDocument): string | undefined {
+    const p = vscode.workspace.getConfiguration('theoryLens.hints', doc.uri).get<string>('checkpoint', '').trim();
+    if (!p) return undefined;
+    if (isAbsolute(p)) return p;
+    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return root ? join(root, p) : undefined;
+  }
+
   /**
-   * Reports whose numbers can annotate this file, in priority order (pins are per class, added in
-   * annotations()): the checkpoints the user opened reports of (most recent first), the newest
-   * checkpoint of each of the file's CodeLens references, then other recently analysed ones.
+   * Checkpoints whose numbers may annotate this file's classes, in the order of their reasons (pins are
+   * per class, added in annotations()): the newest checkpoint of each of the file's save/export lines —
+   * a numbered series (a training run) first; initial weights (`.init`) never — then the setting's.
    */
-  candidates(doc: vscode.TextDocument): { report: Report; source: 'opened' | 'lens' | 'recent' }[] {
-    const out: { report: Report; source: 'opened' | 'lens' | 'recent' }[] = [];
+  candidates(doc: vscode.TextDocument): HintCandidate[] {
+    const out: HintCandidate[] = [];
     const seen = new Set<string>();
-    const add = (report: Report | undefined, source: 'opened' | 'lens' | 'recent') => {
-      // a report of a file that changed since is stale: only what the cache holds now counts
-      if (!report || seen.has(report.model.path) || this.cached(report.model.path) !== report) return;
-      seen.add(report.model.path);
-      out.push({ report, source });
+    const add = (path: string | undefined, source: HintSource) => {
+      if (!path || seen.has(path)) return;
+      seen.add(path);
+      out.push({ path, source, report: this.cached(path) });
     };
-    for (const r of this.recent) if (r.opened) add(r.report, 'opened');
-    // a numbered series (a training run) first, initial weights last
-    const rank = (r: RefInfo) => (r.series ? 0 : /\.init\.onnx$/i.test(r.matches[0].path) ? 2 : 1);
-    for (const r of this.refs(doc).slice().sort((a, b) => rank(a) - rank(b))) add(this.cached(r.matches[0].path), 'lens');
-    for (const r of this.recent) add(r.report, 'recent');
+    const rank = (r: RefInfo) => (r.series ? 0 : 1);
+    for (const r of this.refs(doc).slice().sort((a, b) => rank(a) - rank(b))) {
+      if (!isInit(r.matches[0].path)) add(r.matches[0].path, 'writes');
+    }
+    add(this.settingCheckpoint(doc), 'setting');
     return out;
   }
 
-  /** Per class: the report its numbers come from; per definition: the report layers it produced. */
-  annotations(doc: vscode.TextDocument): { owners: OwnerAnnotation[]; layers: LayerAnnotation[] } {
+  /** Per class: the report its numbers come from, or why none; per definition: the report layers it produced. */
+  annotations(doc: vscode.TextDocument): Annotations {
     const k = doc.uri.toString();
     const key = `${doc.version}:${this.generation}`;
     const hit = this.annCache.get(k);
     if (hit?.key === key) return hit.value;
-    const { defs, classes } = this.text(doc);
+    const text = this.text(doc);
+    const { defs, classes } = text;
     const owners: OwnerAnnotation[] = [];
     const layers: LayerAnnotation[] = [];
+    const refusals: OwnerRefusal[] = [];
     if (defs.length) {
       const cands = this.candidates(doc);
+      const scopes = text.scopes();
+      const shapeOf = (d: ModuleDef) => (scopes ? builtShape(d, scopes) : null);
       for (const [owner, list] of byOwner(defs)) {
         const pinPath = this.pinned(doc.uri, owner);
-        const pinReport = pinPath ? this.cached(pinPath) : undefined;
-        const tries = [...(pinReport ? [{ report: pinReport, source: 'pinned' as const }] : []), ...(pinPath ? [] : cands)];
-        for (const c of tries) {
-          const modules = c.report.layers.map((l) => l.module).filter((m): m is string => !!m);
-          const match = matchOwner(owner, list, modules);
-          if (!match) continue;
-          const ann: OwnerAnnotation = { owner, line: classes.get(owner) ?? list[0].line, report: c.report, source: c.source, match };
-          owners.push(ann);
-          for (const d of match.defs) {
-            const ls = c.report.layers.filter((l) => l.module !== null && d.modules.includes(l.module));
-            if (ls.length) layers.push({ def: d.def, layers: ls, owner: ann });
-          }
-          break;
+        const tries: HintCandidate[] = pinPath ? [{ path: pinPath, source: 'pinned', report: this.cached(pinPath) }] : cands;
+        const choice = chooseForOwner(owner, list, tries, shapeOf);
+        const line = classes.get(owner) ?? list[0].line;
+        if (choice?.kind === 'incompatible') {
+          refusals.push({ owner, line, path: choice.candidate.path, source: choice.candidate.source, reason: choice.reason });
+          continue;
+        }
+        if (choice?.kind !== 'numbers') continue;
+        const ann: OwnerAnnotation = { owner, line, report: choice.report, source: choice.candidate.source, match: choice.match };
+        owners.push(ann);
+        for (const d of choice.match.defs) {
+          const ls = choice.report.layers.filter((l) => { const m = layerModule(l); return m !== null && d.modules.includes(m); });
+          if (ls.length) layers.push({ def: d.def, layers: ls, owner: ann });
         }
       }
     }
-    const value = { owners, layers };
+    const value = { owners, layers, refusals };
     this.annCache.set(k, { key, value });
     return value;
   }
 
-  /** Ask for the analyses this file's hints need: the newest checkpoint of each reference and, for a series, the one before. */
+  /** Ask for the analyses this file's hints need: the newest checkpoint of each reference (for a series, also the one before) and the setting's. */
   requestFor(doc: vscode.TextDocument): void {
     for (const r of this.refs(doc)) {
       this.background.request(r.matches[0].path);
       if (r.series && r.matches[1]) this.background.request(r.matches[1].path);
     }
+    const s = this.settingCheckpoint(doc);
+    if (s && this.index.has(s)) this.background.request(s);
   }
 
   dispose(): void {

@@ -6,12 +6,12 @@
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { TheoryLensServices } from '../services';
-import { orderCheckpoints } from '../compare/checkpointOrder';
+import { orderCheckpoints } from '../../workspace/checkpointOrder';
 import { CheckpointLensProvider } from './checkpointLensProvider';
-import { HintModel } from './hintModel';
+import { HintModel, isInit } from './hintModel';
 import { LayerDiagnostics } from './layerDiagnostics';
 import { LayerHintsProvider } from './layerHintsProvider';
-import { byOwner } from './moduleMatcher';
+import { byOwner } from '../../workspace/moduleMatcher';
 
 const LENS_SELECTOR: vscode.DocumentSelector = ['python', 'typescript', 'javascript', 'typescriptreact', 'javascriptreact'].map((language) => ({ language }));
 
@@ -84,11 +84,11 @@ async function chooseCheckpoint(model: HintModel, docUri?: vscode.Uri, owner?: s
     const root = roots.find((r) => p.startsWith(r));
     return root ? relative(root, p) : p;
   };
-  const files = orderCheckpoints(model.index.files());
+  const files = orderCheckpoints(model.index.files().filter((f) => !isInit(f.path)));
   const current = model.pinned(doc.uri, cls);
   type Item = vscode.QuickPickItem & { path?: string };
   const items: Item[] = [
-    { label: '$(sync) Automatic', description: 'the last report you opened, else the newest checkpoint this file writes, else the last analysed one', picked: !current },
+    { label: '$(sync) Automatic', description: 'the newest checkpoint this file writes that fits the code, else theoryLens.hints.checkpoint', picked: !current },
     ...files.map((f) => ({
       label: `${current === f.path ? '$(pinned) ' : ''}${basename(f.path)}`,
       description: rel(f.path),

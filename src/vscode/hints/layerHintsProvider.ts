@@ -2,7 +2,7 @@
 // produced in the checkpoint chosen for its class (HintModel), hover = every metric of the layer.
 import * as vscode from 'vscode';
 import type { HintModel } from './hintModel';
-import { layerHintLabel, layerHintMarkdown } from './layerHint';
+import { layerHintLabel, layerHintMarkdown } from '../../report/layerHint';
 
 export class LayerHintsProvider implements vscode.InlayHintsProvider {
   private readonly emitter = new vscode.EventEmitter<void>();

@@ -1,0 +1,105 @@
+// The extension host's worker client against the real dist/worker.js: lazy start, the same numbers as
+// the CLI, user jobs ahead of background ones, cancellation of queued and running jobs (the worker
+// stays usable), and errors that name the file.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Report } from '../../src/protocol/report';
+import type { Progress } from '../../src/protocol/worker';
+import { AnalysisCancelled, WorkerClient } from '../../src/workspace/workerClient';
+import { fixture, haveFixtures } from '../helpers/fixtures';
+import { cliReport, ensureBuilt, workerJs } from '../helpers/cliReport';
+
+const same = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)));
+
+describe('WorkerClient', { skip: !haveFixtures }, () => {
+  let client: WorkerClient;
+  const dir = mkdtempSync(join(tmpdir(), 'tl-worker-'));
+  before(() => {
+    ensureBuilt();
+    client = new WorkerClient(workerJs);
+  });
+  after(async () => {
+    await client.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts no worker until the first job, then reports what the CLI reports (rel. 1e-12)', async () => {
+    assert.equal(client.started, false);
+    const phases = new Set<string>();
+    const r = await client.run({ model: fixture('mlp.onnx'), init: fixture('mlp.init.onnx') }, { onProgress: (p) => phases.add(p.phase) });
+    assert.equal(client.started, true);
+    assert.ok(phases.has('layers') && phases.has('read'), [...phases].join(','));
+    const cli = cliReport([fixture('mlp.onnx'), '--init', fixture('mlp.init.onnx')]);
+    let compared = 0;
+    for (const [id, m] of Object.entries(cli.measures)) {
+      assert.ok(same(r.measures[id].value, m.value), `${id}: worker ${r.measures[id].value} vs CLI ${m.value}`);
+      compared++;
+    }
+    cli.layers.forEach((l, i) => {
+      for (const [k, v] of Object.entries(l.metrics)) {
+        assert.ok(same(r.layers[i].metrics[k], v), `${l.name} ${k}`);
+        compared++;
+      }
+    });
+    assert.ok(compared > 80, `compared ${compared}`);
+  });
+
+  it('runs user jobs ahead of queued background jobs; a cancelled queued job never runs', async () => {
+    const done: string[] = [];
+    const job = (tag: string, model: string, background = false, signal?: AbortSignal) =>
+      client.run({ model, weightsOnly: true, randomize: false }, { background, signal }).then(() => void done.push(tag), (e) => {
+        done.push(`${tag}:${(e as Error).name}`);
+      });
+    const ac = new AbortController();
+    const all = [
+      job('A', fixture('cnn.onnx')),
+      job('B', fixture('mlp.onnx'), true),
+      job('C', fixture('mlp_tanh.onnx')),
+      job('D', fixture('mlp_noise30.onnx'), false, ac.signal),
+    ];
+    assert.equal(client.queued, 3);
+    ac.abort();
+    assert.equal(client.queued, 2);
+    await Promise.all(all);
+    assert.deepEqual(done, ['D:AnalysisCancelled', 'A', 'C', 'B']);
+  });
+
+  it('cancelling the running job stops it before it finishes, and the worker takes the next job', async () => {
+    const ac = new AbortController();
+    const seen: Progress[] = [];
+    const p = client.run(
+      { model: fixture('cnn.onnx'), init: fixture('cnn.init.onnx'), data: fixture('probe_train.npz'), trainSize: 3000 },
+      { signal: ac.signal, onProgress: (pr) => {
+        seen.push(pr);
+        if (pr.phase === 'layers' && pr.done >= 1) ac.abort();
+      } },
+    );
+    await assert.rejects(p, AnalysisCancelled);
+    assert.ok(!seen.some((s) => s.phase === 'flatness' || s.phase === 'bounds' || s.phase === 'done'), `phases after cancel: ${seen.map((s) => s.phase).join(',')}`);
+    const next: Report = await client.run({ model: fixture('mlp.onnx'), weightsOnly: true });
+    assert.equal(next.model.fileName, 'mlp.onnx');
+  });
+
+  it('a missing or truncated checkpoint fails with a message naming the file', async () => {
+    const missing = join(dir, 'nope.onnx');
+    await assert.rejects(client.run({ model: missing }), (e: Error) => e.message.includes(missing));
+    const cut = join(dir, 'cut.onnx');
+    const bytes = readFileSync(fixture('mlp.onnx'));
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    await assert.rejects(client.run({ model: cut }), (e: Error) => e.message.includes(cut) && !(e instanceof AnalysisCancelled));
+  });
+
+  it('dispose rejects queued work as cancelled', async () => {
+    const c = new WorkerClient(workerJs);
+    const a = assert.rejects(c.run({ model: fixture('mlp.onnx'), weightsOnly: true }), AnalysisCancelled);
+    const b = assert.rejects(c.run({ model: fixture('mlp.onnx'), weightsOnly: true }), AnalysisCancelled);
+    await c.dispose();
+    await a;
+    await b;
+    assert.equal(c.started, false);
+    await assert.rejects(c.run({ model: fixture('mlp.onnx') }), AnalysisCancelled);
+  });
+});
