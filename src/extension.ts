@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new CheckpointStatus(analysis);
   const panels = new ReportPanels(context.extensionUri, analysis, output, views, status);
   const checkpoints = new CheckpointIndexWatcher();
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(ReportPanels.viewType, panels));
   const services: TheoryLensServices = {
     extensionUri: context.extensionUri,
     analysis,

@@ -4,7 +4,9 @@
 // against a metrics file, ranked. The host computes every number (src/report/comparison.ts);
 // this script renders them. Every string is inserted as text (h() → textContent).
 import type { CheckpointGroup, CheckpointItem, Comparison, ComparisonRow, FromCompareView, MetricsSource, ToCompareView } from '../src/protocol/compare';
+import { groupName } from '../src/report/groupNames';
 import { Chart, fmt, h, num, palette, vscodeApi } from './common/dom';
+import { fmtTau } from './common/format';
 
 type State = Extract<ToCompareView, { type: 'state' }>;
 
@@ -144,21 +146,22 @@ function tableSection(c: Comparison): HTMLElement {
       h('button', { class: 'link', onclick: () => post({ type: 'openReport', path: col.path }) }, col.label), col.state === 'error' ? ' ⚠' : col.state === 'running' || col.state === 'queued' ? ' …' : '')),
     h('th', { scope: 'col', class: 'num', title: 'last value minus the one before it (relative change in parentheses)' }, 'Δ last'));
   const body: HTMLElement[] = [];
+  const colLabels = xLabels(c).map((x, i) => (x === c.columns[i].label ? x : `epoch ${x}`));
   let group = '';
   for (const r of c.rows) {
     if (r.group !== group) {
       group = r.group;
-      body.push(h('tr', { class: 'group' }, h('th', { colspan: c.columns.length + 2 }, group)));
+      body.push(h('tr', { class: 'group' }, h('th', { colspan: c.columns.length + 2 }, groupName(group))));
     }
     const plotted = trendIds(c).includes(r.id);
     body.push(h('tr', { 'data-row': r.id },
       h('th', { scope: 'row', title: `${r.formula}\n${r.reference}` },
         h('button', { class: 'link name', title: plotted ? 'plotted above' : 'plot its trend', 'aria-pressed': String(plotted), onclick: () => setTrends(plotted ? trendIds(c).filter((x) => x !== r.id) : [...trendIds(c), r.id]) }, r.name)),
-      ...r.values.map((v, i) => num(v, r.reasons[i] ? { title: r.reasons[i]! } : {})),
-      num(r.delta, r.relDelta !== null ? { title: `${r.relDelta >= 0 ? '+' : ''}${fmt(100 * r.relDelta, 3)} %` } : {})));
+      ...r.values.map((v, i) => num(v, { 'data-col': colLabels[i], ...(r.reasons[i] ? { title: r.reasons[i]! } : {}) })),
+      num(r.delta, { 'data-col': 'Δ last', ...(r.relDelta !== null ? { title: `${r.relDelta >= 0 ? '+' : '−'}${fmt(100 * Math.abs(r.relDelta), 3)} %` } : {}) })));
   }
   return h('section', { id: 'table' }, h('h2', {}, 'Side by side'),
-    h('div', { class: 'scroll' }, h('table', { class: 'data', id: 'compare-table' }, h('thead', {}, head), h('tbody', {}, ...body))));
+    h('div', { class: 'scroll compare' }, h('table', { class: 'data', id: 'compare-table' }, h('thead', {}, head), h('tbody', {}, ...body))));
 }
 
 function tauSection(c: Comparison, m: MetricsSource | null): HTMLElement {
@@ -189,13 +192,16 @@ function tauSection(c: Comparison, m: MetricsSource | null): HTMLElement {
     return s;
   }
   const orient = t.orientation === 1 ? 'higher is better' : t.orientation === -1 ? 'lower is better' : 'direction unknown';
-  s.append(h('p', { class: 'small' }, `τ-b of each measure against ${t.column} (${orient}) over ${t.matched} checkpoints. ✓: the sign theory expects (a measure that predicts worse generalization should fall as accuracy rises). Few checkpoints make τ noisy.`));
+  s.append(h('p', { class: 'small' }, `τ-b of each measure against ${t.column} (${orient}) over ${t.matched} checkpoints. ✓: the sign theory expects (a measure that predicts worse generalization should fall as accuracy rises). Few checkpoints make τ noisy${t.matched < 10 ? `: with n = ${t.matched}, τ moves in steps of ${fmt(4 / (t.matched * (t.matched - 1)), 2)}, so read its sign, not its digits` : ''}.`));
   s.append(h('div', { class: 'scroll' }, h('table', { class: 'data', id: 'tau-table' },
     h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'measure'), h('th', { class: 'num' }, 'τ'), h('th', { class: 'num' }, 'n'), h('th', { title: 'sign agrees with theory' }, 'expected'))),
     h('tbody', {}, ...t.rows.map((r, i) => h('tr', { 'data-row': r.id },
-      h('td', { class: 'num' }, String(i + 1)), h('td', {}, r.name), num(r.tau), h('td', { class: 'num' }, String(r.n)),
+      h('td', { class: 'num' }, String(i + 1)), h('td', {}, r.name), num(r.tau, {}, (v) => fmtTau(v, r.n)), h('td', { class: 'num' }, String(r.n)),
       h('td', { class: r.agrees === null ? 'muted' : r.agrees ? 'good' : 'bad', title: r.expected === 0 ? 'no expected sign' : `expected ${r.expected > 0 ? 'positive' : 'negative'}` },
         r.agrees === null ? '—' : r.agrees ? '✓' : '✗')))))));
+  if (t.excluded?.length) {
+    s.append(h('p', { class: 'small muted', id: 'tau-excluded' }, `Not ranked: ${t.excluded.map((x) => x.name).join(', ')} — ${t.excluded[0].reason}.`));
+  }
   return s;
 }
 

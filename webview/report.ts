@@ -6,10 +6,13 @@
 // Every model-provided string goes in through textContent (h() in common/dom.ts).
 import type { LayerReport, MeasureValue, Report } from '../src/protocol/report';
 import type { FromWebview, ToWebview } from '../src/protocol/webview';
-import { colorAt, normalizeLoss, parseColor, type Rgb } from './common/colorScale';
-import { Chart, fmt, h, num, palette, vscodeApi } from './common/dom';
+import type { Progress } from '../src/protocol/worker';
+import { groupName } from '../src/report/groupNames';
+import { colorAt, normalizeLoss, parseColor, readableColor, type Rgb } from './common/colorScale';
+import { Chart, fmt, fmtBound, h, num, palette, vscodeApi } from './common/dom';
 import { logBinnedDensity, powerLawLine } from './common/esd';
-import { missingSteps, needLabel } from './common/notComputed';
+import { byReason, missingSteps, needLabel } from './common/notComputed';
+import { showProviderNote } from './common/runtimeNote';
 import { citation, NO_ROBUST_MEASURE, verdictItems } from '../src/report/verdict';
 
 const app = document.getElementById('app')!;
@@ -23,12 +26,42 @@ interface ViewState {
   sortDir?: number;
   barMetric?: string;
   esdLayer?: string;
+  /** The checkpoint shown: VS Code keeps this state across a window reload, and the host's panel serializer reads it to restore the panel. */
+  file?: string;
 }
 const state: ViewState = (vscodeApi.getState() as ViewState | undefined) ?? {};
 const saveState = () => vscodeApi.setState(state);
 
+/**
+ * The per-row copy button, for the mouse: out of the tab order, so the keyboard reaches the table's
+ * headers first; keyboard users copy through the one copyPicker() after the table.
+ */
 function copyButton(text: string, what: string): HTMLButtonElement {
-  return h('button', { class: 'link copy', title: 'Copy the number with its formula and citation', 'aria-label': `Copy ${what} with its citation`, onclick: () => post({ type: 'copy', text }) }, 'copy');
+  return h('button', { class: 'link copy', tabindex: -1, title: 'Copy the number with its formula and citation', 'aria-label': `Copy ${what} with its citation`, onclick: () => post({ type: 'copy', text }) }, 'copy');
+}
+
+/** One keyboard stop after a table: choose a row, copy its number with its formula and citation. */
+function copyPicker(id: string, what: string, rows: { label: string; text: string }[]): HTMLElement | null {
+  if (!rows.length) return null;
+  const sel = h('select', { id: `${id}-copy-choice`, 'aria-label': `${what} to copy` }, ...rows.map((r, i) => h('option', { value: String(i) }, r.label)));
+  return h('div', { class: 'copy-picker small' },
+    h('label', {}, `Copy ${what} with its citation: `, sel), ' ',
+    h('button', { class: 'secondary', id: `${id}-copy`, onclick: () => post({ type: 'copy', text: rows[Number(sel.value)].text }) }, 'Copy'));
+}
+
+/** Skip links: each jumps to a section heading (focus moves there, so Tab continues from it). */
+function skipLinks(targets: [string, string][]): HTMLElement {
+  return h('nav', { class: 'skip small', 'aria-label': 'Jump to a section' }, 'Jump to: ',
+    ...targets.flatMap(([id, label], i) => [i ? ' · ' : '', h('a', {
+      href: `#${id}`, class: 'skip-link',
+      onclick: (e: Event) => {
+        e.preventDefault();
+        const el = document.getElementById(id);
+        el?.setAttribute('tabindex', '-1');
+        el?.focus();
+        el?.scrollIntoView({ block: 'start' });
+      },
+    }, label)]));
 }
 
 function section(title: string, id: string, ...body: (Node | null)[]): HTMLElement {
@@ -44,13 +77,13 @@ function header(r: Report): HTMLElement {
     h('p', { class: 'meta' },
       h('span', { title: 'producer of the ONNX file' }, `${m.producer ?? 'unknown producer'}${m.producerVersion ? ` ${m.producerVersion}` : ''}`),
       ` · opset ${m.opset ?? '?'} · `,
-      h('span', { id: 'param-count', 'data-value': String(m.parameters), title: `${m.storedParameters.toLocaleString('en-US')} parameters stored in the file` }, `${m.parameters.toLocaleString('en-US')} parameters`),
+      h('span', { id: 'param-count', 'data-value': String(m.parameters), title: `${fmt(m.storedParameters)} parameters stored in the file` }, `${fmt(m.parameters)} parameters`),
       ` in ${m.layerCount} layers · forward passes: `,
       h('span', { id: 'provider' }, provider),
       ` · analysed in `, h('span', { id: 'elapsed', 'data-value': String(r.elapsedMs) }, `${fmt(r.elapsedMs / 1000, 3)} s`)),
     r.init ? h('p', { class: 'meta' }, `init: ${r.init.path} (${r.init.matchedLayers}/${m.layerCount} layers matched)`) : null,
-    r.data ? h('p', { class: 'meta' }, `probe: ${r.data.path} (${r.data.examples} examples, ${r.data.classes} classes)${r.testData ? ` · test probe: ${r.testData.path} (${r.testData.examples})` : ''}${r.trainSize ? ` · m = ${r.trainSize}` : ''}`) : null,
-    rt?.providerNote ? h('p', { class: 'note' }, rt.providerNote) : null,
+    r.data ? h('p', { class: 'meta', id: 'probe-line' }, `probe: ${r.data.path} (${fmt(r.data.examples)} examples, ${r.data.classes} classes)${r.testData ? ` · test probe: ${r.testData.path} (${fmt(r.testData.examples)})` : ''}${r.trainSize ? ` · m = ${fmt(r.trainSize)}` : ''}`) : null,
+    showProviderNote(r) ? h('p', { class: 'note', id: 'provider-note' }, rt!.providerNote!) : null,
     rt?.error ? h('p', { class: 'error', role: 'alert', id: 'runtime-error' }, `Forward passes failed: ${rt.error}. The weight-only measures below are unaffected.`) : null,
     h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Report actions' },
       h('button', { onclick: () => post({ type: 'export', format: 'json' }), title: 'Save the report as JSON (the CLI’s --json schema)' }, 'Export JSON'),
@@ -63,7 +96,7 @@ function header(r: Report): HTMLElement {
 }
 
 function verdict(r: Report): HTMLElement {
-  const items = verdictItems(r).map((v) => h('li', { 'data-verdict': v.id, class: `verdict-${v.tone}` }, h('strong', {}, v.headline), ' — ', v.text));
+  const items = verdictItems(r).map((v) => h('li', { 'data-verdict': v.id, class: `verdict-${v.tone}` }, h('strong', {}, v.headline), ' — ', ...withCode(v.text)));
   items.push(h('li', { class: 'muted' }, NO_ROBUST_MEASURE));
   return section('What the theory says', 'verdict', h('ul', {}, ...items));
 }
@@ -71,12 +104,20 @@ function verdict(r: Report): HTMLElement {
 function notComputed(r: Report): HTMLElement | null {
   const steps = missingSteps(r);
   if (!steps.length) return null;
-  return section('Not computed, and how to enable it', 'unavailable', h('ul', {}, ...steps.map((s) => h('li', { 'data-need': s.need },
-    h('strong', {}, `${s.title} (${s.items.length})`), ': ', ...withCode(s.step), ' ',
-    s.action ? h('button', { class: 'link', onclick: () => post({ type: s.action! }) }, s.action === 'chooseInit' ? 'Choose init…' : 'Choose probe…') : null,
-    s.setting ? h('button', { class: 'link', onclick: () => post({ type: 'openSettings', query: s.setting! }) }, `Open ${s.setting}`) : null,
-    h('details', {}, h('summary', {}, `${s.items.length} measure(s) waiting for this`),
-      h('ul', { class: 'small' }, ...s.items.map((i) => h('li', {}, i.name, i.also.length ? h('span', { class: 'muted' }, ` (also needs ${i.also.map(needLabel).join(', ')})`) : null))))))));
+  const names = (items: { name: string }[]) => items.map((i) => i.name).join(', ');
+  return section('Not computed, and how to enable it', 'unavailable', h('ul', {}, ...steps.map((s) => s.need === 'pending'
+    ? h('li', { 'data-need': s.need }, h('strong', {}, `${s.title} (${s.items.length})`), ': ', s.step, ' ', h('span', { class: 'small muted' }, names(s.items)))
+    : s.need === 'undefined'
+    // nothing can enable these: one line per distinct reason, the measures named, nothing "waiting"
+    ? h('li', { 'data-need': s.need },
+      h('strong', {}, `${s.title} (${s.items.length})`), ': ', s.step, ' ',
+      h('ul', { class: 'small' }, ...byReason(s.items).map((g) => h('li', {}, g.reason ? `${g.reason}: ` : '', h('span', { class: 'muted' }, names(g.items))))))
+    : h('li', { 'data-need': s.need },
+      h('strong', {}, `${s.title} (${s.items.length})`), ': ', ...withCode(s.step), ' ',
+      s.action ? h('button', { class: 'link', onclick: () => post({ type: s.action! }) }, s.action === 'chooseInit' ? 'Choose init…' : 'Choose probe…') : null,
+      s.setting ? h('button', { class: 'link', onclick: () => post({ type: 'openSettings', query: s.setting! }) }, `Open ${s.setting}`) : null,
+      h('details', {}, h('summary', {}, `${s.items.length === 1 ? 'the measure' : `the ${s.items.length} measures`} this enables`),
+        h('ul', { class: 'small' }, ...s.items.map((i) => h('li', {}, i.name, i.also.length ? h('span', { class: 'muted' }, ` (also needs ${i.also.map(needLabel).join(', ')})`) : null))))))));
 }
 
 function boundsTable(r: Report): HTMLElement | null {
@@ -85,12 +126,16 @@ function boundsTable(r: Report): HTMLElement | null {
     h('thead', {}, h('tr', {}, ...['bound', 'value', 'vacuous?', 'assumptions', 'reference', ''].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ...r.bounds.map((b) => h('tr', { 'data-bound': b.id },
       h('th', { scope: 'row' }, b.name),
-      num(b.value),
+      num(b.value, {}, fmtBound),
       h('td', { class: b.vacuous ? 'bad' : b.vacuous === false ? 'good' : '' }, b.vacuous === null ? '—' : b.vacuous ? 'vacuous' : 'non-vacuous'),
       h('td', { class: 'small' }, b.value === null ? b.reason ?? '' : h('ul', {}, ...b.assumptions.map((a) => h('li', {}, a)), ...(b.details?.search ? [h('li', {}, `best posterior: ${b.details.search}`)] : []))),
       h('td', { class: 'small' }, b.reference),
-      h('td', {}, b.value !== null ? copyButton(`${b.name} = ${b.value} (${b.vacuous ? 'vacuous' : 'non-vacuous'}) — ${b.reference}`, b.name) : null))))));
+      h('td', {}, b.value !== null ? copyButton(boundCopyText(b), b.name) : null))))),
+    copyPicker('bounds', 'a bound', r.bounds.filter((b) => b.value !== null).map((b) => ({ label: `${b.name} = ${fmtBound(b.value)}`, text: boundCopyText(b) }))));
 }
+
+const measureCopyText = (m: MeasureValue) => `${m.name} = ${m.value}${m.stderr !== undefined ? ` ± ${m.stderr}` : ''} (${m.formula}; ${citation(m)})`;
+const boundCopyText = (b: Report['bounds'][number]) => `${b.name} = ${b.value} (${b.vacuous ? 'vacuous' : 'non-vacuous'}) — ${b.reference}`;
 
 function measuresTable(r: Report): HTMLElement {
   const groups = new Map<string, [string, MeasureValue][]>();
@@ -101,18 +146,19 @@ function measuresTable(r: Report): HTMLElement {
   const bodies: Node[] = [];
   for (const [g, list] of groups) {
     bodies.push(h('tbody', {},
-      h('tr', { class: 'group' }, h('th', { colspan: 4, scope: 'rowgroup' }, g)),
+      h('tr', { class: 'group' }, h('th', { colspan: 4, scope: 'rowgroup' }, groupName(g))),
       ...list.map(([id, m]) => h('tr', { 'data-measure': id },
         h('th', { scope: 'row', title: `${m.formula}\n${citation(m)}` }, m.name, h('span', { class: 'formula' }, m.formula)),
         num(m.value, { id: `measure-${id}` }),
         h('td', { class: 'small' },
           m.value === null ? h('span', { class: 'muted' }, m.reason ?? 'not computed') : m.stderr !== undefined ? `± ${fmt(m.stderr, 2)} (Monte-Carlo standard error) · ` : '',
           m.value === null ? h('br', {}) : null, citation(m)),
-        h('td', {}, m.value !== null ? copyButton(`${m.name} = ${m.value}${m.stderr !== undefined ? ` ± ${m.stderr}` : ''} (${m.formula}; ${citation(m)})`, m.name) : null)))));
+        h('td', {}, m.value !== null ? copyButton(measureCopyText(m), m.name) : null)))));
   }
   return section('Measures', 'measures', h('table', { class: 'data' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'measure (hover for formula)'), h('th', { scope: 'col' }, 'value'), h('th', { scope: 'col' }, 'notes and reference'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'copy')))),
-    ...bodies));
+    ...bodies),
+    copyPicker('measures', 'a measure', Object.values(r.measures).filter((m) => m.value !== null).map((m) => ({ label: `${m.name} = ${fmt(m.value)}`, text: measureCopyText(m) }))));
 }
 
 /** Metric ids present in some layer, in the registry's order. */
@@ -146,8 +192,8 @@ function layersTable(r: Report): HTMLElement {
       ...ids.map((k) => num(l.metrics[k], l.notes?.[k] ? { title: l.notes[k] } : {})),
       h('td', { class: 'small flags' }, ...(l.flags ?? []).map((f) => h('div', { class: f.severity, 'data-flag': f.id }, f.message)), l.notes?.['*'] ?? ''))));
   };
-  const headerCell = (key: string, label: string, title: string) => {
-    const th = h('th', { scope: 'col', title, 'aria-sort': 'none' }, h('button', {
+  const headerCell = (key: string, label: string, title: string, cls?: string) => {
+    const th = h('th', { scope: 'col', title, 'aria-sort': 'none', class: cls }, h('button', {
       class: 'sort', 'aria-label': `${label}: sort`,
       onclick: () => {
         state.sortDir = state.sortKey === key ? -(state.sortDir ?? 1) : 1;
@@ -159,7 +205,7 @@ function layersTable(r: Report): HTMLElement {
     headers.set(key, th);
     return th;
   };
-  const head = h('tr', {}, headerCell('name', 'layer', 'initializer name; click to sort'),
+  const head = h('tr', {}, headerCell('name', 'layer', 'initializer name; click to sort', 'layer-name'),
     ...ids.map((k) => {
       const mi = r.metricInfo[k];
       return headerCell(k, mi?.symbol ?? k, mi ? `${mi.name}: ${mi.formula} (${mi.reference}); click to sort` : k);
@@ -167,6 +213,12 @@ function layersTable(r: Report): HTMLElement {
     h('th', { scope: 'col' }, 'flags'));
   fill();
   return section('Layers', 'layers',
+    h('a', { href: '#charts-h', class: 'skip-link small', onclick: (e: Event) => {
+      e.preventDefault();
+      const el = document.getElementById('charts-h');
+      el?.setAttribute('tabindex', '-1');
+      el?.focus();
+    } }, `Skip the table (${r.layers.length} rows × ${ids.length} columns) to the charts`),
     h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'per-layer metrics (scrolls sideways)' }, h('table', { class: 'data', id: 'layer-table' }, h('thead', {}, head), tbody)),
     h('p', { class: 'small muted' },
       'Flags — α < 2: a very heavy-tailed spectrum, which Martin & Mahoney read as over-trained (over-fit to correlations in the data); ',
@@ -221,7 +273,9 @@ function esdChart(canvas: HTMLCanvasElement, l: LayerReport, p: Palette): Chart 
   const xmin = l.metrics.xmin;
   if (alpha != null && xmin != null) {
     const line = powerLawLine(ev, alpha, xmin);
-    if (line.length) datasets.push({ label: `power law, α = ${fmt(alpha, 3)}`, data: line, borderColor: p.b, backgroundColor: p.b, showLine: true, pointRadius: 0, borderWidth: 2 });
+    // WCAG 1.4.11: the fit line needs ≥ 3:1 against the background in every theme (orange on dark grey did not)
+    const fit = readableColor(p.bg, [p.b, p.f, p.e, p.fg]);
+    if (line.length) datasets.push({ label: `power law, α = ${fmt(alpha, 3)}`, data: line, borderColor: fit, backgroundColor: fit, showLine: true, pointRadius: 0, borderWidth: 2.5 });
     const ys = [...density.map((d) => d.y), ...line.map((d) => d.y)].filter((y) => y > 0);
     if (ys.length) datasets.push({ label: `x_min = ${fmt(xmin, 3)}`, data: [{ x: xmin, y: Math.min(...ys) }, { x: xmin, y: Math.max(...ys) }], borderColor: p.c, backgroundColor: p.c, showLine: true, pointRadius: 0, borderDash: [5, 4] });
   }
@@ -239,7 +293,7 @@ function marginChart(canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
       labels: mm.counts.map((_, i) => fmt((mm.edges[i] + mm.edges[i + 1]) / 2, 3)),
       datasets: [{ label: 'examples', data: mm.counts, backgroundColor: mm.counts.map((_, i) => (mm.edges[i + 1] <= 0 ? p.c : p.d)), categoryPercentage: 1, barPercentage: 0.95 }],
     },
-    options: { animation: false, aspectRatio: 2.4, plugins: { legend: { display: false } }, scales: { x: axis(p, 'margin f(x)_y − max_{j≠y} f(x)_j (red: misclassified)', 'category'), y: axis(p, 'examples') } },
+    options: { animation: false, aspectRatio: 2.4, plugins: { legend: { display: false } }, scales: { x: axis(p, 'margin f(x)[y] − max over j ≠ y of f(x)[j] (red: misclassified)', 'category'), y: axis(p, 'examples') } },
   });
 }
 
@@ -320,7 +374,10 @@ function chartsSection(r: Report): [HTMLElement, () => void] {
   metricSel.value = state.barMetric && ids.includes(state.barMetric) ? state.barMetric : ids.includes('alpha') ? 'alpha' : ids[0] ?? '';
   const withEsd = r.layers.filter((l) => l.esd?.length);
   const layerSel = h('select', { id: 'esd-layer', 'aria-label': 'Layer for the ESD plot' }, ...withEsd.map((l) => h('option', { value: l.name + (l.part ?? '') }, layerLabel(l))));
+  // default: the layer with the most eigenvalues (the best-determined fit), not the first in the file
+  const richest = withEsd.reduce<LayerReport | undefined>((b, l) => (!b || l.esd!.length > b.esd!.length ? l : b), undefined);
   if (state.esdLayer && withEsd.some((l) => l.name + (l.part ?? '') === state.esdLayer)) layerSel.value = state.esdLayer;
+  else if (richest) layerSel.value = richest.name + (richest.part ?? '');
   const bar = chartCanvas('bar-chart', 'per-layer bars of the chosen metric');
   const esd = chartCanvas('esd-chart', 'empirical spectral density of the chosen layer on log-log axes, with the fitted power law and x_min');
   const esdNote = h('p', { class: 'small muted', id: 'esd-note' });
@@ -339,7 +396,7 @@ function chartsSection(r: Report): [HTMLElement, () => void] {
     for (const c of charts) c.destroy();
     charts = [];
     const p = palette();
-    const l = withEsd.find((x) => x.name + (x.part ?? '') === layerSel.value) ?? withEsd[0];
+    const l = withEsd.find((x) => x.name + (x.part ?? '') === layerSel.value) ?? richest;
     if (ids.length) charts.push(barChart(bar, r, metricSel.value, p));
     if (l) {
       charts.push(esdChart(esd, l, p));
@@ -365,23 +422,101 @@ function chartsSection(r: Report): [HTMLElement, () => void] {
 /** Redraws the charts on screen (after a theme change). */
 let redraw: (() => void) | null = null;
 
-function render(r: Report, cli: string, error?: HTMLElement): void {
+// ── Progressive report ────────────────────────────────────────────────────────────────────────────
+// The host posts the report after the weight-only phase and after each forward phase, each with
+// `partial.pending` (the phases still to come), then the final one. The page shows every number that
+// exists, and a phase strip: done phases ticked, the running one with its own progress, the rest
+// pending; a cancelled or failed run keeps what was computed and marks the phases that did not run.
+
+type PartialInfo = { pending: string[] };
+/** The phases still running, when this report is one of a streamed analysis (report.partial.pending). */
+const partialOf = (r: Report): PartialInfo | undefined => {
+  const p = (r as { partial?: { pending?: unknown } }).partial;
+  return p && Array.isArray(p.pending) ? (p as PartialInfo) : undefined;
+};
+
+const PHASE_LABEL: Record<string, string> = {
+  weights: 'weight-only measures', accuracy: 'accuracy, loss and margins on the probes', pathNorm: 'path-norm',
+  flatness: 'flatness (σ′ searches)', sharpness: 'sharpness', bounds: 'bounds on the test error', landscape: 'loss landscape',
+};
+const phaseLabel = (id: string) => PHASE_LABEL[id] ?? id;
+
+/** Phases of the current run in order (every id seen pending so far) and the latest progress message. */
+let runPhases: string[] = [];
+const renders: string[] = [];
+let runProgress: Progress | null = null;
+
+function phaseStrip(pending: string[], stopped?: 'cancelled' | 'failed'): HTMLElement {
+  for (const id of pending) if (!runPhases.includes(id)) runPhases.push(id);
+  const items = ['weights', ...runPhases].map((id) => {
+    const state = id === 'weights' || !pending.includes(id) ? 'done' : stopped ? 'stopped' : id === pending[0] ? 'running' : 'pending';
+    const frac = state === 'running' && runProgress && runProgress.total > 0 ? Math.min(1, runProgress.done / runProgress.total) : undefined;
+    return h('li', { 'data-phase': id, 'data-state': state, class: `phase ${state}` },
+      h('span', { class: 'mark', 'aria-hidden': 'true' }, state === 'done' ? '✓' : state === 'running' ? '…' : state === 'stopped' ? '✗' : '·'), ' ',
+      phaseLabel(id),
+      state === 'running' ? h('span', { class: 'small muted phase-message' }, runProgress ? ` — ${runProgress.message}` : '') : null,
+      state === 'running' ? h('progress', { max: 1, ...(frac !== undefined ? { value: frac } : {}), 'aria-label': `${phaseLabel(id)} progress` }) : null,
+      state === 'pending' ? h('span', { class: 'small muted' }, ' — waiting') : null,
+      state === 'stopped' ? h('span', { class: 'small muted' }, ` — not run (${stopped})`) : null);
+  });
+  return h('div', { id: 'phases', class: 'banner', role: 'status', 'aria-live': 'polite' },
+    h('span', { class: 'small' }, stopped ? `Analysis ${stopped}: the numbers below are those computed before it stopped.` : 'Numbers appear as each phase finishes.'),
+    h('ul', { class: 'phases' }, ...items),
+    stopped ? null : h('button', { class: 'secondary', id: 'cancel', onclick: () => post({ type: 'cancel' }) }, 'Cancel'));
+}
+
+/** Updates the running phase's line from a progress message without re-rendering the report. */
+function updateStrip(p: Progress): void {
+  runProgress = p;
+  const li = document.querySelector('#phases li[data-state="running"]');
+  if (!li) return;
+  const msg = li.querySelector('.phase-message');
+  if (msg) msg.textContent = ` — ${p.message}`;
+  const bar = li.querySelector('progress');
+  if (bar && p.total > 0) bar.value = Math.min(1, p.done / p.total);
+}
+
+function render(r: Report, cli: string, error?: HTMLElement, stopped?: 'cancelled' | 'failed'): void {
+  const y = window.scrollY;
+  const partial = partialOf(r);
+  if (!partial) {
+    runPhases = [];
+    runProgress = null;
+  }
   for (const c of charts) c.destroy();
   charts = [];
   const [chartsEl, draw] = chartsSection(r);
   const warnings = r.warnings.length ? section('Warnings', 'warnings', h('ul', {}, ...r.warnings.map((w) => h('li', {}, w)))) : null;
   app.replaceChildren(...[
-    error ?? null, header(r), verdict(r), notComputed(r), boundsTable(r), measuresTable(r), layersTable(r), chartsEl, warnings,
+    error ?? null,
+    partial ? phaseStrip(partial.pending, stopped) : null,
+    skipLinks([...(r.bounds.length ? [['bounds-h', 'bounds']] : []), ['measures-h', 'measures'], ['layers-h', 'per-layer table'], ['charts-h', 'charts'], ...(warnings ? [['warnings-h', 'warnings']] : [])] as [string, string][]),
+    header(r), verdict(r), notComputed(r), boundsTable(r), measuresTable(r), layersTable(r), chartsEl, warnings,
     h('footer', { class: 'small muted' }, 'The same numbers from the CLI: ', h('code', { id: 'cli' }, cli), ` · report schema ${r.schemaVersion} · theory-lens ${r.tool.version}`),
   ].filter((x): x is HTMLElement => x !== null));
   // charts need the canvases in the document to size themselves
   redraw = draw;
   draw();
-  app.setAttribute('data-ready', 'true');
+  // 'partial': numbers shown, phases still running (or stopped); 'true': the final report
+  app.setAttribute('data-ready', partial && !stopped ? 'partial' : 'true');
+  // every report rendered, in order ("partial:<phases pending>", "final"): the e2e reads how they streamed in
+  renders.push(partial ? `partial:${partial.pending.length}` : 'final');
+  app.setAttribute('data-renders', renders.slice(-40).join(' '));
+  if (partial) window.scrollTo(0, y);
 }
 
 function progressView(m: Extract<ToWebview, { type: 'progress' }>): void {
   const line = `${m.progress.phase}: ${m.progress.message}`;
+  if (m.progress.phase === 'read') {
+    // a new run: its phases are not those of the last one
+    runPhases = [];
+    runProgress = null;
+  }
+  if (shown && partialOf(shown.report) && document.querySelector('#phases #cancel')) {
+    // a partial report is on screen: the strip shows the running phase's progress
+    updateStrip(m.progress);
+    return;
+  }
   if (shown) {
     // a report is on screen: keep it, and show the re-analysis in a banner above it
     let banner = document.getElementById('progress-banner');
@@ -409,6 +544,12 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   switch (m.type) {
     case 'init':
       fileName = m.fileName;
+      if (state.file !== m.file) {
+        // another checkpoint than the state was saved for: its sort/ESD choices do not apply
+        if (state.file) for (const k of Object.keys(state) as (keyof ViewState)[]) delete state[k];
+        state.file = m.file;
+        saveState();
+      }
       if (!shown) app.replaceChildren(h('h1', { id: 'file-name' }, m.fileName), h('p', { class: 'muted', role: 'status' }, 'Waiting for the analysis…'));
       return;
     case 'progress':
@@ -426,7 +567,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
         h('button', { onclick: () => post({ type: 'reanalyze' }) }, m.cancelled ? 'Analyse again' : 'Try again'));
       if (m.report) {
         shown = { report: m.report, cli: shown?.cli ?? '' };
-        render(m.report, shown.cli, box);
+        render(m.report, shown.cli, box, m.cancelled ? 'cancelled' : 'failed');
       } else {
         app.replaceChildren(h('h1', { id: 'file-name' }, fileName || m.file), box);
         app.setAttribute('data-ready', 'error');

@@ -17,6 +17,7 @@ import { FORWARD_PHASES } from './forward/phases';
 import { foldBatchNorm } from './layers/foldBatchNorm';
 import type { LayerResult, LayerTask, LayerTaskOptions } from './layers/measureLayer';
 import { METRIC_INFO } from './layers/metricInfo';
+import { probeWarning } from '../report/probeSanity';
 import { evaluateMeasures } from './measures/registry';
 import type { LayerQuantities, MeasureContext } from './measures/types';
 import { defaultThreads, LayerPool } from './pool';
@@ -470,7 +471,7 @@ export function assembleReport(x: ReportInputs): Report {
     for (const m of Object.values(measures)) if (m.value === null && m.reason?.startsWith('not defined')) m.reason = why.data;
   }
 
-  return {
+  const report: Report = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'theory-lens', version: VERSION },
     createdAt: x.createdAt,
@@ -506,6 +507,10 @@ export function assembleReport(x: ReportInputs): Report {
       ? { partial: { measuredLayers: total - notMeasured.length, totalLayers: total, cancelled: layers.cancelled, ...(x.pending.length ? { pending: [...x.pending] } : {}) } }
       : {}),
   };
+  // A training probe the model mostly gets wrong likely carries other labels than it was trained on.
+  const probe = probeWarning(report);
+  if (probe) report.warnings.push(probe);
+  return report;
 }
 
 // ── the pipeline ─────────────────────────────────────────────────────────────────────────────────

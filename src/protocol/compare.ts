@@ -79,6 +79,8 @@ export interface TauTable {
   /** Columns of the checkpoints the metrics file has a value for. */
   matched: number;
   rows: TauRow[];
+  /** Rows left out of the ranking and why (measures computed from the test data the metric measures). */
+  excluded?: { id: string; name: string; reason: string }[];
 }
 
 export interface Comparison {

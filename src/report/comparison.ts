@@ -29,6 +29,22 @@ export function lastDelta(values: readonly (number | null)[]): { delta: number |
   return { delta: b - a, relDelta: a !== 0 ? (b - a) / Math.abs(a) : null };
 }
 
+/**
+ * Measures computed from the held-out test probe (they need `testData`): accuracy and loss on test data
+ * are what a user's metric (test accuracy, loss, error) measures, so ranking them by τ against it is
+ * circular (τ = 1 by construction). They stay in the side-by-side table and are left out of the ranking.
+ */
+export const TEST_DERIVED_MEASURES: ReadonlySet<string> = new Set(['testAccuracy', 'testCrossEntropy']);
+
+/** Why a row is left out of the τ ranking, or null when it is ranked. */
+export function tauExclusion(r: Pick<ComparisonRow, 'id' | 'kind'>, needs?: readonly string[]): string | null {
+  if (r.kind === 'metric') return 'your metric itself';
+  if (r.kind === 'measure' && (TEST_DERIVED_MEASURES.has(r.id) || needs?.includes('testData'))) {
+    return 'computed from the test probe, the data your metric measures: ranking it would be circular';
+  }
+  return null;
+}
+
 function row(partial: Omit<ComparisonRow, 'delta' | 'relDelta'>): ComparisonRow {
   return { ...partial, ...lastDelta(partial.values) };
 }
@@ -41,8 +57,12 @@ export function buildComparison(input: ComparisonInput): Comparison {
   // measures, in the order the first report lists them
   const ids: string[] = [];
   for (const r of reports) for (const id of Object.keys(r?.measures ?? {})) if (!ids.includes(id)) ids.push(id);
+  /** A measure's inputs where a report states them (reports list `needs` for measures they could not compute). */
+  const measureNeeds = new Map<string, readonly string[]>();
   for (const id of ids) {
     const meta = reports.find((r) => r?.measures[id])!.measures[id];
+    const needs = reports.map((r) => r?.measures[id]?.needs).find((n) => n?.length);
+    if (needs) measureNeeds.set(id, needs);
     const values = reports.map((r) => r?.measures[id]?.value ?? null);
     if (values.every((v) => v === null)) {
       const reason = reports.find((r) => r?.measures[id]?.reason)?.measures[id].reason;
@@ -124,8 +144,14 @@ export function buildComparison(input: ComparisonInput): Comparison {
     }));
     const y = mvals.map((v) => (v === null ? NaN : v));
     const tauRows: TauRow[] = [];
+    const excluded: { id: string; name: string; reason: string }[] = [];
     for (const r of rows) {
-      if (r.kind === 'metric') continue;
+      // test-probe measures stay in the table, flagged (usesTestData), unsigned and listed last
+      const why = r.kind === 'metric' ? tauExclusion(r) : null;
+      if (why) {
+        if (r.kind !== 'metric') excluded.push({ id: r.id, name: r.name, reason: why });
+        continue;
+      }
       const x = r.values.map((v) => (v === null ? NaN : v));
       const n = pairedCount(x, y);
       if (n < 3) continue;
@@ -141,7 +167,7 @@ export function buildComparison(input: ComparisonInput): Comparison {
     // ranked: agreement with the expected sign first (expected·τ, largest first), then |τ| of the rest
     const score = (t: TauRow) => (t.tau === null ? -Infinity : t.expected !== 0 ? t.expected * t.tau : Math.abs(t.tau));
     tauRows.sort((a, b) => Number(!!a.usesTestData) - Number(!!b.usesTestData) || (Number(b.expected !== 0) - Number(a.expected !== 0)) || score(b) - score(a) || a.name.localeCompare(b.name));
-    tau = { file: table.file, column, orientation, matched, rows: tauRows };
+    tau = { file: table.file, column, orientation, matched, rows: tauRows, ...(excluded.length ? { excluded } : {}) };
     if (matched < 3) notes.push(`Kendall τ needs at least 3 checkpoints with a ${column} value in ${table.file}; ${matched} matched`);
   }
   for (const c of columns) if (c.state === 'error') notes.push(`${c.label}: ${c.error ?? 'analysis failed'}`);

@@ -2,16 +2,9 @@
 // summary, CSV of the per-layer table, and Markdown. Pure functions of the Report.
 import { escapeControl } from '../input/error';
 import type { Report } from '../protocol/report';
+import { formatBound, formatNumber } from './number';
 
-/** A number for humans: 4 significant digits, exponent form when very large or small. */
-export function formatNumber(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toString();
-}
+export { formatBound, formatNumber, formatTau } from './number';
 
 /** Metric ids that appear in at least one layer, in the report's metricInfo order. */
 export function layerMetricIds(report: Report): string[] {
@@ -110,14 +103,14 @@ export function toMarkdown(report: Report): string {
   out.push(`# Theory Lens report: ${mdEscape(m.fileName)}`, '');
   const prod = producerLine(m);
   if (prod) out.push(`- producer: ${mdEscape(prod)}`);
-  out.push(`- parameters: ${m.parameters} in ${m.layerCount} measured layers`);
+  out.push(`- parameters: ${formatNumber(m.parameters)} in ${m.layerCount} measured layers`);
   if (report.init) out.push(`- init: ${mdEscape(report.init.path)} (${report.init.matchedLayers} layers matched)`);
-  if (report.data) out.push(`- probe: ${mdEscape(report.data.path)} (${report.data.examples} examples)`);
+  if (report.data) out.push(`- probe: ${mdEscape(report.data.path)} (${formatNumber(report.data.examples)} examples)`);
   if (report.runtime) out.push(`- forward passes: ${report.runtime.provider ?? 'none'}${report.runtime.error ? ` — ${mdEscape(report.runtime.error)}` : ''}`);
   out.push(`- schema ${report.schemaVersion}, theory-lens ${report.tool.version}, ${formatNumber(report.elapsedMs / 1000, 3)} s`, '');
   if (report.bounds.length) {
     out.push('## Bounds on the test error', '', '| bound | value | vacuous | reference |', '|---|---|---|---|');
-    for (const b of report.bounds) out.push(`| ${mdEscape(b.name)} | ${formatNumber(b.value)} | ${b.vacuous === null ? '—' : b.vacuous ? 'yes' : 'no'} | ${mdEscape(b.reference)} |`);
+    for (const b of report.bounds) out.push(`| ${mdEscape(b.name)} | ${formatBound(b.value)} | ${b.vacuous === null ? '—' : b.vacuous ? 'yes' : 'no'} | ${mdEscape(b.reference)} |`);
     out.push('');
   }
   out.push('## Measures', '', '| measure | value | formula | reference |', '|---|---|---|---|');
@@ -146,11 +139,11 @@ export function toText(report: Report): string {
   const out: string[] = [];
   out.push(`Theory Lens ${report.tool.version} — ${m.fileName}`);
   const source = m.format && m.format !== 'onnx' ? `${m.format} state dict (${m.producer ?? m.format})` : producerLine(m);
-  out.push(`  ${[source, `${m.parameters} parameters in ${m.layerCount} layers`, `${formatNumber(report.elapsedMs / 1000, 3)} s`].filter(Boolean).join(', ')}`);
+  out.push(`  ${[source, `${formatNumber(m.parameters)} parameters in ${m.layerCount} layers`, `${formatNumber(report.elapsedMs / 1000, 3)} s`].filter(Boolean).join(', ')}`);
   if (m.metadata) out.push(`  metadata: ${Object.entries(m.metadata).map(([k, v]) => `${k}=${v.length > 60 ? `${v.slice(0, 57)}…` : v}`).join(', ')}`);
   if (report.partial) out.push(`  partial: ${report.partial.measuredLayers} of ${report.partial.totalLayers} layers measured${report.partial.cancelled ? ' (cancelled)' : ''}`);
   if (report.init) out.push(`  init: ${report.init.path} (${report.init.matchedLayers}/${m.layerCount} layers matched)`);
-  if (report.data) out.push(`  probe: ${report.data.path} (${report.data.examples} examples, ${report.data.classes} classes)`);
+  if (report.data) out.push(`  probe: ${report.data.path} (${formatNumber(report.data.examples)} examples, ${report.data.classes} classes)`);
   if (report.runtime) out.push(`  forward passes: ${report.runtime.provider ?? 'not run'}${report.runtime.providerNote ? ` (${report.runtime.providerNote})` : ''}${report.runtime.error ? ` — ${report.runtime.error}` : ''}`);
   out.push('');
   const cols = Object.keys(report.metricInfo).filter((k) => report.metricInfo[k].table && report.layers.some((l) => l.metrics[k] !== undefined));
@@ -175,7 +168,7 @@ export function toText(report: Report): string {
   if (report.bounds.length) {
     out.push('', 'Bounds on the test error (vacuous = no better than guessing)');
     for (const b of report.bounds) {
-      const val = b.value === null ? `—  ${b.reason ?? ''}` : `${formatNumber(b.value)}${b.vacuous ? '  (vacuous)' : ''}`;
+      const val = b.value === null ? `—  ${b.reason ?? ''}` : `${formatBound(b.value)}${b.vacuous ? '  (vacuous)' : ''}`;
       out.push(`  ${pad(b.name, mw)}  ${val}`);
     }
   }

@@ -5,6 +5,7 @@
 import type { BoundValue, MeasureValue, Report } from '../protocol/report';
 import { bestBound } from './bestBound';
 import { formatNumber as fmt } from './format';
+import { probeSuspicion } from './probeSanity';
 
 export interface VerdictItem {
   /** Which number this is about (a measure id, 'bound', 'gap', 'alpha'), for tests and anchors. */
@@ -37,8 +38,39 @@ function layerList(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
+/** Training-probe error at or below which a model "fits its training data" (the interpolation regime the stock remarks about vacuous bounds are about). */
+export const FITS_TRAIN_ERROR = 0.05;
+
+/** How the model does on its training probe, as the verdict reads it: fits it, does not, or the probe is suspect. */
+export type ProbeFit = { kind: 'fits' | 'underfits' | 'suspect'; accuracy: number; why?: string } | { kind: 'unknown' };
+
+export function probeFit(r: Report): ProbeFit {
+  const tr = measure(r, 'trainAccuracy');
+  if (!tr || !r.data) return { kind: 'unknown' };
+  const te = measure(r, 'testAccuracy');
+  const s = probeSuspicion({ trainAccuracy: tr.value!, trainExamples: r.data.examples, testAccuracy: te?.value, testExamples: r.testData?.examples }, (v) => fmt(v, 3));
+  if (s) return { kind: 'suspect', accuracy: tr.value!, why: s.why };
+  return { kind: 1 - tr.value! <= FITS_TRAIN_ERROR + 1e-12 ? 'fits' : 'underfits', accuracy: tr.value! };
+}
+
+/** The sentence after "this bound is vacuous", chosen by how the model does on its training probe. */
+function vacuousReading(fit: ProbeFit, m: number | undefined): string {
+  const at = m ? ` at m = ${fmt(m)} training examples` : '';
+  switch (fit.kind) {
+    case 'fits':
+      return `This model fits its training probe (accuracy ${fmt(fit.accuracy, 3)}), and vacuous bounds are the rule for networks that fit their training data${at}: this says more about the bound than about the model.`;
+    case 'underfits':
+      return `This model gets ${fmt(1 - fit.accuracy, 3)} of its training probe wrong; the bound adds its complexity term to that training error, and together they exceed chance${at}.`;
+    case 'suspect':
+      return 'Its empirical-error term comes from a training probe that may not carry the labels the model was trained on (see the probe warning), so it is not this model’s training error either.';
+    default:
+      return m ? `Its complexity term is too large for m = ${fmt(m)} training examples.` : '';
+  }
+}
+
 export function verdictItems(r: Report): VerdictItem[] {
   const items: VerdictItem[] = [];
+  const fit = probeFit(r);
 
   // 1. A certified bound — the only number here with a guarantee.
   const best = bestBound(r);
@@ -49,7 +81,7 @@ export function verdictItems(r: Report): VerdictItem[] {
     items.push(best.vacuous
       ? {
           id: 'bound', tone: 'bad', headline: `Best certified bound on the test error: ${fmt(best.value, 3)} — vacuous`,
-          text: `${best.name} (${best.reference}) is ${chance}, so it certifies nothing about this model${r.trainSize ? ` at m = ${r.trainSize} training examples` : ''}. Vacuous bounds are the rule for networks that fit their training data; this says more about the bound than about the model.`,
+          text: `${best.name} (${best.reference}) is ${chance}, so it certifies nothing about this model. ${vacuousReading(fit, r.trainSize ?? undefined)}`.trim(),
         }
       : {
           id: 'bound', tone: 'good', headline: `Best certified bound on the test error: ${fmt(best.value, 3)} — non-vacuous`,
@@ -66,7 +98,14 @@ export function verdictItems(r: Report): VerdictItem[] {
   // 2. The observed gap between training and test probes — direct evidence, limited by probe size.
   const tr = measure(r, 'trainAccuracy');
   const te = measure(r, 'testAccuracy');
-  if (tr && te && r.data && r.testData) {
+  if (fit.kind === 'suspect' && r.data) {
+    // the observed difference is not the generalization gap when the probe's labels are not the training labels
+    items.push({
+      id: 'probe', tone: 'bad',
+      headline: `Training-probe accuracy ${fmt(fit.accuracy, 3)}: the probe may not carry the labels the model was trained on`,
+      text: `${fit.why![0].toUpperCase()}${fit.why!.slice(1)}. If the model was trained on other labels (noisy or relabelled ones), point the probe at them — \`theoryLens.probeKeys\` picks the label array inside the .npz, or choose a probe with the training labels. Until then the train–test difference on these probes is not the generalization gap, and it is left out here.`,
+    });
+  } else if (tr && te && r.data && r.testData) {
     const se = gapStandardError(tr.value!, r.data.examples, te.value!, r.testData.examples);
     items.push({
       id: 'gap', tone: 'neutral',

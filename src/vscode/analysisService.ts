@@ -10,7 +10,7 @@ import type { AnalyzeOptions } from '../protocol/worker';
 import { optionsFor, settingsFrom, type Settings } from '../workspace/options';
 import { cacheKey, ReportCache, stamp } from '../workspace/reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
-import { WorkerClient } from '../workspace/workerClient';
+import { type JobRequest, WorkerClient } from '../workspace/workerClient';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
@@ -25,6 +25,10 @@ export class WorkerAnalysisService implements AnalysisService {
   private readonly inflight = new Map<string, Promise<Report>>();
   private readonly emitter = new vscode.EventEmitter<AnalyzedEvent>();
   readonly onDidAnalyze = this.emitter.event;
+  private readonly partials = new Map<string, Report>();
+  private readonly partialEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; report: Report }>();
+  /** Every partial report of a default-option analysis (weight-only numbers first, then each forward phase). */
+  readonly onDidPartial = this.partialEmitter.event;
   /** Per-file choices of the user (Choose Init Checkpoint…, Choose Probe Data…); part of the defaults. */
   private readonly overrides = new Map<string, Partial<AnalyzeOptions>>();
   /**
@@ -78,6 +82,11 @@ export class WorkerAnalysisService implements AnalysisService {
     return this.cachedDefault(file) ?? this.cache.latest(file.fsPath, this.resolve(file).model);
   }
 
+  /** The latest partial report of a default-option analysis of the file still running, if any. */
+  partial(file: vscode.Uri): Report | undefined {
+    return this.partials.get(file.fsPath);
+  }
+
   /** Forget a file's cached reports (it changed on disk, or the user asked to re-analyse). */
   invalidate(file: vscode.Uri): void {
     this.cache.delete(file.fsPath);
@@ -108,7 +117,14 @@ export class WorkerAnalysisService implements AnalysisService {
     const when = () => new Date().toISOString().slice(11, 19);
     this.output.appendLine(`[${when()}] analysing ${file.fsPath}${request.background ? ' (background)' : ''}: ${describe(options)}`);
     try {
-      const report = await this.client.run(options, { onProgress: request.onProgress, background: request.background, signal: ac.signal });
+      // partial reports (report.partial set) come before the result: kept for views that open mid-run and announced
+      const onPartial = (r: Report) => {
+        if (!defaults || ac.signal.aborted) return;
+        this.partials.set(file.fsPath, r);
+        this.partialEmitter.fire({ uri: file, report: r });
+      };
+      const job: JobRequest = { onProgress: request.onProgress, onPartial, background: request.background, signal: ac.signal };
+      const report = await this.client.run(options, job);
       this.cache.set(file.fsPath, options, report, defaults);
       const phases = Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
       this.output.appendLine(`[${when()}] analysed ${file.fsPath} in ${Date.now() - t0} ms (engine ${report.elapsedMs.toFixed(0)} ms${phases ? `: ${phases}` : ''}; provider ${report.runtime?.provider ?? 'none'})`);
@@ -125,12 +141,14 @@ export class WorkerAnalysisService implements AnalysisService {
       throw e;
     } finally {
       sub?.dispose();
+      if (defaults) this.partials.delete(file.fsPath);
     }
   }
 
   dispose(): void {
     void this.client.dispose();
     this.emitter.dispose();
+    this.partialEmitter.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -1,7 +1,8 @@
 // Report panels. Placement policy: one panel per checkpoint. The first opens beside the editor the user
 // is in (ViewColumn.Beside) without taking focus, so the training code stays in view; further
 // checkpoints open as tabs in the column the report panels are in (wherever the user has moved them),
-// not in a new column each; a checkpoint whose panel is open is revealed there, not duplicated.
+// not in a new column each; a checkpoint whose panel is open is revealed there, not duplicated. Panels
+// survive a window reload: ReportPanels is the view type's WebviewPanelSerializer.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkerAnalysisService } from './analysisService';
@@ -10,7 +11,7 @@ import { webviewHtml, webviewOptions } from './html';
 import { ReportView } from './reportView';
 import type { ReportViews } from './reportViews';
 
-export class ReportPanels implements vscode.Disposable {
+export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSerializer {
   static readonly viewType = 'theoryLens.report';
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; view: ReportView }>();
   private column: vscode.ViewColumn | undefined;
@@ -39,15 +40,36 @@ export class ReportPanels implements vscode.Disposable {
       return;
     }
     const column = this.panels.size && this.column ? this.column : vscode.ViewColumn.Beside;
+    const panel = vscode.window.createWebviewPanel(ReportPanels.viewType, `θ ${basename(file.fsPath)}`, { viewColumn: column, preserveFocus: true }, webviewOptions(this.extensionUri));
+    await this.adopt(panel, file, force);
+  }
+
+  /**
+   * Restores a report panel after a window reload (VS Code keeps the panel and the webview's state,
+   * which carries the checkpoint's path; see webview/report.ts). A state without a path — written by
+   * an older version — closes the panel rather than showing an empty one.
+   */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const file = typeof (state as { file?: unknown } | undefined)?.file === 'string' ? (state as { file: string }).file : undefined;
+    if (!file || this.panels.has(file)) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(this.extensionUri);
+    await this.adopt(panel, vscode.Uri.file(file), false);
+  }
+
+  /** Binds a (new or restored) panel to `file`: its HTML, its ReportView, the placement and status bookkeeping. */
+  private async adopt(panel: vscode.WebviewPanel, file: vscode.Uri, force: boolean): Promise<void> {
     const name = basename(file.fsPath);
-    const panel = vscode.window.createWebviewPanel(ReportPanels.viewType, `θ ${name}`, { viewColumn: column, preserveFocus: true }, webviewOptions(this.extensionUri));
+    panel.title = `θ ${name}`;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`);
     const view = new ReportView(file, panel.webview, this.analysis, this.output, this.status);
     const registration = this.views.add(view);
     this.panels.set(file.fsPath, { panel, view });
     this.column = panel.viewColumn;
-    this.status.setActive(file);
+    if (panel.active || this.panels.size === 1) this.status.setActive(file);
     panel.onDidChangeViewState(({ webviewPanel }) => {
       if (webviewPanel.viewColumn) this.column = webviewPanel.viewColumn;
       if (webviewPanel.active) this.status.setActive(file);

@@ -35,6 +35,10 @@ export class ReportView implements vscode.Disposable {
       analysis.onDidAnalyze((e) => {
         if (e.defaults && e.uri.fsPath === file.fsPath && e.report !== this.report) this.show(e.report);
       }),
+      // the analysis of this file (this view's or another's) reached a phase: show what exists now
+      analysis.onDidPartial((e) => {
+        if (e.uri.fsPath === file.fsPath) this.show(e.report);
+      }),
     );
   }
 
@@ -48,6 +52,7 @@ export class ReportView implements vscode.Disposable {
     else this.pending.push(m);
   }
 
+  /** Posts a report: a partial one (report.partial: phases still running) or the final one. */
   private show(report: Report): void {
     this.report = report;
     this.post({ type: 'report', report, cli: cliCommand(report) });
@@ -67,6 +72,9 @@ export class ReportView implements vscode.Disposable {
         return Promise.resolve();
       }
       if (this.running) return this.running;
+      // opened while another view's analysis of the file runs: its numbers so far, at once
+      const partial = this.analysis.partial(this.file);
+      if (partial) this.show(partial);
     }
     this.cts?.cancel();
     const cts = (this.cts = new vscode.CancellationTokenSource());

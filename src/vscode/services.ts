@@ -25,6 +25,10 @@ export interface AnalysisService extends vscode.Disposable {
    * `background` true for analyses nobody asked to see (hints, live run watching).
    */
   readonly onDidAnalyze: vscode.Event<{ uri: vscode.Uri; report: Report; defaults: boolean; background: boolean }>;
+  /** The latest partial report (report.partial set) of a default-option analysis still running, if any. */
+  partial(file: vscode.Uri): Report | undefined;
+  /** Fires for every partial report of a default-option analysis: weight-only numbers first, then each forward phase. */
+  readonly onDidPartial: vscode.Event<{ uri: vscode.Uri; report: Report }>;
 }
 
 export interface TheoryLensServices {

@@ -70,8 +70,10 @@ export function resolveSetting(p: string, workspace: string | undefined): string
 
 export function optionsFor(file: string, s: Settings, workspace: string | undefined, overrides: Partial<AnalyzeOptions> = {}): AnalyzeOptions {
   const init = findInit(file, s.initPattern);
-  const data = s.forwardPasses ? resolveSetting(s.probeData, workspace) ?? findProbe(file, 'train') : undefined;
-  const testData = s.forwardPasses && data ? resolveSetting(s.testData, workspace) ?? findProbe(file, 'test') : undefined;
+  // a probe the user chose replaces the training probe only: the test probe is still found (beside the
+  // checkpoint, else beside the chosen probe), and never equals the training probe
+  const data = s.forwardPasses ? overrides.data ?? resolveSetting(s.probeData, workspace) ?? findProbe(file, 'train') : undefined;
+  const testData = s.forwardPasses && data ? overrides.testData ?? resolveSetting(s.testData, workspace) ?? findProbe(file, 'test') ?? findProbe(data, 'test') : undefined;
   const [x, y] = s.probeKeys.includes(',') ? s.probeKeys.split(',').map((k) => k.trim()) : [undefined, undefined];
   return {
     model: file,

@@ -47,6 +47,7 @@ const settled = (n) => {
   const { browser, page } = await open();
   const { check, failures } = checker(page, SHOTS);
   let frame;
+  let defaultWidth = 0;
   const added = path.join(WS, 'run_mlp', 'epoch_35.onnx');
 
   try {
@@ -58,6 +59,7 @@ const settled = (n) => {
       frame = await webviewFrame(page, '#app[data-ready="true"] #checkpoints', 120000);
       // widen the side bar (drag its sash) so the comparison has room
       const sb = await page.locator('.part.sidebar').boundingBox();
+      if (sb) defaultWidth = sb.width;
       if (sb) {
         await page.mouse.move(sb.x + sb.width + 1, sb.y + sb.height / 2);
         await page.mouse.down();
@@ -132,6 +134,31 @@ const settled = (n) => {
     });
     await frame.$eval('#tau', (e) => e.scrollIntoView()).catch(() => {});
     await page.screenshot({ path: `${SHOTS}/10-comparison-tau.png` });
+
+    await check('table-legible-at-the-default-sidebar-width', async () => {
+      // drag the side bar back to the width it opened with: no number may be cut off by the view's edge
+      const sb = await page.locator('.part.sidebar').boundingBox();
+      await page.mouse.move(sb.x + sb.width + 1, sb.y + sb.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(sb.x + defaultWidth + 1, sb.y + sb.height / 2, { steps: 8 });
+      await page.mouse.up();
+      await page.waitForTimeout(800);
+      const now = (await page.locator('.part.sidebar').boundingBox()).width;
+      if (Math.abs(now - defaultWidth) > 4) throw new Error(`side bar is ${now}px, opened at ${defaultWidth}px`);
+      const r = await frame.evaluate(() => {
+        const view = document.documentElement.clientWidth;
+        const scroll = document.querySelector('#table .scroll');
+        const cells = [...document.querySelectorAll('#compare-table td.num')].filter((td) => td.getClientRects().length);
+        const cut = cells.filter((td) => td.getBoundingClientRect().right > view + 0.5 || td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent);
+        return { view, overflow: scroll.scrollWidth - scroll.clientWidth, cells: cells.length, cut };
+      });
+      if (r.cells < 50) throw new Error(`only ${r.cells} value cells visible`);
+      if (r.overflow > 1 || r.cut.length) throw new Error(`at ${r.view}px the table overflows by ${r.overflow}px; cut cells: ${r.cut.slice(0, 5).join(' | ')}`);
+      await frame.$eval('#table', (e) => e.scrollIntoView()).catch(() => {});
+      const box = await page.locator('.part.sidebar').boundingBox();
+      await page.screenshot({ path: `${SHOTS}/12-comparison-sidebar-width.png`, clip: { x: 0, y: box.y, width: box.x + box.width, height: Math.min(box.height, 720) } });
+      console.log(`  side-by-side table at ${r.view}px: ${r.cells} values, none cut`);
+    });
 
     await check('new-checkpoint-during-training-joins', async () => {
       fs.copyFileSync(path.join(WS, 'run_mlp', 'epoch_30.onnx'), added);

@@ -12,15 +12,8 @@ const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
 const REPO = process.env.REPO;
 
-/** The extension's number format (src/report/format.ts formatNumber). */
-function fmt(v, digits = 4) {
-  if (v === null || v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toString();
-}
+/** The extension's own number formatter (src/report/number.ts), loaded through tsx: one formatter, no copy. */
+const { formatNumber: fmt } = require('tsx/cjs/api').require('../../src/report/number.ts', __filename);
 
 /** The CLI's report with the options the extension resolves for a run checkpoint (init, probes, m from the workspace settings). */
 function cli(rel) {

@@ -13,7 +13,8 @@ async function open() {
   const page = await browser.newPage({ viewport: { width: 1500, height: 950 }, permissions: ['clipboard-read', 'clipboard-write'] });
   const dialogs = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-  await page.goto(process.env.CS_URL);
+  // the first load compiles the workbench on a busy machine: give it time
+  await page.goto(process.env.CS_URL, { timeout: 180000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
   return { browser, page, dialogs };
 }

@@ -155,6 +155,37 @@ async function editorShot(page, file) {
     if (down.some((v, i) => i && v > down[i - 1])) throw new Error(`not descending: ${down}`);
   });
 
+  await check('keyboard-reaches-the-table-headers', async () => {
+    // from the top of the report, Tab until a per-layer header button has focus (copy buttons are not stops)
+    await frame.$eval('body', () => { window.scrollTo(0, 0); document.activeElement?.blur(); });
+    await frame.focus('nav.skip a');
+    let presses = 1;
+    for (; presses < 120; presses++) {
+      if (await frame.evaluate(() => !!document.activeElement?.closest('#layer-table thead'))) break;
+      await page.keyboard.press('Tab');
+    }
+    if (presses >= 120) throw new Error('Tab never reached the per-layer table');
+    const copyStops = await frame.$$eval('button.copy', (bs) => bs.filter((b) => b.tabIndex >= 0).length);
+    if (copyStops) throw new Error(`${copyStops} copy buttons are Tab stops`);
+    console.log(`  Tab presses from the top to the first per-layer header: ${presses} (was 56)`);
+    if (presses > 30) throw new Error(`${presses} Tab presses to the first header`);
+    // the skip link: one activation, then a few Tabs
+    await frame.$eval('body', () => window.scrollTo(0, 0));
+    await frame.click('nav.skip a:has-text("per-layer table")');
+    const focused = await frame.evaluate(() => document.activeElement?.id);
+    if (focused !== 'layers-h') throw new Error(`skip link focused ${focused}`);
+    const sticky = await frame.$eval('#layer-table tbody th.layer-name', (th) => getComputedStyle(th).position);
+    if (sticky !== 'sticky') throw new Error(`layer-name column is ${sticky}`);
+  });
+
+  await check('esd-opens-on-the-layer-with-most-eigenvalues', async () => {
+    const r = cli([path.join(WS, 'mlp.onnx'), '--init', path.join(WS, 'mlp.init.onnx'), '--data', path.join(WS, 'probe_train.npz'),
+      '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000']);
+    const most = r.layers.filter((l) => l.esd && l.esd.length).reduce((b, l) => (!b || l.esd.length > b.esd.length ? l : b), null);
+    const chosen = await frame.$eval('#esd-layer', (s) => s.value);
+    if (chosen !== most.name + (most.part || '')) throw new Error(`ESD opens on ${chosen}, the layer with most eigenvalues is ${most.name}`);
+  });
+
   await check('esd-chart-draws', async () => {
     await frame.$eval('#charts', (e) => e.scrollIntoView());
     const n = await drawnPixels(frame, '#esd-chart');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Report } from '../../src/protocol/report';
-import { formatNumber, toCsv, toMarkdown, toText } from '../../src/report/format';
+import { toCsv, toMarkdown, toText } from '../../src/report/format';
 
 const evil = '<img src=x onerror=alert(1)>|"a,b"';
 const report: Report = {
@@ -14,15 +14,6 @@ const report: Report = {
   bounds: [{ id: 'b', name: 'Bound', value: 0.95, vacuous: true, assumptions: ['iid'], reference: 'DR17' }],
   warnings: ['w1'],
 };
-
-test('formatNumber: 4 significant digits, exponents for extremes, dashes for null', () => {
-  assert.equal(formatNumber(1.2345678), '1.235');
-  assert.equal(formatNumber(84060), '84060');
-  assert.equal(formatNumber(1.5e-5), '1.500e-5');
-  assert.equal(formatNumber(2.5e12), '2.500e+12');
-  assert.equal(formatNumber(null), '—');
-  assert.equal(formatNumber(0), '0');
-});
 
 test('CSV keeps full precision and quotes cells with commas, quotes or newlines', () => {
   const csv = toCsv(report);

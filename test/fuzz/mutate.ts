@@ -123,6 +123,7 @@ export function mutateTree(bytes: Uint8Array, r: Rand, steps = 1 + Math.floor(r(
   if (!all.length) return null;
   for (let s = 0; s < steps; s++) {
     const { node, siblings } = pick(r, all);
+    if (!siblings.includes(node)) continue; // removed by an earlier step of this mutation
     const op = Math.floor(r() * 9);
     if (op <= 2 && node.wire === WireType.Varint) node.big = pick(r, BOUNDARY);
     else if (op <= 3 && (node.bytes || node.children)) {

@@ -103,6 +103,19 @@ describe('optionsFor', () => {
     assert.equal(chosen.init, '/elsewhere/i.onnx');
     assert.equal(chosen.data, '/elsewhere/p.npz');
   });
+  it('a chosen training probe keeps the test probe found beside the checkpoint (or beside the chosen probe)', () => {
+    const d = layout('o5', ['m.onnx', 'probe_test.npz', 'other/clean_train.npz']);
+    // no training probe by convention (the only .npz says test): the choice still gets the test probe
+    const o = optionsFor(join(d, 'm.onnx'), settings, d, { data: join(d, 'other', 'clean_train.npz') });
+    assert.equal(o.data, join(d, 'other', 'clean_train.npz'));
+    assert.equal(o.testData, join(d, 'probe_test.npz'));
+    const e = layout('o6', ['m.onnx', 'probes/a_train.npz', 'probes/a_test.npz']);
+    const p = optionsFor(join(e, 'm.onnx'), settings, e, { data: join(e, 'probes', 'a_train.npz') });
+    assert.equal(p.testData, join(e, 'probes', 'a_test.npz'));
+    // choosing the test probe itself as the training probe: no test probe equal to it
+    const q = optionsFor(join(d, 'm.onnx'), settings, d, { data: join(d, 'probe_test.npz') });
+    assert.equal(q.testData, undefined);
+  });
   it('a test probe equal to the training probe is left out', () => {
     const d = layout('o4', ['m.onnx', 'train_and_test.npz']);
     const o = optionsFor(join(d, 'm.onnx'), settings, d);

@@ -33,3 +33,37 @@ export function normalizeLoss(values: readonly number[]): number[] {
   const span = Math.log1p(max - min);
   return values.map((v) => (Number.isFinite(v) ? (span > 0 ? Math.log1p(v - min) / span : 0) : NaN));
 }
+
+/** WCAG 2.x relative luminance of an sRGB colour (0 black … 1 white). */
+export function luminance([r, g, b]: Rgb): number {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG contrast ratio (L₁ + 0.05) / (L₂ + 0.05), 1 … 21. */
+export function contrastRatio(a: Rgb, b: Rgb): number {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+/**
+ * The first CSS colour among `candidates` with a contrast of at least `min` against `background`
+ * (WCAG 1.4.11 asks 3:1 for graphics); if none reaches it, the one with the highest contrast.
+ * Unparseable colours are skipped; with none parseable, the first candidate.
+ */
+export function readableColor(background: string, candidates: readonly string[], min = 3): string {
+  const bg = parseColor(background);
+  if (!bg) return candidates[0];
+  let best: { c: string; r: number } | null = null;
+  for (const c of candidates) {
+    const rgb = parseColor(c);
+    if (!rgb) continue;
+    const r = contrastRatio(rgb, bg);
+    if (r >= min) return c;
+    if (!best || r > best.r) best = { c, r };
+  }
+  return best?.c ?? candidates[0];
+}

@@ -1,10 +1,10 @@
 // DOM helpers shared by the webviews. Every model-provided string goes in as text (textContent), never
 // as HTML, so a layer named `<img src=x onerror=alert(1)>` shows as those characters.
 import { Chart, registerables } from 'chart.js';
-import { fmt } from './format';
+import { fmt, fmtBound } from './format';
 
 Chart.register(...registerables);
-export { Chart, fmt };
+export { Chart, fmt, fmtBound };
 
 type Child = Node | string | number | null | undefined | false;
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -26,8 +26,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** A value cell: formatted text, the exact number in data-value (for copying and for tests). */
-export function num(v: number | null | undefined, extra: Record<string, string> = {}): HTMLTableCellElement {
-  return h('td', { class: 'num', 'data-value': v === null || v === undefined ? '' : String(v), ...extra }, fmt(v));
+export function num(v: number | null | undefined, extra: Record<string, string> = {}, format: (v: number | null | undefined) => string = fmt): HTMLTableCellElement {
+  return h('td', { class: 'num', 'data-value': v === null || v === undefined ? '' : String(v), ...extra }, format(v));
 }
 
 export function css(name: string, fallback: string): string {

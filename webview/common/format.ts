@@ -1,3 +1,3 @@
-// Number formatting in the webviews: the very function the CLI's text, CSV-free and Markdown renderers
-// use (src/report/format.ts), so a number reads the same in the panel, the terminal and an export.
-export { formatNumber as fmt } from '../../src/report/format';
+// Number formatting in the webviews: the very functions the CLI's text and Markdown renderers, the
+// hints and the status bar use (src/report/number.ts), so a number reads the same everywhere.
+export { formatBound as fmtBound, formatNumber as fmt, formatTau as fmtTau } from '../../src/report/number';

@@ -11,10 +11,19 @@ export interface MissingItem {
   name: string;
   /** The other inputs it also needs. */
   also: Need[];
+  /** Why it is not defined (only for the 'undefined' step), without the "not defined for this model" prefix. */
+  reason?: string;
+}
+
+/** The items of a step grouped by their reason, in first-seen order (the 'undefined' step lists each reason once). */
+export function byReason(items: MissingItem[]): { reason: string; items: MissingItem[] }[] {
+  const out = new Map<string, MissingItem[]>();
+  for (const i of items) out.set(i.reason ?? '', [...(out.get(i.reason ?? '') ?? []), i]);
+  return [...out].map(([reason, list]) => ({ reason, items: list }));
 }
 
 export interface MissingStep {
-  need: Need | 'undefined';
+  need: Need | 'undefined' | 'pending';
   title: string;
   /** The step that enables these, in words (setting ids in backquotes). */
   step: string;
@@ -72,23 +81,36 @@ export function missingSteps(r: Report): MissingStep[] {
     ...Object.entries(r.measures).filter(([, m]) => m.value === null).map(([id, m]) => ({ id, name: m.name, needs: m.needs ?? [], reason: m.reason })),
     ...r.bounds.filter((b) => b.value === null).map((b) => ({ id: `bound:${b.id}`, name: b.name, needs: b.needs ?? [], reason: b.reason })),
   ];
+  // a partial report: measures whose forward phase is still running say "pending: …" — not missing, coming
+  const isPending = (m: { reason?: string }) => /^pending:/i.test(m.reason ?? '');
+  const pendingHere = missing.filter(isPending);
+  const waiting = missing.filter((m) => !isPending(m));
   const steps: MissingStep[] = [];
-  const needs = [...new Set(missing.flatMap((m) => m.needs))].sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
+  const needs = [...new Set(waiting.flatMap((m) => m.needs))].sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
   for (const need of needs) {
-    const list = missing.filter((m) => m.needs.includes(need));
+    const list = waiting.filter((m) => m.needs.includes(need));
     steps.push({
       need, ...stepFor(need, r, list[0]?.reason),
       items: list.map((m) => ({ id: m.id, name: m.name, also: m.needs.filter((n) => n !== need) })),
     });
   }
-  const undefinedHere = missing.filter((m) => !m.needs.length);
+  if (pendingHere.length) {
+    steps.unshift({
+      need: 'pending', title: 'Being computed now',
+      step: `${(pendingHere[0].reason ?? '').replace(/^pending:\s*/i, '')}; they appear here when their phase finishes.`,
+      items: pendingHere.map((m) => ({ id: m.id, name: m.name, also: [] })),
+    });
+  }
+  const undefinedHere = waiting.filter((m) => !m.needs.length);
   if (undefinedHere.length) {
-    // reasons read "not defined for this model (why)": keep the why
-    const reasons = [...new Set(undefinedHere.map((m) => (m.reason ?? '').replace(/^not defined for this model\s*/i, '').replace(/^\((.*)\)$/, '$1')).filter(Boolean))];
+    // reasons read "not defined for this model (why)": keep the why, once per distinct reason
+    const why = (m: { reason?: string }) => (m.reason ?? '').replace(/^not defined for this model\s*/i, '').replace(/^\((.*)\)$/, '$1');
+    const reasons = [...new Set(undefinedHere.map(why).filter(Boolean))];
     steps.push({
       need: 'undefined', title: 'Not defined for this model',
-      step: reasons.length ? `${reasons.join('; ')}. Nothing to add: these measures do not apply here.` : 'These measures do not apply to this model.',
-      items: undefinedHere.map((m) => ({ id: m.id, name: m.name, also: [] })),
+      step: reasons.length === 1 ? `${reasons[0]}. Nothing to add: these measures do not apply here.`
+        : reasons.length ? 'Nothing to add: these measures do not apply here, for the reasons listed.' : 'These measures do not apply to this model.',
+      items: undefinedHere.map((m) => ({ id: m.id, name: m.name, also: [], reason: why(m) })),
     });
   }
   return steps;

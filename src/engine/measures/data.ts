@@ -23,7 +23,7 @@ function pacTail(m: number | undefined, sigma: number | undefined): number | nul
 
 export const dataMeasures: Measure[] = [
   {
-    id: 'trainAccuracy', name: 'Probe accuracy (train)', formula: 'fraction of the training probe with f(x)_y > max_{j≠y} f(x)_j (a tie counts as an error)',
+    id: 'trainAccuracy', name: 'Probe accuracy (train)', formula: 'fraction of the training probe with f(x)[y] > f(x)[j] for every j ≠ y (a tie counts as an error)',
     reference: 'forward passes with onnxruntime', group: 'accuracy', direction: -1, needs: ['data'],
     compute: (c) => D(c).trainAccuracy,
   },
@@ -33,7 +33,7 @@ export const dataMeasures: Measure[] = [
     compute: (c) => D(c).trainCrossEntropy,
   },
   {
-    id: 'testAccuracy', name: 'Probe accuracy (test)', formula: 'fraction of the test probe with f(x)_y > max_{j≠y} f(x)_j (a tie counts as an error)',
+    id: 'testAccuracy', name: 'Probe accuracy (test)', formula: 'fraction of the test probe with f(x)[y] > f(x)[j] for every j ≠ y (a tie counts as an error)',
     reference: 'forward passes with onnxruntime', group: 'accuracy', direction: -1, needs: ['data', 'testData'],
     compute: (c) => D(c).testAccuracy ?? null,
   },
@@ -43,7 +43,7 @@ export const dataMeasures: Measure[] = [
     compute: (c) => D(c).testCrossEntropy ?? null,
   },
   {
-    id: 'marginP10', name: 'Output margin γ (10th percentile)', formula: 'γ = 10th percentile of f(x)_y − max_{j≠y} f(x)_j over the training probe (numpy.percentile, linear interpolation: position (n−1)·0.1)',
+    id: 'marginP10', name: 'Output margin γ (10th percentile)', formula: 'γ = 10th percentile of f(x)[y] − max over j ≠ y of f(x)[j] over the training probe (numpy.percentile, linear interpolation: position (n−1)·0.1)',
     reference: `${JIANG}, §A (margin)`, group: 'margin', direction: -1, needs: ['data'],
     compute: (c) => D(c).marginP10,
   },
@@ -96,12 +96,12 @@ export const dataMeasures: Measure[] = [
     },
   },
   {
-    id: 'pathNorm', name: 'Path-norm', formula: 'Σ f_{w²}(1): every weight and bias squared, one forward pass of an all-ones input, logits summed (biases squared too, as Jiang et al.\'s code)',
+    id: 'pathNorm', name: 'Path-norm', formula: 'Σ f(𝟏; w²): every weight and bias squared, one forward pass of an all-ones input, logits summed (biases squared too, as Jiang et al.\'s code)',
     reference: `${JIANG}; Neyshabur, Tomioka & Srebro 2015`, equation: '44', group: 'pathNorm', direction: 1, needs: ['data'],
     compute: (c) => D(c).pathNorm ?? null,
   },
   {
-    id: 'pathNormOverMargin', name: 'Path-norm over margin', formula: 'Σ f_{w²}(1) / γ²',
+    id: 'pathNormOverMargin', name: 'Path-norm over margin', formula: 'Σ f(𝟏; w²) / γ²',
     reference: JIANG, equation: '43', group: 'pathNorm', direction: 1, needs: ['data'],
     compute: (c) => {
       const p = D(c).pathNorm;
@@ -128,7 +128,7 @@ export const dataMeasures: Measure[] = [
     },
   },
   {
-    id: 'pacbayesFlatness', name: 'PAC-Bayes flatness', formula: '1/σ′², σ′ = largest σ with E_{u∼N(0,σ²I)}[acc(w+u)] ≥ acc(w) − 0.1',
+    id: 'pacbayesFlatness', name: 'PAC-Bayes flatness', formula: '1/σ′², σ′ = largest σ with E[acc(w + u)] ≥ acc(w) − 0.1 for u ∼ N(0, σ²I)',
     reference: JIANG, equation: '53', group: 'flatness', direction: 1, needs: ['data'],
     compute: (c) => (D(c).sigmaIso ? 1 / D(c).sigmaIso! ** 2 : null),
   },
@@ -158,7 +158,7 @@ export const dataMeasures: Measure[] = [
     compute: (c) => (D(c).sigmaMag ? 1 / D(c).sigmaMag! ** 2 : null),
   },
   {
-    id: 'sharpness', name: 'Average-case sharpness', formula: `E_{u∼N(0,ρ²I)}[L(w+u)] − L(w), ρ = ${SHARPNESS_RHO}, L the training-probe cross-entropy, all weights and biases`,
+    id: 'sharpness', name: 'Average-case sharpness', formula: `E[L(w + u)] − L(w) for u ∼ N(0, ρ²I), ρ = ${SHARPNESS_RHO}, L the training-probe cross-entropy, all weights and biases`,
     reference: 'Keskar et al. 2017; Andriushchenko et al. 2023 (average-case)', group: 'sharpness', direction: 1, needs: ['data'],
     compute: (c) => D(c).sharpness ?? null, stderr: (c) => c.data?.sharpnessStderr,
   },

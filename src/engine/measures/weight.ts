@@ -120,13 +120,13 @@ export const weightMeasures: Measure[] = [
   },
   {
     id: 'bartlettSpectralComplexity', name: 'Spectral complexity R_A (reference 0)',
-    formula: 'Πᵢ‖Wᵢ‖₂ · (Σᵢ (‖Wᵢᵀ‖₂,₁ / ‖Wᵢ‖₂)^{2/3})^{3/2}',
+    formula: 'Πᵢ‖Wᵢ‖₂ · (Σᵢ (‖Wᵢᵀ‖₂,₁ / ‖Wᵢ‖₂)^(2/3))^(3/2)',
     reference: 'Bartlett, Foster & Telgarsky 2017 (NeurIPS), eq. 1.2 with Mᵢ = 0, ρᵢ = 1', group: 'spectral', direction: 1, needs: ['weights'],
     compute: (ctx) => spectralComplexity(ctx.layers, (l) => l.l21),
   },
   {
     id: 'bartlettSpectralComplexityInit', name: 'Spectral complexity R_A (reference W⁰)',
-    formula: 'Πᵢ‖Wᵢ‖₂ · (Σᵢ (‖Wᵢᵀ − W⁰ᵢᵀ‖₂,₁ / ‖Wᵢ‖₂)^{2/3})^{3/2}',
+    formula: 'Πᵢ‖Wᵢ‖₂ · (Σᵢ (‖Wᵢᵀ − W⁰ᵢᵀ‖₂,₁ / ‖Wᵢ‖₂)^(2/3))^(3/2)',
     reference: 'Bartlett, Foster & Telgarsky 2017 (NeurIPS), eq. 1.2 with Mᵢ = W⁰ᵢ, ρᵢ = 1', group: 'spectral', direction: 1, needs: ['weights', 'init'],
     compute: (ctx) => spectralComplexity(ctx.layers, (l) => l.l21Dist),
   },

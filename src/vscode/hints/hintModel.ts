@@ -96,6 +96,7 @@ export class HintModel implements vscode.Disposable {
         this.defaults.add(report);
         this.changed();
       }),
+      services.analysis.onDidPartial(() => this.changed()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('theoryLens.hints.checkpoint')) this.changed();
       }),
@@ -157,10 +158,14 @@ export class HintModel implements vscode.Disposable {
     return this.text(doc).defs;
   }
 
-  /** The cached default-option report of a checkpoint as it is on disk now. */
+  /**
+   * The cached default-option report of a checkpoint as it is on disk now; while its analysis runs, the
+   * latest partial report (weight-only numbers first, forward-pass numbers as their phases finish).
+   */
   cached(path: string): Report | undefined {
-    const r = this.services.analysis.cached(vscode.Uri.file(path));
-    return r && this.defaults.has(r) ? r : undefined;
+    const uri = vscode.Uri.file(path);
+    const r = this.services.analysis.cached(uri);
+    return r && this.defaults.has(r) ? r : this.services.analysis.partial(uri);
   }
 
   pin(doc: vscode.Uri, owner: string, checkpoint: string | undefined): void {
