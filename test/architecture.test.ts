@@ -1,8 +1,11 @@
 // The layering rules, checked on every import in the source tree (static imports, export-from,
 // dynamic import() and require()):
-//  - only src/vscode/ and src/extension.ts import `vscode`;
+//  - only src/vscode/ and src/extension.ts import `vscode`, and every file under src/vscode/ does (the
+//    vscode-free rest lives in src/workspace/ and src/report/);
 //  - src/engine/ imports nothing from src/vscode/, src/workspace/ or webview/;
-//  - webview/ imports only src/protocol/, src/report/, its own files and npm packages.
+//  - src/workspace/ and src/report/ import nothing from src/vscode/;
+//  - src/vscode/hints/ and src/vscode/compare/ do not import each other;
+//  - webview/ imports only src/protocol/, src/report/, its own files and browser npm packages (no node:).
 // The checker itself is tested on a temporary tree with one bad import of each kind.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -51,13 +54,17 @@ export function layeringViolations(root: string): string[] {
   const out: string[] = [];
   for (const file of files) {
     const from = rel(file);
-    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+    const specs = importsOf(readFileSync(file, 'utf8'));
+    if (from.startsWith('src/vscode/') && !specs.includes('vscode')) out.push(`${from}: does not import vscode (vscode-free code belongs in src/workspace or src/report)`);
+    for (const spec of specs) {
       const local = spec.startsWith('.');
       const target = local ? rel(resolve(dirname(file), spec)) : spec;
       if (spec === 'vscode' && !(from.startsWith('src/vscode/') || from === 'src/extension.ts')) out.push(`${from}: imports vscode (only src/vscode/ and src/extension.ts may)`);
       if (from.startsWith('src/engine/') && local && /^(src\/vscode|src\/workspace|webview)(\/|$)/.test(target)) out.push(`${from}: imports ${target} (src/engine must not import src/vscode, src/workspace or webview)`);
       if (from.startsWith('webview/') && local && !/^(src\/protocol|src\/report|webview)(\/|$)/.test(target)) out.push(`${from}: imports ${target} (webview may import only src/protocol and src/report)`);
-      if (from.startsWith('webview/') && spec === 'vscode') out.push(`${from}: imports vscode (webview runs in the browser)`);
+      if (from.startsWith('webview/') && (spec === 'vscode' || spec.startsWith('node:'))) out.push(`${from}: imports ${spec} (webview runs in the browser)`);
+      if (/^src\/(workspace|report)\//.test(from) && local && /^src\/vscode(\/|$)/.test(target)) out.push(`${from}: imports ${target} (src/workspace and src/report must not import src/vscode)`);
+      if ((from.startsWith('src/vscode/hints/') && target.startsWith('src/vscode/compare')) || (from.startsWith('src/vscode/compare/') && target.startsWith('src/vscode/hints'))) out.push(`${from}: imports ${target} (hints and compare must not import each other)`);
     }
   }
   return out;
@@ -91,11 +98,17 @@ test('the checker finds each kind of bad import in a temporary tree', () => {
     put('src/engine/bad4.ts', "const o = require('vscode');\n");
     put('webview/bad5.ts', "import { analyze } from '../src/engine/a';\n");
     put('webview/common/bad6.ts', "import type { Settings } from '../../src/vscode/ok';\n");
+    put('src/vscode/bad7.ts', "export const noVscode = 1;\n");
+    put('src/workspace/bad8.ts', "import { x } from '../vscode/ok';\n");
+    put('src/vscode/hints/bad9.ts', "import * as vscode from 'vscode';\nimport { c } from '../compare/c';\n");
+    put('webview/bad10.ts', "import { readFileSync } from 'node:fs';\n");
     const v = layeringViolations(root);
-    for (const f of ['src/report/bad.ts', 'src/engine/bad1.ts', 'src/engine/deep/bad2.ts', 'src/engine/bad3.ts', 'src/engine/bad4.ts', 'webview/bad5.ts', 'webview/common/bad6.ts']) {
+    const files = ['src/report/bad.ts', 'src/engine/bad1.ts', 'src/engine/deep/bad2.ts', 'src/engine/bad3.ts', 'src/engine/bad4.ts', 'webview/bad5.ts', 'webview/common/bad6.ts',
+      'src/vscode/bad7.ts', 'src/workspace/bad8.ts', 'src/vscode/hints/bad9.ts', 'webview/bad10.ts'];
+    for (const f of files) {
       assert.ok(v.some((x) => x.startsWith(`${f}:`)), `${f} is reported:\n${v.join('\n')}`);
     }
-    assert.equal(v.length, 7, v.join('\n'));
+    assert.equal(v.length, files.length, v.join('\n'));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
