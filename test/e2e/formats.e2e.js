@@ -7,7 +7,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, chooseFromContextMenu, expand, t } = require('./lib');
+const { open, checker, chooseFromContextMenu, expand, reportFrame, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -23,21 +23,6 @@ function cli(file) {
   const args = [path.join(REPO, 'dist', 'cli.js'), 'analyze', path.join(WS, 'torch_run', file), '--data', path.join(WS, 'probe_train.npz'),
     '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000', '--json', '--quiet'];
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
-}
-
-/** The report webview frame showing `fileName` whose document matches `selector`. */
-async function reportFrame(page, fileName, selector, timeout = 180000) {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    for (const f of page.frames()) {
-      try {
-        const name = await f.$eval('#file-name', (e) => e.textContent).catch(() => null);
-        if (name === fileName && (await f.$(selector))) return f;
-      } catch { /* detached */ }
-    }
-    await page.waitForTimeout(400);
-  }
-  throw new Error(`no report frame for ${fileName} with ${selector}`);
 }
 
 /** Compares every measure, per-layer cell, bound and the parameter count of the panel with the CLI's JSON; returns how many. */

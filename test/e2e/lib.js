@@ -93,6 +93,21 @@ async function webviewFrame(page, selector, timeout = 120000) {
   throw new Error(`no webview frame with ${selector}`);
 }
 
+/** The report webview frame showing `fileName` whose document matches `selector`. */
+async function reportFrame(page, fileName, selector = 'main[data-ready="true"]', timeout = 240000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        const name = await f.$eval('#file-name', (e) => e.textContent).catch(() => null);
+        if (name === fileName && (await f.$(selector))) return f;
+      } catch { /* detached */ }
+    }
+    await page.waitForTimeout(400);
+  }
+  throw new Error(`no report frame for ${fileName} with ${selector}`);
+}
+
 /** Non-transparent pixels drawn on a canvas in a frame. */
 async function drawnPixels(frame, canvasSelector) {
   return frame.$eval(canvasSelector, (c) => {
@@ -133,4 +148,4 @@ async function pickOption(page, label) {
   await row.click();
 }
 
-module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, drawnPixels, runCommand, pickOption, t };
+module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, reportFrame, drawnPixels, runCommand, pickOption, t };

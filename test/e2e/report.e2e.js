@@ -8,7 +8,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, contextMenu, chooseFromContextMenu, expand, drawnPixels, runCommand, pickOption, t } = require('./lib');
+const { open, checker, contextMenu, chooseFromContextMenu, expand, drawnPixels, runCommand, pickOption, reportFrame, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -19,21 +19,6 @@ const same = (a, b) => a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a
 
 function cli(args) {
   return JSON.parse(execFileSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'analyze', ...args, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
-}
-
-/** The report webview frame showing `fileName` whose document matches `selector`. */
-async function reportFrame(page, fileName, selector = 'main[data-ready="true"]', timeout = 240000) {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    for (const f of page.frames()) {
-      try {
-        const name = await f.$eval('#file-name', (e) => e.textContent).catch(() => null);
-        if (name === fileName && (await f.$(selector))) return f;
-      } catch { /* detached */ }
-    }
-    await page.waitForTimeout(400);
-  }
-  throw new Error(`no report frame for ${fileName} with ${selector}`);
 }
 
 /** Switches the colour theme the way a user does: Preferences: Color Theme, type its name, pick it. */
