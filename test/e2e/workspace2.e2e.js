@@ -8,7 +8,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, expand, chooseFromContextMenu, pickOption, t } = require('./lib');
+const { open, checker, expand, chooseFromContextMenu, pickOption, gotoLine, lineText, until, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -19,29 +19,6 @@ const { formatNumber: fmt } = require('tsx/cjs/api').require('../../src/report/n
 function cli(rel) {
   const args = [path.join(REPO, 'dist', 'cli.js'), 'analyze', path.join(WS, 'zoo2', rel), '--train-size', '3000', '--json', '--quiet'];
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
-}
-
-async function gotoLine(page, n) {
-  await page.locator('.monaco-editor textarea').first().focus().catch(() => {});
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(800);
-}
-
-async function lineText(page, code) {
-  return page.$$eval('.monaco-editor .view-line', (els, c) => els.map((e) => e.textContent.replace(/\u00a0/g, ' ')).filter((x) => x.includes(c)), code);
-}
-
-async function until(what, fn, timeout) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : ` (last: ${JSON.stringify(last)})`}`);
 }
 
 const lenses = async (page) => (await page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim());
