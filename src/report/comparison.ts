@@ -122,11 +122,11 @@ export function buildComparison(input: ComparisonInput): Comparison {
   });
   if (columns.length > 1) {
     rows.push(row({
-      id: 'stepDistance', kind: 'distance', name: 'Distance from the previous checkpoint', formula: '‖W_k − W_{k−1}‖_F = √(Σᵢ ‖Wᵢ,k − Wᵢ,k−1‖_F²)',
+      id: 'stepDistance', kind: 'distance', name: 'Distance from the previous checkpoint', formula: '‖Wₖ − Wₖ₋₁‖_F = √(Σᵢ ‖Wᵢ,ₖ − Wᵢ,ₖ₋₁‖_F²)',
       reference: 'froDist with the previous checkpoint as init (Jiang et al. 2020; Nagarajan & Kolter 2019)', group: 'distance', direction: 0, values: fro, reasons: stepReasons,
     }));
     rows.push(row({
-      id: 'stepDistanceRelative', kind: 'distance', name: 'Relative step from the previous checkpoint', formula: '‖W_k − W_{k−1}‖_F / ‖W_k‖_F',
+      id: 'stepDistanceRelative', kind: 'distance', name: 'Relative step from the previous checkpoint', formula: '‖Wₖ − Wₖ₋₁‖_F / ‖Wₖ‖_F',
       reference: 'froDist / paramNorm with the previous checkpoint as init', group: 'distance', direction: 0, values: rel, reasons: stepReasons,
     }));
   }

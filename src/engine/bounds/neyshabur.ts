@@ -26,7 +26,7 @@ export function neyshaburBound(layers: LayerQuantities[], q: DataQuantities, mar
   const base = {
     ...NEYSHABUR_INFO,
     assumptions: [
-      'explicit constants from the proof: Lemma 1\'s 4√((KL + ln(6m/δ))/(m − 1)), σ = γ/(42 d B β̃^{d−1} √(h ln 4hd)), (β/β̃)^{2(d−1)} ≤ e², ⌈d·m^{1/(2d)}⌉ grid values of β̃',
+      'explicit constants from the proof: Lemma 1\'s 4√((KL + ln(6m/δ))/(m − 1)), σ = γ/(42 d B β̃ᵈ⁻¹ √(h ln 4hd)), (β/β̃)²⁽ᵈ⁻¹⁾ ≤ e², ⌈d·m¹ᐟ⁽²ᵈ⁾⌉ grid values of β̃',
       'γ = the 10th percentile of the probe margins, treated as fixed in advance; L̂_γ measured on the probe as a stand-in for the training set',
       'B = max ‖x‖ over the probe (the theorem needs it over the input domain); h = largest layer width; d = number of weight layers',
       'proved for bias-free ReLU networks with fully connected layers: conv layers enter through reshaped kernels, biases are not covered',

@@ -185,7 +185,7 @@ export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w
   return {
     ...DR_INFO, value: cert.bound, vacuous: isVacuous(cert.bound, o.classes),
     assumptions: [
-      `posterior Q = N(w, diag s) over the ${k} perturbed weights and biases; prior P = N(${w0 ? 'w⁰' : '0'}, λI) centred at ${priorCentre}, λ = ${0.1}·e^{−j/${100}} with the union bound over j (Dziugaite & Roy's grid)`,
+      `posterior Q = N(w, diag s) over the ${k} perturbed weights and biases; prior P = N(${w0 ? 'w⁰' : '0'}, λI) centred at ${priorCentre}, λ = ${0.1}·exp(−j/${100}) with the union bound over j (Dziugaite & Roy's grid)`,
       'the error bounded is that of the stochastic classifier Q (a fresh weight draw per prediction), not of w itself',
       whole
         ? `the probe is the whole training set (n = m = ${o.m})`

@@ -27,7 +27,7 @@ const klMeasure = (key: Key, name: string, posterior: string, prior: string): Me
 });
 const boundMeasure = (key: Key, name: string, posterior: string, prior: string): Measure => ({
   id: `pacBayesKl${key[0].toUpperCase()}${key.slice(1)}`, name,
-  formula: `kl⁻¹(ê(Q), [KL(Q‖N(${prior}, λ_jI)) + 2 ln j + ln(π²m/(6δ))]/(m − 1)), λ_j = 0.1·e^{−j/100} (best j), ê(Q) = error of Q on the training probe measured at σ′ (not a certificate: no Monte-Carlo or sampling step; the certified bound is the Dziugaite–Roy entry); ${posterior}`,
+  formula: `kl⁻¹(ê(Q), [KL(Q‖N(${prior}, λⱼI)) + 2 ln j + ln(π²m/(6δ))]/(m − 1)), λⱼ = 0.1·exp(−j/100) (best j), ê(Q) = error of Q on the training probe measured at σ′ (not a certificate: no Monte-Carlo or sampling step; the certified bound is the Dziugaite–Roy entry); ${posterior}`,
   reference: `${LANGFORD}; ${DR}`, group: 'flatness', direction: 1, needs: key.endsWith('Init') ? ['data', 'init', 'trainSize'] : ['data', 'trainSize'],
   compute: (c) => D(c).pacBayesKl?.[key] ?? null,
 });
@@ -44,7 +44,7 @@ export const predictionMeasures: Measure[] = [
   boundMeasure('magOrig', 'PAC-Bayes-kl bound at σ′ (magnitude-aware, orig)', MAG, '0'),
   {
     id: 'daviesBouldin', name: 'Davies–Bouldin index (penultimate features)',
-    formula: 'DB = (1/K) Σ_c max_{d≠c} (S_c + S_d)/‖μ_c − μ_d‖₂, μ_c class means and S_c = mean ‖h − μ_c‖₂ of the penultimate features h (input of the last layer) on the training probe',
+    formula: 'DB = (1/K) Σ over classes c of the max over d ≠ c of (S_c + S_d)/‖μ_c − μ_d‖₂, μ_c class means and S_c = mean ‖h − μ_c‖₂ of the penultimate features h (input of the last layer) on the training probe',
     reference: `${NATEKAR}; Davies & Bouldin 1979`, group: 'representation', direction: 1, needs: ['data'],
     compute: (c) => R(c)?.daviesBouldin ?? null,
   },
@@ -56,7 +56,7 @@ export const predictionMeasures: Measure[] = [
   },
   ...([['Q1', 'hiddenMarginQ1', 'lower quartile'], ['Median', 'hiddenMarginMedian', 'median'], ['Q3', 'hiddenMarginQ3', 'upper quartile']] as const).map(([label, key, what]): Measure => ({
     id: `normalisedMargin${label}`, name: `Normalised margin at the penultimate layer (${what})`,
-    formula: `${what} over the training probe of (f_y − f_j)/‖W_y − W_j‖₂/√(tr Cov h), j = argmax_{j≠y} f_j, h the penultimate features, W the last layer (the first-order distance to the boundary is exact there: f is affine in h)`,
+    formula: `${what} over the training probe of (f_y − f_j)/‖W_y − W_j‖₂/√(tr Cov h), j = the highest-scoring class other than y, h the penultimate features, W the last layer (the first-order distance to the boundary is exact there: f is affine in h)`,
     reference: 'Jiang, Krishnan, Mobahi & Bengio 2019 (ICLR), "Predicting the generalization gap in deep networks with margin distributions"', group: 'representation', direction: -1, needs: ['data'],
     compute: (c) => R(c)?.[key] ?? null,
   })),

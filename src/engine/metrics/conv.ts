@@ -13,7 +13,7 @@ function conv2d(ctx: LayerContext) {
 
 export const spectralNormExact: LayerMetric = {
   id: 'spectralNormExact',
-  info: { name: 'Exact operator norm (conv)', symbol: '‖conv‖₂', formula: 'max_{u,v} σ_max(FFT₂(K)[u,v]) for circular padding on the input size', reference: 'Sedghi, Gupta & Long 2019 (ICLR)', group: 'norm', table: true },
+  info: { name: 'Exact operator norm (conv)', symbol: '‖conv‖₂', formula: 'max over frequencies (u, v) of σ_max(FFT₂(K)[u, v]), for circular padding on the input size', reference: 'Sedghi, Gupta & Long 2019 (ICLR)', group: 'norm', table: true },
   compute: (ctx) => {
     const raw = ctx.task.conv;
     if (!raw || !ctx.options.convExact) return undefined;

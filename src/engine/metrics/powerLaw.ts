@@ -36,7 +36,7 @@ function fromFit(id: string, info: LayerMetric['info'], f: (fit: PowerLawFit, ei
 
 export const alpha = fromFit(
   'alpha',
-  { name: 'Power-law exponent α', symbol: 'α', formula: 'α = 1 + n / Σ_{λᵢ ≥ x_min} ln(λᵢ / x_min), λ = σ²', reference: `${CSN}; ${MM}`, group: 'heavyTailed', table: true, hint: 2 },
+  { name: 'Power-law exponent α', symbol: 'α', formula: 'α = 1 + n / Σ ln(λᵢ / x_min), summed over the n eigenvalues λᵢ ≥ x_min (λ = σ²)', reference: `${CSN}; ${MM}`, group: 'heavyTailed', table: true, hint: 2 },
   (fit, _eig, ctx) => {
     if (fit.alpha < 2) {
       ctx.flag({ id: 'alpha<2', severity: 'warning', message: `α = ${fit.alpha.toFixed(2)} < 2: very heavy-tailed ESD; Martin & Mahoney read this as over-trained / over-fit to correlations in the data` });
@@ -61,7 +61,7 @@ export const xmin = fromFit(
 
 export const ksDistance = fromFit(
   'ksDistance',
-  { name: 'KS distance of the fit', symbol: 'D', formula: 'max_k |1 − (x_{i+k}/x_min)^{1−α} − k/n|', reference: CSN, group: 'heavyTailed' },
+  { name: 'KS distance of the fit', symbol: 'D', formula: 'D = max over k of |1 − (λₖ / x_min)¹⁻ᵅ − k/n|, λ₀ = x_min ≤ λ₁ ≤ … the n tail eigenvalues', reference: CSN, group: 'heavyTailed' },
   (fit) => fit.D,
 );
 
