@@ -7,7 +7,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, chooseFromContextMenu, expand, reportFrame, t } = require('./lib');
+const { open, checker, chooseFromContextMenu, expand, reportFrame, until, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -56,16 +56,6 @@ async function compareWithCli(frame, r) {
   // evidence that numbers were compared: the spectral norms of all three layers among them
   if (!ids.includes('spectralNorm') || compared < 3 * 5) throw new Error(`only ${compared} numbers compared`);
   return compared + 1;
-}
-
-async function until(what, fn, timeout) {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 (async () => {

@@ -6,7 +6,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, t } = require('./lib');
+const { open, checker, gotoLine, lineText, until, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -20,30 +20,6 @@ function cli(rel) {
   const args = [path.join(REPO, 'dist', 'cli.js'), 'analyze', path.join(WS, rel), '--init', path.join(WS, 'run_mlp.init.onnx'),
     '--data', path.join(WS, 'probe_train.npz'), '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000', '--json', '--quiet'];
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
-}
-
-async function gotoLine(page, n) {
-  await page.locator('.monaco-editor textarea').first().focus().catch(() => {});
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(800);
-}
-
-/** Text of the rendered editor line that contains `code` (inlay hints are part of it). */
-async function lineText(page, code) {
-  return page.$$eval('.monaco-editor .view-line', (els, c) => els.map((e) => e.textContent.replace(/\u00a0/g, ' ')).filter((x) => x.includes(c)), code);
-}
-
-async function until(what, fn, timeout) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function writeSettings(extra) {

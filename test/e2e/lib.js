@@ -148,4 +148,30 @@ async function pickOption(page, label) {
   await row.click();
 }
 
-module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, reportFrame, drawnPixels, runCommand, pickOption, t };
+/** Goes to line `n` of the active editor (Ctrl+G) and lets it render. */
+async function gotoLine(page, n) {
+  await page.locator('.monaco-editor textarea').first().focus().catch(() => {});
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(n));
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(800);
+}
+
+/** Text of the rendered editor lines that contain `code` (inlay hints are part of them). */
+async function lineText(page, code) {
+  return page.$$eval('.monaco-editor .view-line', (els, c) => els.map((e) => e.textContent.replace(/\u00a0/g, ' ')).filter((x) => x.includes(c)), code);
+}
+
+/** Polls `fn` every second until it returns something truthy; fails after `timeout` ms naming `what`. */
+async function until(what, fn, timeout) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : ` (last: ${JSON.stringify(last)})`}`);
+}
+
+module.exports = { open, checker, contextMenu, chooseFromContextMenu, expand, webviewFrame, reportFrame, drawnPixels, runCommand, pickOption, gotoLine, lineText, until, t };

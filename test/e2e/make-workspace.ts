@@ -6,7 +6,7 @@
 // and workspace settings (the training-set size of the fixtures). Usage: tsx make-workspace.ts FIXTURES_DIR OUT_DIR
 import { cpSync, mkdirSync, writeFileSync, readFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, mlp } from '../helpers/onnx-writer';
+import { buildModel, mlp, values, type ModelSpec, type NodeSpec, type TensorSpec } from '../helpers/onnx-writer';
 
 const [src, out] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
@@ -69,3 +69,101 @@ writeFileSync(join(out, '.vscode', 'settings.json'), JSON.stringify({ 'theoryLen
 // not recorded in the fixtures; this one is made up, only to exercise Kendall τ)
 writeFileSync(join(out, 'run_mlp', 'metrics.csv'), 'checkpoint,test_acc\nepoch_05,0.74\nepoch_10,0.76\nepoch_15,0.77\nepoch_20,0.775\nepoch_25,0.78\nepoch_30,0.779\n');
 console.log(out);
+
+// zoo2/: a training script in another style. SmallCNN and WideMLP are nn.Sequential blocks, so their
+// layers are features.0/features.3/classifier.1/classifier.3 and net.1/net.3/net.5; the script writes
+// checkpoints/cnn_base.onnx and checkpoints/mlp_base.onnx. other/d3.onnx has SmallCNN's layer names with
+// other widths (it must never annotate SmallCNN). Weights are seeded pseudo-random (onnx-writer's values).
+function smallCnn(c1: number, c2: number, fc: number, seed: number): ModelSpec {
+  const conv = (name: string, o: number, i: number, x: string, y: string, k: number): { inits: TensorSpec[]; nodes: NodeSpec[] } => ({
+    inits: [{ name: `${name}.weight`, dims: [o, i, 3, 3], data: values(o * i * 9, seed + k) }, { name: `${name}.bias`, dims: [o], data: values(o, seed + k + 50) }],
+    nodes: [
+      { op: 'Conv', name: `/${name}/Conv`, inputs: [x, `${name}.weight`, `${name}.bias`], outputs: [`${y}_c`], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', name: `/${name}/Relu`, inputs: [`${y}_c`], outputs: [`${y}_r`] },
+      { op: 'MaxPool', name: `/${name}/MaxPool`, inputs: [`${y}_r`], outputs: [y], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+    ],
+  });
+  const a = conv('features.0', c1, 1, 'input', 'p1', 1);
+  const b = conv('features.3', c2, c1, 'p1', 'p2', 2);
+  const flat = c2 * 7 * 7;
+  return {
+    inputs: [{ name: 'input', shape: ['N', 1, 28, 28] }],
+    outputs: [{ name: 'logits', shape: ['N', 10] }],
+    initializers: [...a.inits, ...b.inits,
+      { name: 'classifier.1.weight', dims: [fc, flat], data: values(fc * flat, seed + 3) }, { name: 'classifier.1.bias', dims: [fc], data: values(fc, seed + 53) },
+      { name: 'classifier.3.weight', dims: [10, fc], data: values(10 * fc, seed + 4) }, { name: 'classifier.3.bias', dims: [10], data: values(10, seed + 54) }],
+    nodes: [...a.nodes, ...b.nodes,
+      { op: 'Flatten', name: '/classifier/Flatten', inputs: ['p2'], outputs: ['flat'], attrs: { axis: 1 } },
+      { op: 'Gemm', name: '/classifier.1/Gemm', inputs: ['flat', 'classifier.1.weight', 'classifier.1.bias'], outputs: ['h_pre'], attrs: { transB: 1 } },
+      { op: 'Relu', name: '/classifier.2/Relu', inputs: ['h_pre'], outputs: ['h'] },
+      { op: 'Gemm', name: '/classifier.3/Gemm', inputs: ['h', 'classifier.3.weight', 'classifier.3.bias'], outputs: ['logits'], attrs: { transB: 1 } }],
+  };
+}
+function wideMlp(width: number, seed: number): ModelSpec {
+  const spec = mlp([784, width, width, 10], { seed });
+  const rename: Record<string, string> = { fc0: 'net.1', fc1: 'net.3', fc2: 'net.5' };
+  const fix = (n: string) => n.replace(/^fc(\d)\./, (_m, k) => `${rename[`fc${k}`]}.`);
+  for (const t of spec.initializers!) t.name = fix(t.name);
+  for (const n of spec.nodes) n.inputs = n.inputs.map(fix);
+  spec.inputs = [{ name: 'input', shape: ['N', 1, 28, 28] }];
+  spec.nodes.unshift({ op: 'Flatten', name: '/net.0/Flatten', inputs: ['input'], outputs: ['flat'], attrs: { axis: 1 } });
+  spec.nodes[1].inputs[0] = 'flat';
+  return spec;
+}
+const zoo = join(out, 'zoo2');
+mkdirSync(join(zoo, 'checkpoints'), { recursive: true });
+mkdirSync(join(zoo, 'other'), { recursive: true });
+writeFileSync(join(zoo, 'checkpoints', 'cnn_base.onnx'), buildModel(smallCnn(8, 16, 32, 11)).bytes);
+writeFileSync(join(zoo, 'checkpoints', 'mlp_base.onnx'), buildModel(wideMlp(64, 21)).bytes);
+writeFileSync(join(zoo, 'other', 'd3.onnx'), buildModel(smallCnn(8, 32, 64, 31)).bytes);
+writeFileSync(join(zoo, 'train_zoo.py'), `"""Two architectures side by side, trained on Fashion-MNIST (written for the Theory Lens e2e)."""
+import os
+import torch
+import torch.nn as nn
+
+
+class SmallCNN(nn.Module):
+    def __init__(self, c1=8, c2=16, fc=32):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(c2 * 7 * 7, fc),
+            nn.ReLU(),
+            nn.Linear(fc, 10),
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class WideMLP(nn.Module):
+    def __init__(self, width=64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(28 * 28, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, 10),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def save(model, path):
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), path, opset_version=13)
+
+
+if __name__ == "__main__":
+    out_dir = "checkpoints"
+    os.makedirs(out_dir, exist_ok=True)
+    tag = "base"
+    save(SmallCNN(), os.path.join(out_dir, f"cnn_{tag}.onnx"))
+    save(WideMLP(), os.path.join(out_dir, f"mlp_{tag}.onnx"))
+`);
