@@ -3,6 +3,7 @@
 // of its own span (one layer's float copy at a time); see roles.ts for how roles are decided.
 import { CheckpointError, type Checkpoint, type Layer, type LayerRole, type Tensor } from '../onnx/types';
 import { decodeInto, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
+import { findLoraConfig, loraScale, type LoraConfig } from './lora';
 import { decideRole, type RoleRule } from './roles';
 
 export interface StateEntry {
@@ -75,8 +76,8 @@ class StateLayer implements Layer {
     private readonly block: Block,
     readonly part?: string,
     readonly conv?: Layer['conv'],
-    /** LoRA: ΔW = B·A from these two factors instead of a block of `weight`. */
-    private readonly lora?: { a: FileTensor; b: FileTensor },
+    /** LoRA: ΔW = scale·B·A from these two factors instead of a block of `weight`. */
+    private readonly lora?: { a: FileTensor; b: FileTensor; scale: number },
   ) {
     this.node = module ?? name;
   }
@@ -106,13 +107,13 @@ class StateLayer implements Layer {
   matrix(precision?: 'float32'): Float32Array;
   matrix(precision: 'float64'): Float64Array;
   matrix(precision: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
-    if (this.lora) return loraDelta(this.lora.a, this.lora.b, precision);
+    if (this.lora) return loraDelta(this.lora.a, this.lora.b, this.lora.scale, precision);
     return readBlock(this.weight, this.block, precision);
   }
 }
 
-/** ΔW = B·A, B [out, r], A [r, in], accumulated in float64. */
-function loraDelta(a: FileTensor, b: FileTensor, precision: 'float32' | 'float64'): Out {
+/** ΔW = scale·B·A, B [out, r], A [r, in], accumulated in float64. */
+export function loraDelta(a: FileTensor, b: FileTensor, scale: number, precision: 'float32' | 'float64'): Out {
   const [r, inF] = [a.dims[0], a.dims[1]];
   const out = b.dims[0];
   const A = a.toFloat64();
@@ -127,6 +128,7 @@ function loraDelta(a: FileTensor, b: FileTensor, precision: 'float32' | 'float64
       const o = k * inF;
       for (let j = 0; j < inF; j++) row[j] += bik * A[o + j];
     }
+    if (scale !== 1) for (let j = 0; j < inF; j++) row[j] *= scale;
     d.set(row, i * inF);
   }
   return d;
@@ -153,9 +155,13 @@ export function stripWrapperPrefixes(entries: StateEntry[], warnings: string[]):
 
 const LORA = /^(.*)\.lora_([AB])(?:\.([^.]+))?\.weight$/;
 
-/** Layers of a state dict, in stored order. */
-export function buildStateLayers(entries: readonly StateEntry[], rules: readonly RoleRule[], file: string): { layers: Layer[]; warnings: string[] } {
+/**
+ * Layers of a state dict, in stored order. `dir`: the folder holding the file, where a PEFT
+ * adapter_config.json gives LoRA adapters their lora_alpha/r scale (see lora.ts).
+ */
+export function buildStateLayers(entries: readonly StateEntry[], rules: readonly RoleRule[], file: string, dir?: string): { layers: Layer[]; warnings: string[] } {
   const warnings: string[] = [];
+  const loraConfigs = new Map<string, LoraConfig | null>();
   const byName = new Map(entries.map((e) => [e.name, e.tensor]));
   const layers: Layer[] = [];
   const firstOwner = new Map<string, string>();
@@ -182,9 +188,12 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
         continue;
       }
       const base = [`${mod}.base_layer.weight`, `${mod}.weight`].find((n) => byName.has(n));
-      const note = `LoRA adapter${adapter ? ` '${adapter}'` : ''}: ΔW = lora_B·lora_A, [${b.dims[0]}, ${b.dims[1]}]·[${a.dims[0]}, ${a.dims[1]}] (rank ${a.dims[0]}; the lora_alpha/r scale is not in the weights and is not applied)` +
+      const cfg = dir === undefined ? null : findLoraConfig(dir, adapter, loraConfigs, warnings);
+      const s = loraScale(cfg, mod, a.dims[0]);
+      if (s.warning) warnings.push(s.warning);
+      const note = `LoRA adapter${adapter ? ` '${adapter}'` : ''}: lora_B·lora_A, [${b.dims[0]}, ${b.dims[1]}]·[${a.dims[0]}, ${a.dims[1]}] (rank ${a.dims[0]}); ${s.note}` +
         (base ? `; base weight ${base} is measured beside it` : '; no base weight in this file');
-      add(new StateLayer(`${mod}.lora${adapter ? `.${adapter}` : ''}`, 'LoRA', mod, 'dense', a, null, layers.length, note, { r0: 0, rows: 0, c0: 0, cols: 0, t: false }, 'ΔW=B·A', undefined, { a, b }));
+      add(new StateLayer(`${mod}.lora${adapter ? `.${adapter}` : ''}`, 'LoRA', mod, 'dense', a, null, layers.length, note, { r0: 0, rows: 0, c0: 0, cols: 0, t: false }, 'ΔW=B·A', undefined, { a, b, scale: s.scale }));
       continue;
     }
     const leafAt = name.lastIndexOf('.');
@@ -276,7 +285,7 @@ export interface StateDictInfo {
 export function stateDictCheckpoint(info: StateDictInfo): Checkpoint {
   const warnings = [...info.warnings];
   const entries = stripWrapperPrefixes(info.entries, warnings);
-  const { layers, warnings: lw } = buildStateLayers(entries, info.rules, info.path);
+  const { layers, warnings: lw } = buildStateLayers(entries, info.rules, info.path, info.baseDir);
   warnings.push(...lw);
   let stored = 0;
   const seen = new Set<string>();
