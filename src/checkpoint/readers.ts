@@ -75,7 +75,7 @@ export const SAFETENSORS_READER: CheckpointReader = {
     p.isDirectory
       ? p.entries.some((n) => n.endsWith('.safetensors') || n.endsWith('.safetensors.index.json'))
       : p.path.endsWith('.safetensors.index.json') || looksLikeSafetensors(p.head, p.size),
-  load: async (path, o) => (await import('../safetensors/reader')).loadSafetensors(path, { rules: o.rules }),
+  load: async (path, o) => (await import('../safetensors/reader')).loadSafetensors(path, { rules: o.rules, inputShapes: o.inputShapes }),
 };
 
 export const PYTORCH_READER: CheckpointReader = {
@@ -90,7 +90,7 @@ export const PYTORCH_READER: CheckpointReader = {
     const pickle = p.head.length >= 2 && p.head[0] === 0x80 && p.head[1] >= 2 && p.head[1] <= 5;
     return (zip || pickle) && PYTORCH_READER.extensions.includes(extname(p.path).toLowerCase());
   },
-  load: async (path, o) => (await import('../pytorch/reader')).loadTorch(path, { rules: o.rules }),
+  load: async (path, o) => (await import('../pytorch/reader')).loadTorch(path, { rules: o.rules, inputShapes: o.inputShapes }),
 };
 
 /** Every reader, most specific sniffer first. */

@@ -4,7 +4,7 @@
 import { CheckpointError, type Checkpoint, type Layer, type LayerRole, type Tensor } from '../onnx/types';
 import { decodeInto, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
 import { findLoraConfig, loraScale, type LoraConfig } from './lora';
-import { decideRole, type RoleRule } from './roles';
+import { convGeometry, decideRole, type RoleRule } from './roles';
 
 export interface StateEntry {
   name: string;
@@ -155,11 +155,65 @@ export function stripWrapperPrefixes(entries: StateEntry[], warnings: string[]):
 
 const LORA = /^(.*)\.lora_([AB])(?:\.([^.]+))?\.weight$/;
 
+export interface StateLayerOptions {
+  /** The folder holding the file, where a PEFT adapter_config.json gives LoRA adapters their lora_alpha/r scale (lora.ts). */
+  dir?: string;
+  /** --input-shape: a conv layer's input size by tensor or module name ([H, W] or [N, C, H, W]). */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
+}
+
 /**
- * Layers of a state dict, in stored order. `dir`: the folder holding the file, where a PEFT
- * adapter_config.json gives LoRA adapters their lora_alpha/r scale (see lora.ts).
+ * A conv layer's geometry: groups, strides and dilations from the roles file, the input size from
+ * --input-shape (by tensor or module name) or the roles file; the note says where each came from.
  */
-export function buildStateLayers(entries: readonly StateEntry[], rules: readonly RoleRule[], file: string, dir?: string): { layers: Layer[]; warnings: string[] } {
+function stateConv(name: string, module: string, dims: readonly number[], transposed: boolean, rules: readonly RoleRule[], o: StateLayerOptions, used: Set<string>, file: string): { conv: NonNullable<Layer['conv']>; note: string } {
+  const kernel = dims.slice(2);
+  const geo = convGeometry(name, rules);
+  const from = geo ? `the roles file ('${geo.rule.pattern}')` : '';
+  const bad = (problem: string): never => {
+    throw new CheckpointError(file, problem, name);
+  };
+  const groups = geo?.conv.groups ?? 1;
+  // Conv [out, in/groups, k…]: out divisible by groups; ConvTranspose [in, out/groups, k…]: in divisible.
+  if (dims[0] % groups) bad(`groups ${groups} from ${from} does not divide the kernel's first dimension ${dims[0]}`);
+  const vec = (key: 'strides' | 'dilations'): number[] => {
+    const v = geo?.conv[key];
+    if (!v) return kernel.map(() => 1);
+    if (v.length !== kernel.length) bad(`${key} [${v.join(', ')}] from ${from} has ${v.length} values; this ${kernel.length}-D convolution needs ${kernel.length}`);
+    return v;
+  };
+  const key = [name, module].find((k) => k && o.inputShapes?.[k]);
+  if (key) used.add(key);
+  const shape = key ? o.inputShapes![key] : geo?.conv.inputShape;
+  const shapeFrom = key ? `--input-shape ${key}` : from;
+  let inputSpatial: number[] | null = null;
+  if (shape) {
+    const inC = transposed ? dims[0] : dims[1] * groups;
+    if (shape.length === kernel.length + 2) {
+      if (shape[1] !== inC) bad(`input shape [${shape.join(', ')}] from ${shapeFrom} has ${shape[1]} channels; this convolution takes ${inC}${groups > 1 ? ` (${dims[1]} per group × ${groups} groups)` : ''}`);
+      inputSpatial = shape.slice(2);
+    } else if (shape.length === kernel.length) inputSpatial = [...shape];
+    else bad(`input shape [${shape.join(', ')}] from ${shapeFrom} has ${shape.length} dims; this ${kernel.length}-D convolution needs its spatial size (${kernel.length} dims) or [N, C, …] (${kernel.length + 2})`);
+  }
+  const strides = vec('strides');
+  const dilations = vec('dilations');
+  const conv: NonNullable<Layer['conv']> = {
+    kernel, group: groups, strides, pads: kernel.map(() => 0).concat(kernel.map(() => 0)), dilations, inputSpatial,
+    ...(inputSpatial ? {} : { inputSpatialReason: `a state dict has no input sizes: give this layer's input with --input-shape ${module || name}=${kernel.length === 1 ? 'N,C,L' : 'N,C,H,W'} or in a roles file ({"${name}": {"inputShape": [${kernel.map(() => '…').join(', ')}]}})` }),
+  };
+  const parts = [
+    geo?.conv.groups !== undefined ? `groups ${groups}` : '',
+    geo?.conv.strides ? `strides ${strides.join('×')}` : '',
+    geo?.conv.dilations ? `dilations ${dilations.join('×')}` : '',
+  ].filter(Boolean);
+  const note = (parts.length ? `; ${parts.join(', ')} from ${from}` : '') + (inputSpatial ? `; input ${inputSpatial.join('×')} from ${shapeFrom}` : '');
+  return { conv, note };
+}
+
+/** Layers of a state dict, in stored order. */
+export function buildStateLayers(entries: readonly StateEntry[], rules: readonly RoleRule[], file: string, opts: StateLayerOptions = {}): { layers: Layer[]; warnings: string[] } {
+  const { dir } = opts;
+  const usedShapes = new Set<string>();
   const warnings: string[] = [];
   const loraConfigs = new Map<string, LoraConfig | null>();
   const byName = new Map(entries.map((e) => [e.name, e.tensor]));
@@ -171,7 +225,7 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
 
   for (const { name, tensor: t } of entries) {
     const lora = LORA.exec(name);
-    if (lora && !rules.some((r) => r.regex.test(name))) {
+    if (lora && !rules.some((r) => r.role && r.regex.test(name))) {
       const [, mod, ab, adapter] = lora;
       const key = `${mod}|${adapter ?? ''}`;
       if (loraDone.has(key)) continue;
@@ -219,8 +273,8 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
     const bias = biasT && biasT.dims.length === 1 && FLOAT_DTYPES.has(biasT.dtype) ? biasT : null;
     const dims = t.dims;
     const C = dims.slice(1).reduce((x, y) => x * y, 1);
-    const nLayer = (role: LayerRole, op: string, block: Block, part?: string, conv?: Layer['conv'], b: Tensor | null = bias) =>
-      add(new StateLayer(name, op, module || null, role, t, b, layers.length, d.note, block, part, conv));
+    const nLayer = (role: LayerRole, op: string, block: Block, part?: string, conv?: Layer['conv'], b: Tensor | null = bias, extraNote = '') =>
+      add(new StateLayer(name, op, module || null, role, t, b, layers.length, d.note + extraNote, block, part, conv));
     switch (d.role) {
       case 'linear':
         if (dims.length !== 2) warnings.push(`${name}: mapped to linear but is ${dims.length}-D: trailing dimensions flattened into the input`);
@@ -250,16 +304,15 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
       case 'conv':
       case 'conv-transposed': {
         if (dims.length < 3) throw new CheckpointError(file, `mapped to ${d.role} but is ${dims.length}-D (a convolution kernel is 3-, 4- or 5-D)`, name);
-        const kernel = dims.slice(2);
-        const conv: Layer['conv'] = {
-          kernel, group: 1, strides: kernel.map(() => 1), pads: kernel.map(() => 0).concat(kernel.map(() => 0)),
-          dilations: kernel.map(() => 1), inputSpatial: null,
-        };
         const transposed = d.role === 'conv-transposed';
-        nLayer(transposed ? 'convTranspose' : 'conv', transposed ? 'ConvTranspose' : `Conv${kernel.length}d`, { r0: 0, rows: dims[0], c0: 0, cols: C, t: transposed }, undefined, conv);
+        const { conv, note } = stateConv(name, module, dims, transposed, rules, opts, usedShapes, file);
+        nLayer(transposed ? 'convTranspose' : 'conv', transposed ? 'ConvTranspose' : `Conv${conv.kernel.length}d`, { r0: 0, rows: dims[0], c0: 0, cols: C, t: transposed }, undefined, conv, bias, note);
         break;
       }
     }
+  }
+  for (const k of Object.keys(opts.inputShapes ?? {})) {
+    if (!usedShapes.has(k)) warnings.push(`--input-shape ${k}: no convolution of this state dict has that tensor or module name (e.g. ${layers.find((l) => l.conv)?.module ?? 'features.0'}); ignored`);
   }
   for (const l of layers as StateLayer[]) {
     const tied = tiedNotes.get(l.name);
@@ -279,13 +332,14 @@ export interface StateDictInfo {
   warnings: string[];
   rules: readonly RoleRule[];
   baseDir: string;
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** The Checkpoint of a state dict: no graph, no inputs/outputs, layers from names and shapes. */
 export function stateDictCheckpoint(info: StateDictInfo): Checkpoint {
   const warnings = [...info.warnings];
   const entries = stripWrapperPrefixes(info.entries, warnings);
-  const { layers, warnings: lw } = buildStateLayers(entries, info.rules, info.path, info.baseDir);
+  const { layers, warnings: lw } = buildStateLayers(entries, info.rules, info.path, { dir: info.baseDir, ...(info.inputShapes ? { inputShapes: info.inputShapes } : {}) });
   warnings.push(...lw);
   let stored = 0;
   const seen = new Set<string>();

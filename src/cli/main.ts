@@ -25,7 +25,8 @@ ${SWEEP_USAGE}
 Options of analyze:
   --init INIT             initial/reference checkpoint, any format (distances to init, *-init measures)
   --roles ROLES.json      layer roles for state dicts: {"tensor-name glob": "linear|linear-transposed|conv|
-                          conv-transposed|embedding|fused-qkv|fused-qkv-transposed|parameter"}
+                          conv-transposed|embedding|fused-qkv|fused-qkv-transposed|parameter"}; a value
+                          may be {"role"?, "groups", "inputShape", "strides", "dilations"} for convs
   --data PROBE.npz        probe data (.npz/.npy) for forward-pass measures and bounds
   --test-data TEST.npz    held-out probe for test accuracy/loss
   --data-keys X,Y         keys of inputs and labels in the .npz (default: x/inputs/images/data, y/labels/targets)
@@ -42,7 +43,9 @@ Options of analyze:
   --landscape-2d          also compute a 2-D loss-landscape grid
   --input-shape NAME=1,3,640,640
                           pin the size of a dynamic model input (repeatable); shape inference,
-                          and with it the exact conv norms, runs from it
+                          and with it the exact conv norms, runs from it. For a state dict
+                          (.safetensors, .pt): a conv layer's input by tensor or module name
+                          (e.g. features.0=1,3,32,32 or features.0=32,32)
   --no-conv-exact         skip the exact convolution operator spectra
   --conv-ww               also compute WeightWatcher's pooled kernel-slice α for convs
   --no-randomize          skip the randomization check (shuffled-ESD distance; halves the spectral work)
@@ -50,7 +53,7 @@ Options of analyze:
   --weights-only          skip forward passes even when --data is given
   --threads N             worker threads for per-layer spectra (default: cores, at most ${DEFAULTS.maxThreads})
   --progress MODE         bar | json | none: progress on stderr (default: a bar on a terminal, else none);
-                          json = one JSON object a line ({phase, done, total, layer, etaMs, message})
+                          json = one JSON object a line ({phase, done, total, layer, etaMs, layerMs, layerPhases, message})
   --quiet                 no progress on stderr
   --debug                 on failure, also print the stack trace (errors are otherwise one line)
 

@@ -212,12 +212,13 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
   const work = layers.map((l) => l.matrixShape[0] * l.matrixShape[1] * Math.min(l.matrixShape[0], l.matrixShape[1], DEFAULTS.maxFullSpectrum) + 1);
   const totalWork = work.reduce((a, b) => a + b, 0);
   let doneWork = 0;
-  const finish = (i: number, what: string) => {
+  const finish = (i: number, what: string, r?: LayerResult) => {
     done++;
     doneWork += work[i];
     const elapsed = performance.now() - t;
     const etaMs = doneWork < totalWork ? Math.round((elapsed / doneWork) * (totalWork - doneWork)) : 0;
-    hooks.progress?.({ phase: 'layers', done, total, layer: layers[i].name, etaMs, message: `${what} (${done}/${total})` });
+    const own = r ? { layerMs: Math.round(r.ms), ...(r.profile ? { layerPhases: Object.fromEntries(Object.entries(r.profile.phases).map(([k, v]) => [k, Math.round(v)])) } : {}) } : {};
+    hooks.progress?.({ phase: 'layers', done, total, layer: layers[i].name, etaMs, ...own, message: `${what} (${done}/${total})` });
   };
   hooks.progress?.({ phase: 'layers', done: 0, total, message: `measuring ${total} layers on ${threads} thread(s)` });
   const onAbort = () => void pool.close();
@@ -247,7 +248,7 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
       const tracked: Promise<void> = pool.run(planned.task).then(
         (r) => {
           results[i] = r;
-          finish(i, layers[i].name);
+          finish(i, layers[i].name, r);
         },
         (e) => {
           if (e instanceof CancelledError || hooks.signal?.aborted) return;

@@ -57,6 +57,9 @@ export interface Progress {
   /** Layers phase: the layer just finished, and the estimated ms left (from the work done so far). */
   layer?: string;
   etaMs?: number;
+  /** Layers phase, a layer measured: its own compute time on its worker thread (ms) and kernel phases (gram, tridiagonalize, ql, fit…, ms). */
+  layerMs?: number;
+  layerPhases?: Record<string, number>;
 }
 
 export type ToWorker =

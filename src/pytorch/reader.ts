@@ -170,7 +170,7 @@ function shards(path: string): { files: string[]; index: string | null } {
 }
 
 /** A torch.save file, or a sharded pytorch_model.bin folder / index → one Checkpoint. */
-export function loadTorch(path: string, options: { rules?: readonly RoleRule[] } = {}): Checkpoint {
+export function loadTorch(path: string, options: { rules?: readonly RoleRule[]; inputShapes?: Readonly<Record<string, readonly number[]>> } = {}): Checkpoint {
   const p = resolve(path);
   const { files, index } = shards(p);
   const entries: StateEntry[] = [];
@@ -186,7 +186,7 @@ export function loadTorch(path: string, options: { rules?: readonly RoleRule[] }
   }
   if (files.length > 1) warnings.push(`sharded checkpoint: ${files.length} shards${index ? ` listed in ${basename(index)}` : ''} read as one model`);
   return stateDictCheckpoint({
-    path: p, fileSize, format: 'pytorch', producer: producer ?? 'torch.save', entries, warnings, rules: options.rules ?? [],
+    path: p, fileSize, format: 'pytorch', producer: producer ?? 'torch.save', entries, warnings, rules: options.rules ?? [], ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
     baseDir: statSync(p).isDirectory() ? p : dirname(p),
   });
 }

@@ -152,6 +152,8 @@ function shardsFromIndex(index: string): string[] {
 
 export interface SafetensorsOptions {
   rules?: readonly RoleRule[];
+  /** --input-shape: conv input sizes by tensor or module name. */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A safetensors file, a folder of shards, or an index.json → one Checkpoint. */
@@ -176,7 +178,7 @@ export function loadSafetensors(path: string, options: SafetensorsOptions = {}):
   if (files.length > 1) warnings.push(`sharded checkpoint: ${files.length} shards${index ? ` listed in ${basename(index)}` : ''} read as one model`);
   const p = resolve(path);
   return stateDictCheckpoint({
-    path: p, fileSize, format: 'safetensors', producer: 'safetensors', entries, metadata, warnings, rules: options.rules ?? [],
+    path: p, fileSize, format: 'safetensors', producer: 'safetensors', entries, metadata, warnings, rules: options.rules ?? [], ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
     baseDir: statSync(p).isDirectory() ? p : dirname(p),
   });
 }
