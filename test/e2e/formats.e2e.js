@@ -3,11 +3,13 @@
 // training script that saves them. Right-click → "Theory Lens: Analyze Checkpoint" opens a report whose
 // measures and per-layer numbers equal the CLI's JSON for the same options (the probe found in the
 // workspace, m from its settings); the report says that forward-pass measures need an ONNX export; the
-// training script shows a CodeLens on each save line with the headline numbers of the file it writes.
+// training script shows a CodeLens on each save line with the headline numbers of the file it writes; the
+// comparison view lists torch_run/ckpts/ (ckpt_1.pt … ckpt_3.pt, saved per epoch by train_ckpts.py) as one
+// run in epoch order, and its numbers equal the CLI's JSON of each file (distances: against the previous one).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, chooseFromContextMenu, expand, reportFrame, until, t } = require('./lib');
+const { open, checker, chooseFromContextMenu, expand, reportFrame, webviewFrame, until, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -24,6 +26,14 @@ function cli(file) {
     '--test-data', path.join(WS, 'probe_test.npz'), '--train-size', '3000', '--json', '--quiet'];
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
 }
+
+/** The CLI's weight-only report of torch_run/ckpts/FILE (against INIT when given), as the comparison view analyses it. */
+function cliRun(file, init) {
+  const dir = path.join(WS, 'torch_run', 'ckpts');
+  const args = [path.join(REPO, 'dist', 'cli.js'), 'analyze', path.join(dir, file), '--json', '--quiet', ...(init ? ['--init', path.join(dir, init)] : [])];
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
+}
+const CKPTS = ['ckpt_1.pt', 'ckpt_2.pt', 'ckpt_3.pt'];
 
 /** Compares every measure, per-layer cell, bound and the parameter count of the panel with the CLI's JSON; returns how many. */
 async function compareWithCli(frame, r) {
@@ -106,6 +116,57 @@ async function compareWithCli(frame, r) {
     }
   });
   await page.screenshot({ path: `${SHOTS}/19-codelens-torch-save.png` });
+
+  await check('comparison-lists-the-torch-run-in-epoch-order-equal-cli', async () => {
+    const tab = page.getByRole('tab', { name: /Theory Lens/ }).first();
+    await tab.waitFor({ timeout: 60000 });
+    await tab.click();
+    const frame = await webviewFrame(page, '#app[data-ready="true"] #checkpoints', 120000);
+    const group = 'torch_run/ckpts';
+    await frame.waitForFunction((g) => document.querySelectorAll(`ol.checkpoints[data-group="${g}"] li`).length === 3, group, { timeout: 120000 });
+    const listed = await frame.$$eval(`ol.checkpoints[data-group="${group}"] li`, (ls) => ls.map((l) => l.getAttribute('data-label')));
+    if (JSON.stringify(listed) !== JSON.stringify(CKPTS)) throw new Error(`listed ${listed.join(', ')}, expected ${CKPTS.join(', ')}`);
+    // compare only this run: deselect every other group, select this one (the view re-renders after each message)
+    for (let i = 0; i < 20; i++) {
+      const boxes = await frame.$$eval('details.group', (ds) => ds.map((d) => {
+        const b = d.querySelector('summary input');
+        return [d.getAttribute('data-group'), b.checked, b.indeterminate];
+      }));
+      const wrong = boxes.find(([g, on, some]) => (g === group ? !on || some : on || some));
+      if (!wrong) break;
+      await frame.click(`details.group[data-group="${wrong[0]}"] > summary input`);
+      await page.waitForTimeout(700);
+    }
+    await frame.waitForFunction(() => {
+      const a = document.getElementById('app');
+      const head = [...document.querySelectorAll('#compare-table thead th button')].map((b) => b.textContent);
+      return head.length === 3 && Number(a.getAttribute('data-done')) >= 3 && a.getAttribute('data-busy') === 'false';
+    }, null, { timeout: 300000 });
+    const head = await frame.$$eval('#compare-table thead th button', (b) => b.map((x) => x.textContent));
+    if (JSON.stringify(head) !== JSON.stringify(CKPTS)) throw new Error(`columns ${head.join(', ')}`);
+    const reports = CKPTS.map((f) => cliRun(f));
+    const rows = await frame.$$eval('#compare-table tbody tr[data-row]', (trs) => trs.map((tr) => [tr.getAttribute('data-row'), [...tr.querySelectorAll('td.num')].map((td) => td.getAttribute('data-value'))]));
+    let compared = 0;
+    for (const [id, vals] of rows) {
+      if (!(id in reports[0].measures)) continue;
+      reports.forEach((r, k) => {
+        const c = r.measures[id].value;
+        const v = vals[k];
+        if ((c === null) !== (v === '' || v === null) || (c !== null && !same(Number(v), c))) throw new Error(`${id} of ${CKPTS[k]}: view ${v} vs CLI ${c}`);
+        if (c !== null) compared++;
+      });
+    }
+    if (!rows.some(([id]) => id === 'logProdSpec') || compared < 3 * 8) throw new Error(`only ${compared} numbers compared (rows: ${rows.map((x) => x[0]).join(', ')})`);
+    const dist = rows.find(([id]) => id === 'stepDistance');
+    if (!dist || dist[1][0] !== '') throw new Error(`the first checkpoint has a step distance: ${dist && dist[1][0]}`);
+    for (const k of [1, 2]) {
+      const want = Math.sqrt(cliRun(CKPTS[k], CKPTS[k - 1]).measures.froDist.value);
+      if (!same(Number(dist[1][k]), want)) throw new Error(`‖W − W_prev‖_F of ${CKPTS[k]}: view ${dist[1][k]} vs √froDist of the CLI against ${CKPTS[k - 1]} ${want}`);
+      compared++;
+    }
+    console.log(`  comparison of ${group}: ${head.join(', ')}; ${compared} numbers equal the CLI's`);
+  });
+  await page.screenshot({ path: `${SHOTS}/20-comparison-torch-run.png` });
 
   await browser.close();
   console.log(failures() ? `formats e2e FAILED (${failures()})` : 'formats e2e OK', t());

@@ -2,7 +2,8 @@
 // `<img src=x onerror=alert(1)>` (must render as text), a truncated checkpoint (its error must show),
 // a checkpoint that the report spec overwrites (re-analysis on change), a metrics file for Kendall τ,
 // a PyTorch run (torch_run/: the committed safetensors and torch.save fixtures of test/pytorch/fixtures,
-// written by scripts/gen_torch_fixtures.py, beside a training script whose save lines name them),
+// written by scripts/gen_torch_fixtures.py, beside a training script whose save lines name them; and
+// torch_run/ckpts/: ckpt_1.pt … ckpt_3.pt, a run saved per epoch by test/e2e/fixtures/torch_ckpts/train_ckpts.py),
 // and workspace settings (the training-set size of the fixtures). Usage: tsx make-workspace.ts FIXTURES_DIR OUT_DIR
 import { cpSync, mkdirSync, writeFileSync, readFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +63,10 @@ for step in range(100):
 save_file(model.state_dict(), "torch_run/mlp.safetensors")
 torch.save(model.state_dict(), "torch_run/mlp.pt")
 `);
+// a run of torch.save checkpoints, one per epoch, with the script that wrote them
+const ckpts = join(__dirname, 'fixtures', 'torch_ckpts');
+mkdirSync(join(out, 'torch_run', 'ckpts'), { recursive: true });
+for (const f of ['ckpt_1.pt', 'ckpt_2.pt', 'ckpt_3.pt', 'train_ckpts.py']) writeFileSync(join(out, 'torch_run', 'ckpts', f), readFileSync(join(ckpts, f)));
 const fx = JSON.parse(readFileSync(join(src, 'fixtures.json'), 'utf8'));
 mkdirSync(join(out, '.vscode'), { recursive: true });
 writeFileSync(join(out, '.vscode', 'settings.json'), JSON.stringify({ 'theoryLens.trainSize': fx.train_subset }, null, 2));
