@@ -10,7 +10,9 @@ import { CheckpointError } from '../onnx/types';
 
 export type RoleName =
   | 'linear' | 'linear-transposed' | 'conv' | 'conv-transposed' | 'embedding'
-  | 'fused-qkv' | 'fused-qkv-transposed' | 'parameter';
+  | 'fused-qkv' | 'fused-qkv-transposed' | 'parameter'
+  /** GPT-NeoX/BLOOM `query_key_value`: rows [head, q|k|v, head_dim] (needs the head count; not a roles-file role). */
+  | 'fused-qkv-heads';
 
 export const ROLE_NAMES: readonly RoleName[] = [
   'linear', 'linear-transposed', 'conv', 'conv-transposed', 'embedding', 'fused-qkv', 'fused-qkv-transposed', 'parameter',
@@ -126,13 +128,24 @@ const FUSED_QKV = /(^|\.)(qkv|qkv_proj|Wqkv|in_proj)$/;
 export interface RoleDecision {
   role: RoleName;
   note: string;
+  /** fused-qkv-heads: the number of attention heads. */
+  heads?: number;
 }
+
+/** What a Hugging Face config.json beside the weights says (only what role decisions need). */
+export interface ModelConfig {
+  modelType?: string;
+  heads?: number;
+}
+
+/** Architectures whose `query_key_value` rows are interleaved per head: [head, q|k|v, head_dim]. */
+const PER_HEAD_QKV = new Set(['gpt_neox', 'bloom']);
 
 /**
  * The role of one tensor from its name (module path + leaf) and shape. `module` is the name without
  * its `.weight` leaf (or the name itself for `in_proj_weight`).
  */
-export function decideRole(name: string, module: string, leaf: string, dims: readonly number[], floating: boolean, rules: readonly RoleRule[]): RoleDecision {
+export function decideRole(name: string, module: string, leaf: string, dims: readonly number[], floating: boolean, rules: readonly RoleRule[], model: ModelConfig = {}): RoleDecision {
   const rule = rules.find((r) => r.role && r.regex.test(name));
   if (rule) return { role: rule.role!, note: `role ${rule.role} from the roles file (pattern '${rule.pattern}')` };
   const rank = dims.length;
@@ -148,6 +161,17 @@ export function decideRole(name: string, module: string, leaf: string, dims: rea
     if (GPT2_CONV1D.test(module)) {
       if (/(^|\.)c_attn$/.test(module) && dims[1] % 3 === 0) return { role: 'fused-qkv-transposed', note: `GPT-2 Conv1D name '${module.split('.').pop()}': stored [in, 3·out], transposed and split into q, k, v` };
       return { role: 'linear-transposed', note: `GPT-2 Conv1D name '${module.split('.').pop()}': stored [in, out], transposed to [out, in]` };
+    }
+    if (/(^|\.)query_key_value$/.test(module)) {
+      const { modelType: type, heads } = model;
+      if (type && PER_HEAD_QKV.has(type) && heads && dims[0] % (3 * heads) === 0) {
+        return { role: 'fused-qkv-heads', heads, note: `'query_key_value' of a ${type} model (config.json: ${heads} heads): rows interleaved per head [head, q|k|v, head_dim = ${dims[0] / 3 / heads}], split into q, k, v` };
+      }
+      return {
+        role: 'linear',
+        note: `'query_key_value' [${dims.join(', ')}]: measured as one matrix, not split (its q/k/v row layout depends on the architecture: GPT-NeoX and BLOOM interleave per head, ChatGLM and Falcon stack; ` +
+          `a config.json beside the weights with model_type gpt_neox or bloom and num_attention_heads splits it${type ? `, this one says model_type ${type}${heads ? `, ${heads} heads` : ''}` : ''}; map it to fused-qkv in a roles file when it is stacked [q; k; v])`,
+      };
     }
     if (FUSED_QKV.test(module)) {
       if (dims[0] % 3 === 0) return { role: 'fused-qkv', note: `fused projection name '${module.split('.').pop()}': [3·out, in] split into q, k, v` };

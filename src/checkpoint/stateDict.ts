@@ -1,10 +1,12 @@
 // A state dict (name → tensor, no graph) → the engine's Checkpoint/Layer model. Shared by the
 // safetensors and torch.save readers. Each layer's matrix is built on demand from positional reads
 // of its own span (one layer's float copy at a time); see roles.ts for how roles are decided.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CheckpointError, type Checkpoint, type Layer, type LayerRole, type Tensor } from '../onnx/types';
 import { decodeInto, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
 import { findLoraConfig, loraScale, type LoraConfig } from './lora';
-import { convGeometry, decideRole, type RoleRule } from './roles';
+import { convGeometry, decideRole, type ModelConfig, type RoleRule } from './roles';
 
 export interface StateEntry {
   name: string;
@@ -19,6 +21,8 @@ interface Block {
   cols: number;
   /** The matrix is the block transposed (stored [in, out]). */
   t: boolean;
+  /** Instead of rows r0…r0+rows: these stored rows, in order (per-head interleaved q/k/v). */
+  rowMap?: Int32Array;
 }
 
 type Out = Float32Array | Float64Array;
@@ -32,6 +36,11 @@ function allocate(n: number, precision: 'float32' | 'float64', t: FileTensor): O
 export function readBlock(t: FileTensor, b: Block, precision: 'float32' | 'float64'): Out {
   const C = t.dims.length ? t.size / t.dims[0] : 1;
   const out = allocate(b.rows * b.cols, precision, t);
+  if (b.rowMap) {
+    // whole stored rows, picked one by one (each a positional read of its own span)
+    b.rowMap.forEach((r, i) => t.forEachChunk(r * C, C, (bytes, n, first) => decodeTo(bytes, t, n, out, i * C + first - r * C)));
+    return out;
+  }
   const whole = b.c0 === 0 && b.cols === C && !b.t;
   const decode = precision === 'float64' ? Float64Array : Float32Array;
   let tmp: Out | null = null;
@@ -134,6 +143,22 @@ export function loraDelta(a: FileTensor, b: FileTensor, scale: number, precision
   return d;
 }
 
+/** model_type and the head count from a Hugging Face config.json in `dir` ({} when there is none). */
+function readModelConfig(dir: string, warnings: string[]): ModelConfig {
+  const f = join(dir, 'config.json');
+  if (!existsSync(f)) return {};
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(readFileSync(f, 'utf8'));
+  } catch (e) {
+    warnings.push(`${f}: not valid JSON (${(e as Error).message}): model_type and head count unknown`);
+    return {};
+  }
+  if (!c || typeof c !== 'object') return {};
+  const heads = [c.num_attention_heads, c.n_head].find((x) => Number.isSafeInteger(x) && (x as number) > 0) as number | undefined;
+  return { ...(typeof c.model_type === 'string' ? { modelType: c.model_type } : {}), ...(heads ? { heads } : {}) };
+}
+
 /** Prefixes that wrappers add to every key: DataParallel/DDP `module.`, torch.compile `_orig_mod.`. */
 const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
 
@@ -216,6 +241,8 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
   const usedShapes = new Set<string>();
   const warnings: string[] = [];
   const loraConfigs = new Map<string, LoraConfig | null>();
+  let config: ModelConfig | undefined;
+  const modelConfig = () => (config ??= dir === undefined ? {} : readModelConfig(dir, warnings));
   const byName = new Map(entries.map((e) => [e.name, e.tensor]));
   const layers: Layer[] = [];
   const firstOwner = new Map<string, string>();
@@ -255,7 +282,7 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
     let module = leafAt >= 0 ? name.slice(0, leafAt) : '';
     if (leaf === 'in_proj_weight') module = module ? `${module}.in_proj` : 'in_proj';
     if (module.endsWith('.base_layer')) module = module.slice(0, -'.base_layer'.length);
-    const d = decideRole(name, module, leaf, t.dims, FLOAT_DTYPES.has(t.dtype), rules);
+    const d = decideRole(name, module, leaf, t.dims, FLOAT_DTYPES.has(t.dtype), rules, /(^|\.)query_key_value$/.test(module) ? modelConfig() : {});
     if (d.role === 'parameter') continue;
     // Tied weights (an LM head sharing the embedding's storage) are one matrix: measured once.
     const owner = firstOwner.get(t.storageKey);
@@ -287,6 +314,17 @@ export function buildStateLayers(entries: readonly StateEntry[], rules: readonly
         // As the ONNX reader does for Gather: the map one-hot(vocab) → dim, i.e. the table transposed.
         nLayer('embedding', 'Embedding', { r0: 0, rows: dims[0], c0: 0, cols: C, t: true }, undefined, undefined, null);
         break;
+      case 'fused-qkv-heads': {
+        // [3·d, in] as [heads, 3, head_dim, in]: part p takes rows h·3·hd + p·hd … + hd of every head h
+        const heads = d.heads!;
+        const hd = dims[0] / 3 / heads;
+        ['q', 'k', 'v'].forEach((p, k) => {
+          const rowMap = new Int32Array(heads * hd);
+          for (let h = 0; h < heads; h++) for (let j = 0; j < hd; j++) rowMap[h * hd + j] = h * 3 * hd + k * hd + j;
+          nLayer('dense', 'Linear', { r0: 0, rows: heads * hd, c0: 0, cols: C, t: false, rowMap }, p, undefined, k === 0 ? bias : null);
+        });
+        break;
+      }
       case 'fused-qkv':
       case 'fused-qkv-transposed': {
         const transposed = d.role === 'fused-qkv-transposed';

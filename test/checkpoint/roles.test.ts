@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCheckpoint } from '../../src/checkpoint/readers';
 import { globToRegExp, parseRoleRules } from '../../src/checkpoint/roles';
+import { analyze } from '../../src/engine/analyze';
+import { noNumpy, numpy } from '../kernels/helpers';
 import { values } from '../helpers/onnx-writer';
 import { safetensorsBytes, tensor, type StTensor } from '../helpers/safetensors-writer';
 
@@ -96,4 +98,38 @@ test('a roles file overrides the name rules; wrapper prefixes are removed', asyn
   assert.ok(c.warnings.some((w) => /'module\.' prefix/.test(w)));
   assert.throws(() => parseRoleRules({ x: 'dense' }, 'r.json'), /role 'dense' for 'x' is not one of/);
   assert.equal(globToRegExp('a.*.b?').source, '^a\\..*\\.b.$');
+});
+
+test('GPT-NeoX/BLOOM query_key_value: rows interleaved per head, split with config.json heads = numpy reshape (1e-6); else one matrix', { skip: noNumpy }, async () => {
+  const heads = 2;
+  const hd = 3;
+  const inF = 5;
+  const W = values(3 * heads * hd * inF, 21);
+  const sub = mkdtempSync(join(tmpdir(), 'tl-neox-'));
+  const file = join(sub, 'model.safetensors');
+  writeFileSync(file, safetensorsBytes([
+    tensor('gpt_neox.layers.0.attention.query_key_value.weight', 'F32', [3 * heads * hd, inF], W),
+    tensor('gpt_neox.layers.0.attention.query_key_value.bias', 'F32', [3 * heads * hd], values(18, 22)),
+  ]));
+  const whole = await loadCheckpoint(file);
+  assert.deepEqual(whole.layers.map((l) => [l.part ?? null, [...l.matrixShape]]), [[null, [18, 5]]]);
+  assert.match(whole.layers[0].notes!.role, /measured as one matrix, not split .*GPT-NeoX and BLOOM interleave per head/);
+  for (const type of ['gpt_neox', 'bloom']) {
+    writeFileSync(join(sub, 'config.json'), JSON.stringify({ model_type: type, [type === 'bloom' ? 'n_head' : 'num_attention_heads']: heads }));
+    const c = await loadCheckpoint(file);
+    assert.deepEqual(c.layers.map((l) => [l.part, [...l.matrixShape]]), [['q', [6, 5]], ['k', [6, 5]], ['v', [6, 5]]]);
+    assert.match(c.layers[0].notes!.role, new RegExp(`'query_key_value' of a ${type} model \\(config\\.json: 2 heads\\): rows interleaved per head \\[head, q\\|k\\|v, head_dim = 3\\]`));
+    assert.equal(c.layers[0].bias?.name, 'gpt_neox.layers.0.attention.query_key_value.bias');
+    // numpy: W.reshape(heads, 3, head_dim, in)[:, p] is part p, [heads·head_dim, in]
+    const ref = numpy(`M = W.reshape(${heads}, 3, ${hd}, ${inF}); out = [M[:, p].reshape(${heads * hd}, ${inF}).ravel() for p in range(3)]`, { W }) as number[][];
+    const r = await analyze({ model: file, threads: 1, randomize: false });
+    c.layers.forEach((l, p) => {
+      assert.deepEqual(Array.from(l.matrix('float64')), ref[p], `${l.part} equals numpy's reshape`);
+      const norms = numpy('A = a.reshape(6, 5); out = [float(np.linalg.norm(A)), float(np.linalg.norm(A, 2))]', { a: ref[p] }) as number[];
+      const m = r.layers[p].metrics;
+      assert.ok(Math.abs(m.frobeniusNorm! - norms[0]) <= 1e-6 * norms[0] && Math.abs(m.spectralNorm! - norms[1]) <= 1e-6 * norms[1], `${l.part}: ${m.frobeniusNorm}, ${m.spectralNorm} vs numpy ${norms}`);
+    });
+  }
+  writeFileSync(join(sub, 'config.json'), JSON.stringify({ model_type: 'falcon', num_attention_heads: heads }));
+  assert.match((await loadCheckpoint(file)).layers[0].notes!.role, /not split .*this one says model_type falcon, 2 heads/);
 });
