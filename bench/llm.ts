@@ -231,6 +231,10 @@ async function main(): Promise<void> {
       }
       const note = [`${rows.length} layer${rows.length > 1 ? 's' : ''}`, agree, layer.notes?.['*'] ?? ''].filter(Boolean).join('; ');
       console.log(`  ${k.label.padEnd(30)} ${s1(m).padStart(7)} ${cpuPerMs === null ? '      ?' : s1(m * cpuPerMs).padStart(7)} ${s1(eigMs).padStart(8)} ${numpy} ${ratio}  ${note}`);
+      const phases = new Map<string, number>();
+      for (const p of ph) for (const [name, v] of Object.entries(p)) phases.set(name, (phases.get(name) ?? 0) + v / rows.length);
+      const top = [...phases.entries()].sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 50);
+      console.log(`  ${''.padEnd(30)} where a layer's wall time goes: ${top.map(([n, v]) => `${n} ${s1(v)} s`).join(', ')}`);
     }
     console.log(`  (ratio = engine Gram + eig per spectrum / numpy's Gram + eigvalsh, CPU seconds; load average now ${load()})`);
 
