@@ -123,15 +123,16 @@ async function main(): Promise<void> {
   console.log(`forward-analysis bench: ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), onnxruntime CPU provider, CLI defaults, --train-size 3000; load average ${load()}`);
   console.log(`tuning now: ${JSON.stringify(FORWARD_TUNING)}${same ? ' (= the previous code path)' : `; previous: ${JSON.stringify(PREVIOUS_TUNING)}`}`);
   for (const r of runs) {
+    // Warm-up (module loading, onnxruntime's first session), not timed: one draw, no landscape, no bounds.
+    await analyze({ model: r.model, init: r.init, data: r.data, provider: 'cpu', mcDraws: 1, landscapePoints: 0 });
     // Alternate previous / new so that both see the same background load; keep the faster of each.
     const best: { prev?: Run; now?: Run } = {};
     for (let i = 0; i < reps; i++) {
-      if (!same && !newOnly) {
-        const p = await analyseOnce(r, PREVIOUS_TUNING);
-        if (!best.prev || p.forwardWall < best.prev.forwardWall) best.prev = p;
+      for (const which of i % 2 ? ['now', 'prev'] as const : ['prev', 'now'] as const) {
+        if (which === 'prev' && (same || newOnly)) continue;
+        const x = await analyseOnce(r, which === 'prev' ? PREVIOUS_TUNING : tuningNow);
+        if (!best[which] || x.forwardWall < best[which]!.forwardWall) best[which] = x;
       }
-      const n = await analyseOnce(r, tuningNow);
-      if (!best.now || n.forwardWall < best.now.forwardWall) best.now = n;
     }
     const now = best.now!;
     const prev = best.prev;

@@ -9,8 +9,16 @@ export interface ForwardTuning {
    * draw's accuracy or error lies in [0, 1]); the decision, and so every reported value, is unchanged.
    */
   earlyStop: boolean;
+  /**
+   * Whether onnxruntime's intra-op threads spin between parallel sections. Spinning threads burn CPU
+   * while waiting for each other; with other processes on the cores (an editor, a build) that CPU is taken
+   * from the work. Results are the same either way (same threads, same partition of the work).
+   */
+  spinning: boolean;
+  /** onnxruntime intra-op threads (0: its default, one per physical core). */
+  threads: number;
 }
 
-export const PREVIOUS_TUNING: Readonly<ForwardTuning> = Object.freeze({ earlyStop: false });
+export const PREVIOUS_TUNING: Readonly<ForwardTuning> = Object.freeze({ earlyStop: false, spinning: true, threads: 0 });
 
-export const FORWARD_TUNING: ForwardTuning = { earlyStop: false };
+export const FORWARD_TUNING: ForwardTuning = { earlyStop: true, spinning: false, threads: 0 };
