@@ -118,7 +118,7 @@ def main():
     L.append("# Prediction benchmark (`npm run bench:predict`)\n")
     tr_acc = np.array([metas[n]["train_acc"] for n in names]); epochs = np.array([metas[n]["epochs"] for n in names])
     L.append(f"Zoo: {len(names)} Fashion-MNIST models (bench/predict/zoo.py: MLPs and small CNNs in a balanced random design over "
-             "width, depth, learning rate, batch size, weight decay, dropout and training-set size (500–4000 examples), plus "
+             "width, depth, learning rate, batch size, weight decay, dropout and training-set size (500–2000 examples), plus "
              "label-noise variants; every model trained until its training cross-entropy ≤ 0.01 or training accuracy ≥ 0.99, "
              f"as Jiang et al. 2020: training accuracy {tr_acc.min():.3f} … {tr_acc.max():.3f} after {epochs.min()} … {epochs.max()} epochs). "
              f"Gap = train accuracy (whole training subset, training labels) − test accuracy (10 000 test images): "

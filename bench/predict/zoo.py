@@ -89,14 +89,14 @@ def balanced_design(factors, count, seed):
 
 
 MLP_FACTORS = dict(width=[64, 128, 256], depth=[1, 2, 3], lr=[0.02, 0.05, 0.1], batch=[32, 128],
-                   wd=[0.0, 1e-4, 5e-4], dropout=[0.0, 0.2], n=[500, 1000, 2000, 4000])
+                   wd=[0.0, 1e-4, 5e-4], dropout=[0.0, 0.2], n=[500, 1000, 2000])
 CNN_FACTORS = dict(width=[4, 8], lr=[0.02, 0.05], batch=[32, 128], wd=[0.0, 5e-4], dropout=[0.0, 0.2],
-                   n=[500, 1000, 2000])
+                   n=[500, 1000])
 NOISE = [  # label-noise variants: a fixed base each, noise fraction varied
-    ("noise_mlp256x2_n1000_p0.1", dict(arch="mlp", width=256, depth=2, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=1000, noise=0.1)),
-    ("noise_mlp256x2_n1000_p0.25", dict(arch="mlp", width=256, depth=2, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=1000, noise=0.25)),
+    ("noise_mlp128x2_n1000_p0.1", dict(arch="mlp", width=128, depth=2, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=1000, noise=0.1)),
+    ("noise_mlp128x2_n1000_p0.25", dict(arch="mlp", width=128, depth=2, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=1000, noise=0.25)),
     ("noise_mlp128x1_n500_p0.2", dict(arch="mlp", width=128, depth=1, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=500, noise=0.2)),
-    ("noise_cnn8_n1000_p0.2", dict(arch="cnn", width=8, depth=2, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=1000, noise=0.2)),
+    ("noise_cnn4_n500_p0.2", dict(arch="cnn", width=4, depth=2, lr=0.05, batch=32, wd=0.0, dropout=0.0, n=500, noise=0.2)),
 ]
 
 
