@@ -22,7 +22,7 @@ accuracy ≤ 0.2 — after 20 epochs) is written with fit = false; run.py report
 out of the τ table (never silently kept).
 
 usage: /usr/bin/python3 bench/predict/zoo.py OUT_DIR [--only NAME,NAME] [--list]
-Several processes may run on the same OUT_DIR: each claims a model with an exclusive claim file (a claim whose
+Models are trained cheapest first (estimated multiply-adds). Several processes may run on the same OUT_DIR: each claims a model with an exclusive claim file (a claim whose
 process is gone is taken over), so `run.py --jobs 2` starts two of them.
 Writes OUT_DIR/<name>/{model.onnx, model.init.onnx, probe_train.npz, probe_test.npz, meta.json}:
 model.init.onnx = the seed's initialisation (w⁰, data-independent); probe_train = the first 500 examples of the
@@ -126,6 +126,17 @@ def variants():
     return [(name, dict(hp, seed=1000 + k)) for k, (name, hp) in enumerate(out + CERTIFICATE)]
 
 
+def cost(hp):
+    """Rough multiply-adds of training (per example × examples × epochs, 100 when capped higher): workers take
+    the cheapest models first, so that a run cut short by the time available keeps the most models."""
+    w = hp["width"]
+    if hp["arch"] == "mlp":
+        per = 784 * w + (hp["depth"] - 1) * w * w + 10 * w
+    else:
+        per = 28 * 28 * w * 25 + 14 * 14 * 2 * w * 9 * w + 2 * w * 49 * 64 + 640
+    return per * hp["n"] * min(hp.get("max_epochs", MAX_EPOCHS), 100)
+
+
 def export(model, path):
     m = copy.deepcopy(model).eval()
     torch.onnx.export(m, torch.zeros(1, 1, 28, 28), path, export_params=True, opset_version=13,
@@ -217,7 +228,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     xtr_all, ytr_all, xte, yte = load_fmnist()
     data = (xtr_all, ytr_all, xte, yte, np.random.RandomState(7070).permutation(10000)[:PROBE])
-    for name, hp in variants():
+    for name, hp in sorted(variants(), key=lambda v: cost(v[1])):
         if only and name not in only:
             continue
         d = os.path.join(out, name)
