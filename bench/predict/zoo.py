@@ -17,8 +17,8 @@ Design (fixed here, never tuned to a result):
   noise, the initialisation and the batch order.
 Stopping rule: after every epoch the model is evaluated (eval mode: no dropout) on its whole training subset with its
 training labels; it stops as soon as the training cross-entropy is ≤ 0.01 or the training accuracy is ≥ 0.99.
-A model that has not met the criterion after MAX_EPOCHS (or that diverged, or is still at chance level — training
-accuracy ≤ 0.2 — after 20 epochs) is written with fit = false; run.py reports it and leaves it
+A model that has not met the criterion after MAX_EPOCHS (or that diverged, is still at chance level — training
+accuracy ≤ 0.2 — after 20 epochs, or below 0.5 after 50 epochs) is written with fit = false; run.py reports it and leaves it
 out of the τ table (never silently kept).
 
 usage: /usr/bin/python3 bench/predict/zoo.py OUT_DIR [--only NAME,NAME] [--list]
@@ -40,6 +40,7 @@ PROBE = 500
 MAX_EPOCHS = 400
 CE_STOP, ACC_STOP = 0.01, 0.99
 DEAD_AFTER, DEAD_ACC = 20, 0.2  # training accuracy still ≤ 0.2 (chance: 0.1) after 20 epochs: abandoned, not fit
+STALLED_AFTER, STALLED_ACC = 50, 0.5  # below 0.5 after 50 epochs: stalled (every model that fit was far above by then)
 
 
 def load_fmnist():
@@ -198,8 +199,8 @@ def train_one(name, hp, d, data):
             opt.zero_grad(); F.cross_entropy(model(X[b]), Y[b]).backward(); opt.step()
         epochs = ep + 1
         tr, ce = evaluate(model, X, Y)
-        if not np.isfinite(ce) or (epochs >= DEAD_AFTER and tr <= DEAD_ACC):
-            break  # diverged, or still at chance level (dead units): reported as not fit
+        if not np.isfinite(ce) or (epochs >= DEAD_AFTER and tr <= DEAD_ACC) or (epochs >= STALLED_AFTER and tr < STALLED_ACC):
+            break  # diverged, at chance level (dead units) or stalled: reported as not fit
         if ce <= CE_STOP or tr >= ACC_STOP:
             fit = True
             break
