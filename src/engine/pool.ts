@@ -101,14 +101,39 @@ export class LayerPool {
     slot.busy = false;
   }
 
-  /** Stops the workers; queued and running tasks are rejected as cancelled. */
+  /**
+   * Stops the workers; queued and running tasks are rejected as cancelled at once. Idle workers are
+   * terminated now. A worker in the middle of a layer may be inside an onnxruntime call (a Gram product,
+   * a session being created): terminating its thread then aborts the whole process (onnxruntime-node
+   * throws a Napi::Error into a torn-down environment — in the editor that is the extension host). So a
+   * busy worker is terminated as soon as its layer returns (its result is dropped), or after
+   * BUSY_GRACE_MS if it never does; the cancel itself does not wait for it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const q of this.queue) q.reject(new CancelledError());
     this.queue = [];
     for (const p of this.pending.values()) p.reject(new CancelledError());
     this.pending.clear();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const slots = this.slots;
     this.slots = [];
+    for (const s of slots.filter((x) => x.busy)) {
+      let stopped = false;
+      const stop = () => {
+        if (stopped) return;
+        stopped = true;
+        clearTimeout(timer);
+        s.worker.terminate().catch(() => {});
+      };
+      const timer = setTimeout(stop, BUSY_GRACE_MS);
+      timer.unref();
+      s.worker.once('message', stop);
+      s.worker.once('error', stop);
+      s.worker.once('exit', stop);
+    }
+    await Promise.all(slots.filter((x) => !x.busy).map((x) => x.worker.terminate()));
   }
 }
+
+/** How long a cancelled pool waits for a busy worker's layer before terminating it anyway. */
+export const BUSY_GRACE_MS = 10 * 60_000;
