@@ -16,6 +16,15 @@ import { showProviderNote } from './common/runtimeNote';
 import { citation, NO_ROBUST_MEASURE, verdictItems } from '../src/report/verdict';
 
 const app = document.getElementById('app')!;
+/**
+ * Where the time went, for the e2e and for debugging (wall-clock ms): the host's steps (ToWebview
+ * 'timeline') with this page's own — `document` (the webview's document was created), `script` (this
+ * bundle started), `init` — in data-timeline, and the time of every render in data-render-times.
+ */
+const now = () => Math.round(performance.timeOrigin + performance.now());
+const timeline: Record<string, number> = { document: Math.round(performance.timeOrigin), script: now() };
+const showTimeline = () => app.setAttribute('data-timeline', JSON.stringify(timeline));
+showTimeline();
 const post = (m: FromWebview) => vscodeApi.postMessage(m);
 let charts: Chart[] = [];
 let fileName = '';
@@ -444,6 +453,7 @@ const phaseLabel = (id: string) => PHASE_LABEL[id] ?? id;
 /** Phases of the current run in order (every id seen pending so far) and the latest progress message. */
 let runPhases: string[] = [];
 const renders: string[] = [];
+const renderTimes: number[] = [];
 let runProgress: Progress | null = null;
 
 function phaseStrip(pending: string[], stopped?: 'cancelled' | 'failed'): HTMLElement {
@@ -501,7 +511,9 @@ function render(r: Report, cli: string, error?: HTMLElement, stopped?: 'cancelle
   app.setAttribute('data-ready', partial && !stopped ? 'partial' : 'true');
   // every report rendered, in order ("partial:<phases pending>", "final"): the e2e reads how they streamed in
   renders.push(partial ? `partial:${partial.pending.length}` : 'final');
+  renderTimes.push(now());
   app.setAttribute('data-renders', renders.slice(-40).join(' '));
+  app.setAttribute('data-render-times', renderTimes.slice(-40).join(' '));
   if (partial) window.scrollTo(0, y);
 }
 
@@ -542,7 +554,13 @@ function progressView(m: Extract<ToWebview, { type: 'progress' }>): void {
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   switch (m.type) {
+    case 'timeline':
+      Object.assign(timeline, m.marks);
+      showTimeline();
+      return;
     case 'init':
+      timeline.init ??= now();
+      showTimeline();
       fileName = m.fileName;
       if (state.file !== m.file) {
         // another checkpoint than the state was saved for: its sort/ESD choices do not apply

@@ -21,6 +21,8 @@ export class ReportView implements vscode.Disposable {
   private pending: ToWebview[] = [];
   private cts: vscode.CancellationTokenSource | undefined;
   private running: Promise<void> | undefined;
+  /** When each step of the first analysis this view showed happened (Date.now()); see ToWebview 'timeline'. */
+  private readonly marks: Record<string, number>;
 
   constructor(
     readonly file: vscode.Uri,
@@ -28,7 +30,10 @@ export class ReportView implements vscode.Disposable {
     private readonly analysis: WorkerAnalysisService,
     private readonly output: vscode.OutputChannel,
     private readonly status?: CheckpointStatus,
+    /** When the user asked for this view (the command ran, the editor opened): the timeline's zero. */
+    asked = Date.now(),
   ) {
+    this.marks = { asked };
     this.disposables.push(
       webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
       // another view (the comparison, hints, a second editor) analysed this file with the defaults
@@ -47,6 +52,20 @@ export class ReportView implements vscode.Disposable {
     return this.report;
   }
 
+  /**
+   * Records the first time this view reached `step` and tells the page; at the final report, one line
+   * in the Output channel says where the time went (from the user's request to the first numbers).
+   */
+  mark(step: string): void {
+    if (step in this.marks) return;
+    this.marks[step] = Date.now();
+    if (this.ready) void this.webview.postMessage({ type: 'timeline', marks: this.marks } satisfies ToWebview);
+    if (step === 'final') {
+      const at = (k: string) => (k in this.marks ? `${k} +${this.marks[k] - this.marks.asked} ms` : null);
+      this.output.appendLine(`${basename(this.file.fsPath)}: ${['panel', 'ready', 'analysis', 'progress', 'numbers', 'final'].map(at).filter(Boolean).join(', ')} (from the request)`);
+    }
+  }
+
   private post(m: ToWebview): void {
     if (this.ready) void this.webview.postMessage(m);
     else this.pending.push(m);
@@ -56,6 +75,8 @@ export class ReportView implements vscode.Disposable {
   private show(report: Report): void {
     this.report = report;
     this.post({ type: 'report', report, cli: cliCommand(report) });
+    this.mark('numbers');
+    if (!report.partial?.pending?.length) this.mark('final');
     void vscode.commands.executeCommand('setContext', 'theoryLens.hasReport', true);
   }
 
@@ -99,6 +120,7 @@ export class ReportView implements vscode.Disposable {
 
   private async analyse(force: boolean, cts: vscode.CancellationTokenSource): Promise<void> {
     const name = basename(this.file.fsPath);
+    this.mark('analysis');
     this.status?.setBusy(this.file, true);
     try {
       await vscode.window.withProgress(
@@ -111,6 +133,7 @@ export class ReportView implements vscode.Disposable {
               force,
               token: cts.token,
               onProgress: (p) => {
+                this.mark('progress');
                 this.post({ type: 'progress', progress: p, fraction: progressFraction(p) });
                 progress.report({ message: p.message, increment: bar.next(p) });
               },
@@ -142,7 +165,9 @@ export class ReportView implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.mark('ready');
         void this.webview.postMessage({ type: 'init', file: this.file.fsPath, fileName: basename(this.file.fsPath) } satisfies ToWebview);
+        void this.webview.postMessage({ type: 'timeline', marks: this.marks } satisfies ToWebview);
         for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
         return;
       case 'reanalyze':
