@@ -15,6 +15,8 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
   static readonly viewType = 'theoryLens.report';
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; view: ReportView }>();
   private column: vscode.ViewColumn | undefined;
+  /** When the extension was activated (Date.now()), for the report views' timeline. */
+  activatedAt: number | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -65,8 +67,9 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     const name = basename(file.fsPath);
     panel.title = `θ ${name}`;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`);
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`, name);
     const view = new ReportView(file, panel.webview, this.analysis, this.output, this.status, asked);
+    if (this.activatedAt) view.mark('activated', this.activatedAt);
     view.mark('panel');
     const registration = this.views.add(view);
     this.panels.set(file.fsPath, { panel, view });

@@ -13,9 +13,9 @@ import type { WorkerAnalysisService } from './analysisService';
 import type { CheckpointStatus } from './checkpointStatus';
 import { cliCommand } from '../report/cliCommand';
 import { ProgressTracker, progressFraction } from '../report/progressFraction';
+import { Disposable } from './dispose';
 
-export class ReportView implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export class ReportView extends Disposable {
   private report: Report | undefined;
   private ready = false;
   private pending: ToWebview[] = [];
@@ -33,14 +33,17 @@ export class ReportView implements vscode.Disposable {
     /** When the user asked for this view (the command ran, the editor opened): the timeline's zero. */
     asked = Date.now(),
   ) {
+    super();
     this.marks = { asked };
-    this.disposables.push(
-      webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+    this._register(webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)));
+    this._register(
       // another view (the comparison, hints, a second editor) analysed this file with the defaults
       analysis.onDidAnalyze((e) => {
         if (e.defaults && e.uri.fsPath === file.fsPath && e.report !== this.report) this.show(e.report);
       }),
-      // the analysis of this file (this view's or another's) reached a phase: show what exists now
+    );
+    // the analysis of this file (this view's or another's) reached a phase: show what exists now
+    this._register(
       analysis.onDidPartial((e) => {
         if (e.uri.fsPath === file.fsPath) this.show(e.report);
       }),
@@ -56,9 +59,9 @@ export class ReportView implements vscode.Disposable {
    * Records the first time this view reached `step` and tells the page; at the final report, one line
    * in the Output channel says where the time went (from the user's request to the first numbers).
    */
-  mark(step: string): void {
+  mark(step: string, at = Date.now()): void {
     if (step in this.marks) return;
-    this.marks[step] = Date.now();
+    this.marks[step] = at;
     if (this.ready) void this.webview.postMessage({ type: 'timeline', marks: this.marks } satisfies ToWebview);
     if (step === 'final') {
       const at = (k: string) => (k in this.marks ? `${k} +${this.marks[k] - this.marks.asked} ms` : null);
@@ -138,7 +141,8 @@ export class ReportView implements vscode.Disposable {
                 progress.report({ message: p.message, increment: bar.next(p) });
               },
             });
-            if (!cts.token.isCancellationRequested) this.show(report);
+            // (already shown when the analysis service announced it: onDidAnalyze)
+            if (!cts.token.isCancellationRequested && report !== this.report) this.show(report);
           } catch (e) {
             if (e instanceof vscode.CancellationError || cts.token.isCancellationRequested) {
               // a newer run of this view replaced this one: nothing to say
@@ -217,8 +221,8 @@ export class ReportView implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.cts?.cancel();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }
