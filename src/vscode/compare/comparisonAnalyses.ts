@@ -9,7 +9,7 @@ import type { CheckpointState } from '../../protocol/compare';
 import type { Report } from '../../protocol/report';
 import type { GroupedFile } from '../../workspace/checkpointGroups';
 import type { TheoryLensServices } from '../services';
-import { mtimeOf } from './mtime';
+import { mtimeOf } from '../../workspace/mtime';
 
 export interface CheckpointStatus {
   state: CheckpointState;

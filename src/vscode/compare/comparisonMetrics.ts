@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { MetricsSource } from '../../protocol/compare';
 import type { GroupedFile } from '../../workspace/checkpointGroups';
 import { defaultColumn, parseMetricsFile, type MetricsTable } from '../../workspace/metricsFile';
-import { mtimeOf } from './mtime';
+import { mtimeOf } from '../../workspace/mtime';
 
 
 export class ComparisonMetrics {

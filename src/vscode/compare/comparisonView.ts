@@ -1,10 +1,10 @@
 // The "Checkpoints" side view: the workspace's checkpoints grouped by run (folder), ordered by epoch;
 // the selected ones compared side by side (src/report/comparison.ts). This file is the view's plumbing:
-// the webview, its messages, and the state posted to it. What is selected: checkpointSelection.ts; the
-// background analyses (default reports, then distances between consecutive checkpoints, one at a time,
-// Stop): comparisonAnalyses.ts; the metrics file Kendall τ ranks against: comparisonMetrics.ts.
-// Checkpoints written while training appear (CheckpointIndex watches the disk) and join the comparison
-// when their run is fully selected.
+// the webview, its messages, and the state posted to it. What is selected and which runs are followed:
+// src/workspace/checkpointSelection.ts; the background analyses (default reports, then distances
+// between consecutive checkpoints, one at a time, Stop): comparisonAnalyses.ts; the metrics file
+// Kendall τ ranks against: comparisonMetrics.ts. Checkpoints written while training appear
+// (CheckpointIndex watches the disk) and join the comparison when their run is fully selected.
 import * as vscode from 'vscode';
 import type { CheckpointGroup, CheckpointItem, ComparisonColumn, FromCompareView, ToCompareView } from '../../protocol/compare';
 import { buildComparison } from '../../report/comparison';
@@ -14,7 +14,7 @@ import { webviewHtml } from '../html';
 import type { TheoryLensServices } from '../services';
 import { ComparisonAnalyses } from './comparisonAnalyses';
 import { ComparisonMetrics } from './comparisonMetrics';
-import { CheckpointSelection } from './checkpointSelection';
+import { CheckpointSelection } from '../../workspace/checkpointSelection';
 
 export class ComparisonView extends Disposable implements vscode.WebviewViewProvider {
   static readonly viewType = 'theoryLens.compare';

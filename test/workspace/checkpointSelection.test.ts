@@ -1,9 +1,9 @@
-// The comparison's selection (src/vscode/compare/checkpointSelection.ts, vscode-free): the largest run is
+// The comparison's selection (src/workspace/checkpointSelection.ts, vscode-free): the largest run is
 // selected the first time the view is shown, checkpoints written later join a run the user follows
 // (every checkpoint ticked) or a new run while nothing is selected, and never a run partly ticked.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CheckpointSelection } from '../../../src/vscode/compare/checkpointSelection';
+import { CheckpointSelection } from '../../src/workspace/checkpointSelection';
 
 const ROOT = '/ws';
 const file = (rel: string, mtime = 1) => ({ path: `${ROOT}/${rel}`, mtime });

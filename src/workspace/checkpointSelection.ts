@@ -1,7 +1,7 @@
 // What the comparison compares: the workspace's checkpoints grouped by run (folder) in epoch order, the
 // ones the user ticked, and the runs they follow (every checkpoint ticked: a checkpoint written later
 // joins the selection). The first time the view is shown, the largest run is selected.
-import { defaultGroup, groupCheckpoints, type FileGroup, type GroupedFile } from '../../workspace/checkpointGroups';
+import { defaultGroup, groupCheckpoints, type FileGroup, type GroupedFile } from './checkpointGroups';
 
 export class CheckpointSelection {
   private groupList: FileGroup[] = [];
