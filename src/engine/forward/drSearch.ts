@@ -15,6 +15,12 @@
 //  2. magnitude-aware sᵢ = σ²wᵢ² + ε² (ε = 10⁻³): golden-section search on ln σ over [10⁻³, 8];
 //  3. per-layer scales from the better of the two: two coordinate sweeps over layer groups (at most
 //     16 groups of consecutive layers), multiplying a group's σ by 2 or ½ when that lowers the bound.
+// Every comparison is "is the new candidate's score below (or, by the tie rule, not above) the one to
+// beat": with FORWARD_TUNING.earlyStop a candidate stops drawing once it certainly loses it — the
+// objective is non-decreasing in the error, and the error sum of the draws made so far, spread over all
+// D draws (the remaining ones at error 0), already scores past the one to beat. A losing candidate's score
+// is never used again, so the search takes exactly the steps of the full evaluation. Scores are also kept
+// per candidate, so re-scoring the golden-section winner costs no passes.
 import type { BoundValue } from '../../protocol/report';
 import { isVacuous } from '../bounds/margin';
 import { DR_INFO, bestPrior, drCertify, drObjective, pacBayesComplexity } from '../bounds/pacbayes';
@@ -23,6 +29,7 @@ import { mulberry32 } from '../kernels/random';
 import { perturb, varianceSums, type NoiseScale } from './noise';
 import type { ProbeEval } from './probeEval';
 import { MAG_EPS } from './sigmaSearch';
+import { FORWARD_TUNING } from './tuning';
 
 /** Fresh draws for the certificate (each one pass over the whole probe). */
 export const DR_FINAL_DRAWS = 100;
@@ -55,29 +62,36 @@ export function splitProbe(n: number, seed: number): { A: Int32Array; C: Int32Ar
   return { A: idx.slice(0, nA).sort(), C: idx.slice(nA).sort() };
 }
 
-/** Golden-section minimisation of f on [a, b] with `steps` evaluations. */
-async function golden(f: (t: number) => Promise<number>, a: number, b: number, steps: number): Promise<number> {
+/**
+ * A candidate's score, given what it must beat: f(t, { below: v }) only has to be exact when it is < v
+ * (otherwise any value ≥ v), f(t, { atMost: v }) when it is ≤ v (otherwise any value > v).
+ */
+export type Beat = { below: number } | { atMost: number } | null;
+
+/** Golden-section minimisation of f on [a, b] with `steps` evaluations; the minimiser and its score. */
+export async function golden(f: (t: number, beat: Beat) => Promise<number>, a: number, b: number, steps: number): Promise<{ t: number; score: number }> {
   const r = (Math.sqrt(5) - 1) / 2;
   let x1 = b - r * (b - a);
   let x2 = a + r * (b - a);
-  let f1 = await f(x1);
-  let f2 = await f(x2);
+  let f1 = await f(x1, null);
+  // Comparisons are f1 <= f2: a new x2 matters only while f2 < f1, a new x1 only while f1 <= f2.
+  let f2 = await f(x2, { below: f1 });
   for (let i = 2; i < steps; i++) {
     if (f1 <= f2) {
       b = x2;
       x2 = x1;
       f2 = f1;
       x1 = b - r * (b - a);
-      f1 = await f(x1);
+      f1 = await f(x1, { atMost: f2 });
     } else {
       a = x1;
       x1 = x2;
       f1 = f2;
       x2 = a + r * (b - a);
-      f2 = await f(x2);
+      f2 = await f(x2, { below: f1 });
     }
   }
-  return f1 <= f2 ? x1 : x2;
+  return f1 <= f2 ? { t: x1, score: f1 } : { t: x2, score: f2 };
 }
 
 /** Parameter tensors grouped by layer, consecutive layers merged down to at most MAX_GROUPS groups. */
@@ -115,31 +129,35 @@ export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w
   const sel = whole ? probe : probe.subset(A);
   let tried = 0;
 
-  const score = async (scale: NoiseScale): Promise<number> => {
+  const score = async (scale: NoiseScale, beat: Beat): Promise<number> => {
     tried++;
+    const { sum, logSum } = varianceSums(params, scale);
+    const prior = bestPrior(sum, logSum, distSq, k);
+    const complexity = pacBayesComplexity(prior.kl, prior.j, o.m, o.delta / 2);
+    const loses = (v: number) => (!beat ? false : 'below' in beat ? v >= beat.below : v > beat.atMost);
     let err = 0;
     try {
       for (let d = 0; d < o.draws; d++) {
         perturb(model, scale, o.seed, STREAM_SEARCH, d);
         err += 1 - (await sel.evaluate()).accuracy;
+        // With the remaining draws at error 0 the score would be this; it only grows with them.
+        if (FORWARD_TUNING.earlyStop && d + 1 < o.draws && loses(drObjective(err / o.draws, complexity))) break;
       }
     } finally {
       model.restore();
     }
-    const { sum, logSum } = varianceSums(params, scale);
-    const prior = bestPrior(sum, logSum, distSq, k);
-    return drObjective(err / o.draws, pacBayesComplexity(prior.kl, prior.j, o.m, o.delta / 2));
+    return drObjective(err / o.draws, complexity);
   };
   const uniform = (sigma: number, relative: boolean): NoiseScale => ({ sigma: params.map(() => sigma), relative, eps: relative ? MAG_EPS : 0 });
 
   o.onProgress?.('isotropic posterior scale');
-  const tIso = await golden((t) => score(uniform(Math.exp(t), false)), Math.log(1e-4), Math.log(2), GOLDEN_STEPS);
-  const iso = uniform(Math.exp(tIso), false);
-  const isoScore = await score(iso);
+  const gIso = await golden((t, beat) => score(uniform(Math.exp(t), false), beat), Math.log(1e-4), Math.log(2), GOLDEN_STEPS);
+  const iso = uniform(Math.exp(gIso.t), false);
+  const isoScore = FORWARD_TUNING.earlyStop ? gIso.score : await score(iso, null);
   o.onProgress?.('magnitude-aware posterior scale');
-  const tMag = await golden((t) => score(uniform(Math.exp(t), true)), Math.log(1e-3), Math.log(8), GOLDEN_STEPS);
-  const mag = uniform(Math.exp(tMag), true);
-  const magScore = await score(mag);
+  const gMag = await golden((t, beat) => score(uniform(Math.exp(t), true), beat), Math.log(1e-3), Math.log(8), GOLDEN_STEPS);
+  const mag = uniform(Math.exp(gMag.t), true);
+  const magScore = FORWARD_TUNING.earlyStop ? gMag.score : await score(mag, null);
 
   let best = isoScore <= magScore ? iso : mag;
   let bestScore = Math.min(isoScore, magScore);
@@ -153,7 +171,7 @@ export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w
         const sigma = Array.from(best.sigma);
         for (const j of g) sigma[j] *= f;
         const trial: NoiseScale = { ...best, sigma };
-        const s = await score(trial);
+        const s = await score(trial, { below: bestScore });
         if (s < bestScore) {
           best = trial;
           bestScore = s;

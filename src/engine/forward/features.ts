@@ -10,6 +10,7 @@ import type { ForwardModel } from '../runtime';
 import { evaluate, percentile } from './metrics';
 import { daviesBouldin, neuralCollapseNc1, normalisedMargins } from './representation';
 import type { ProbeEval } from './probeEval';
+import { FORWARD_TUNING } from './tuning';
 
 export interface RepresentationQuantities {
   /** Name of the tapped penultimate value and its width D. */
@@ -89,7 +90,7 @@ export async function representationMeasures(ckpt: Checkpoint, model: ForwardMod
   const [K, D] = head.layer.matrixShape;
   if (K !== classes) return { ...out, reason: `the last layer has ${K} outputs, the logits ${classes}` };
   const bytes = setOutputs(ckpt.readBytes(), [{ name: model.tap.name }, { name: head.input }]);
-  const s = await createSession(bytes, { provider: 'cpu', externalData: externalDataFiles(bytes, ckpt.baseDir) });
+  const s = await createSession(bytes, { provider: 'cpu', spinning: FORWARD_TUNING.spinning, threads: FORWARD_TUNING.threads, externalData: externalDataFiles(bytes, ckpt.baseDir) });
   const ort = loadOrt();
   const n = probe.n;
   const per = probe.perExample.reduce((a, b) => a * b, 1);

@@ -26,6 +26,7 @@ import { FORWARD_PHASES, type ForwardPhase } from './phases';
 import { ProbeEval } from './probeEval';
 import { sharpness } from './sharpness';
 import { MAG_EPS, SEARCH_DEPTH, sigmaSearch } from './sigmaSearch';
+import { FORWARD_TUNING } from './tuning';
 
 export { FORWARD_PHASES, type ForwardPhase };
 
@@ -126,7 +127,7 @@ export async function runForwardAnalysis(input: ForwardInput, hooks: ForwardHook
   warnings.push(...probe.warnings);
   const fit = checkProbeAgainstModel(probe, ckpt.inputs[0] ?? { name: 'input', dtype: null, shape: null });
   warnings.push(...fit.warnings);
-  const model = await ForwardModel.open(ckpt, { provider: options.provider ?? DEFAULTS.provider });
+  const model = await ForwardModel.open(ckpt, { provider: options.provider ?? DEFAULTS.provider, spinning: FORWARD_TUNING.spinning, threads: FORWARD_TUNING.threads });
   try {
     if (model.tap.skipped.length) warnings.push(`logits read from '${model.tap.name}', before the trailing ${model.tap.skipped.slice().reverse().join(' → ')} of output '${model.tap.output}'`);
     if (ckpt.outputs.length > 1) warnings.push(`the model has ${ckpt.outputs.length} outputs; forward passes read the first ('${ckpt.outputs[0].name}') as the class scores`);

@@ -10,9 +10,16 @@
 // while still feasible (up to 2¹²), then `depth` (15) halvings. Jiang's early stop is kept: a step whose
 // accuracy drop is within `tolerance` (0.01) of 0.1 ends the search with that σ. Otherwise the result is
 // the largest σ verified feasible (the bracket's lower end).
+//
+// Early stopping (FORWARD_TUNING.earlyStop): a step stops drawing once even perfect accuracy on every
+// remaining draw would leave its mean below acc(w) − 0.1 − tolerance, i.e. (Σ_done + (D − d))/D <
+// target − tolerance after d of D draws. Such a step is certainly infeasible and certainly outside the
+// early-stop window, which is all the search uses of it, so σ′ is exactly the value of the full
+// evaluation. The step records the mean of the draws it made (`draws` < D).
 import type { ForwardModel } from '../runtime';
 import { isotropic, magnitudeAware, perturb } from './noise';
 import type { ProbeEval } from './probeEval';
+import { FORWARD_TUNING } from './tuning';
 
 export const MAG_EPS = 1e-3;
 export const ACCURACY_DROP = 0.1;
@@ -25,7 +32,8 @@ export interface SigmaSearchResult {
   /** False when even the largest σ tried kept the accuracy within 0.1 (σ′ is then a lower bound). */
   bracketed: boolean;
   stoppedEarly: boolean;
-  steps: { sigma: number; accuracy: number }[];
+  /** Every σ tried, with the mean accuracy over the draws made there (all `draws` unless stopped early). */
+  steps: { sigma: number; accuracy: number; draws: number }[];
   draws: number;
 }
 
@@ -34,24 +42,27 @@ export async function sigmaSearch(
   o: { seed: number; draws: number; depth?: number; onStep?: (step: number, sigma: number, accuracy: number) => void },
 ): Promise<SigmaSearchResult> {
   const stream = kind === 'iso' ? 1 : 2;
-  const steps: { sigma: number; accuracy: number }[] = [];
+  const steps: SigmaSearchResult['steps'] = [];
+  const target = baseAccuracy - ACCURACY_DROP;
   const meanAccuracy = async (sigma: number) => {
     const scale = kind === 'iso' ? isotropic(model.params, sigma) : magnitudeAware(model.params, sigma, MAG_EPS);
     let sum = 0;
+    let d = 0;
     try {
-      for (let d = 0; d < o.draws; d++) {
+      while (d < o.draws) {
         perturb(model, scale, o.seed, stream, d);
         sum += (await probe.evaluate()).accuracy;
+        d++;
+        if (FORWARD_TUNING.earlyStop && d < o.draws && (sum + (o.draws - d)) / o.draws < target - DROP_TOLERANCE) break;
       }
     } finally {
       model.restore();
     }
-    const a = sum / o.draws;
-    steps.push({ sigma, accuracy: a });
-    o.onStep?.(steps.length, sigma, a);
-    return a;
+    steps.push({ sigma, accuracy: sum / d, draws: d });
+    o.onStep?.(steps.length, sigma, sum / d);
+    // A step stopped early: its partial mean is ≤ the bound that stopped it, so below target − tolerance too.
+    return sum / d;
   };
-  const target = baseAccuracy - ACCURACY_DROP;
   const done = (sigma: number, bracketed: boolean, stoppedEarly: boolean): SigmaSearchResult => ({ sigma, bracketed, stoppedEarly, steps, draws: o.draws });
   let lo = 0;
   let hi = 2;

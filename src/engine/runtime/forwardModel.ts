@@ -45,6 +45,8 @@ export interface Param {
 export interface OpenOptions {
   provider?: Provider;
   threads?: number;
+  /** Whether intra-op threads spin while waiting (see SessionOptions.spinning). */
+  spinning?: boolean;
   /** Upper bound on the input bytes of one batch (default 32 MiB). */
   maxBatchBytes?: number;
 }
@@ -155,7 +157,7 @@ export class ForwardModel {
     const elemType = outDtype === 'float32' || outDtype === 'float16' || outDtype === 'float64' ? ELEM[outDtype] : inDtype in ELEM ? ELEM[inDtype as FloatDtype] : undefined;
     let bytes = weightsAsInputs(ckpt.readBytes(), params.map((p) => p.name));
     bytes = setOutputs(bytes, [{ name: tap.name, elemType }]);
-    const s = await createSession(bytes, { provider: opts.provider, threads: opts.threads, externalData: externalDataFiles(bytes, ckpt.baseDir, ckpt.path) });
+    const s = await createSession(bytes, { provider: opts.provider, threads: opts.threads, spinning: opts.spinning, externalData: externalDataFiles(bytes, ckpt.baseDir, ckpt.path) });
     return new ForwardModel(s.session, s.provider, s.note, params, frozen, { ...input, dtype: inDtype }, tap, opts.maxBatchBytes ?? 32 << 20);
   }
 

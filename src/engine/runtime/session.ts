@@ -22,6 +22,12 @@ export interface SessionOptions {
   provider?: Provider;
   /** Intra-op threads (0 or absent: onnxruntime's default, one per physical core). */
   threads?: number;
+  /**
+   * False: intra-op threads wait without spinning between parallel sections (onnxruntime's
+   * session.intra_op.allow_spinning = 0). Costs a little latency per op on an idle machine, saves the CPU
+   * that spinning threads burn (and take from other processes) on a busy one. Absent: onnxruntime's default (spin).
+   */
+  spinning?: boolean;
   /** External-data files of the model, for a model created from bytes. */
   externalData?: { path: string; data: Uint8Array }[];
 }
@@ -44,6 +50,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}
     graphOptimizationLevel: 'all',
     ...(opts.threads && opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
     ...(opts.externalData?.length ? { externalData: opts.externalData } : {}),
+    ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
   const cpu = async (note?: string): Promise<OpenedSession> => {
     try {
