@@ -30,6 +30,7 @@ ForwardModel.prototype.logits = function (this: ForwardModel, x, n, per) {
   return logits.call(this, x, n, per);
 };
 
+
 interface PhaseCost {
   wall: number;
   cpu: number;
@@ -82,7 +83,9 @@ async function analyseOnce(r: { model: string; init: string; data: string; testD
   };
 }
 
-const tuningNow: ForwardTuning = { ...FORWARD_TUNING };
+// BENCH_TUNING='{"workers":0}' overrides fields of the current tuning (to compare variants).
+const tuningNow: ForwardTuning = { ...FORWARD_TUNING, ...(process.env.BENCH_TUNING ? (JSON.parse(process.env.BENCH_TUNING) as Partial<ForwardTuning>) : {}) };
+Object.assign(FORWARD_TUNING, tuningNow);
 
 /** The estimates the speed work must keep (value, and its Monte-Carlo standard error where it has one). */
 export function estimates(rep: Report): [string, string][] {

@@ -10,7 +10,7 @@ import { CancelledError } from '../protocol/cancelled';
 import { measureLayer, type LayerResult, type LayerTask } from './layers/measureLayer';
 
 export type PoolMessage = { type: 'layer'; id: number; task: LayerTask } | { type: 'warm' };
-export type PoolReply = { type: 'layerResult'; id: number; result: LayerResult } | { type: 'layerError'; id: number; message: string };
+export type PoolReply = { type: 'layerResult'; id: number; result: LayerResult } | { type: 'layerError'; id: number; message: string } | { type: 'warmed' };
 
 /** The bundled worker script: next to the running bundle (dist/), or <repo>/dist when running from sources. */
 export function workerScript(): string | null {
@@ -51,9 +51,17 @@ export class LayerPool {
     return this.closed;
   }
 
-  /** Has every worker load onnxruntime and compile its WebAssembly kernels now, before the first layer needs them. */
+  /**
+   * Has every worker load onnxruntime (creating a Gram session) and compile its WebAssembly kernels now,
+   * before the first layer needs them. A warming worker is busy until it answers 'warmed': layers wait
+   * for it, and close() does not terminate it inside an onnxruntime call.
+   */
   warm(): void {
-    for (const s of this.slots) s.worker.postMessage({ type: 'warm' } satisfies PoolMessage);
+    for (const s of this.slots) {
+      if (s.busy) continue;
+      s.busy = true;
+      s.worker.postMessage({ type: 'warm' } satisfies PoolMessage);
+    }
   }
 
   get inline(): boolean {
@@ -92,6 +100,11 @@ export class LayerPool {
   }
 
   private onReply(slot: Slot, m: PoolReply): void {
+    if (m.type === 'warmed') {
+      slot.busy = false;
+      this.pump();
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
@@ -111,17 +124,42 @@ export class LayerPool {
     slot.busy = false;
   }
 
-  /** Stops the workers; queued and running tasks are rejected as cancelled. */
+  /**
+   * Stops the workers; queued and running tasks are rejected as cancelled at once. Idle workers are
+   * terminated now. A worker in the middle of a layer may be inside an onnxruntime call (a Gram product,
+   * a session being created): terminating its thread then aborts the whole process (onnxruntime-node
+   * throws a Napi::Error into a torn-down environment — in the editor that is the extension host). So a
+   * busy worker is terminated as soon as its layer returns (its result is dropped), or after
+   * BUSY_GRACE_MS if it never does; the cancel itself does not wait for it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const q of this.queue) q.reject(new CancelledError());
     this.queue = [];
     for (const p of this.pending.values()) p.reject(new CancelledError());
     this.pending.clear();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const slots = this.slots;
     this.slots = [];
+    for (const s of slots.filter((x) => x.busy)) {
+      let stopped = false;
+      const stop = () => {
+        if (stopped) return;
+        stopped = true;
+        clearTimeout(timer);
+        s.worker.terminate().catch(() => {});
+      };
+      const timer = setTimeout(stop, BUSY_GRACE_MS);
+      timer.unref();
+      s.worker.once('message', stop);
+      s.worker.once('error', stop);
+      s.worker.once('exit', stop);
+    }
+    await Promise.all(slots.filter((x) => !x.busy).map((x) => x.worker.terminate()));
   }
 }
+
+/** How long a cancelled pool waits for a busy worker's layer before terminating it anyway. */
+export const BUSY_GRACE_MS = 10 * 60_000;
 
 // ── a pool kept between analyses ─────────────────────────────────────────────────────────────────
 // Starting a pool costs each worker its thread, the worker bundle, onnxruntime and its first session,

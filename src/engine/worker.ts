@@ -28,7 +28,9 @@ if ((workerData as { role?: string } | undefined)?.role === 'layers') {
   setGramThreads(1);
   port.on('message', async (m: PoolMessage) => {
     if (m.type === 'warm') {
+      // a failure here is met again, and reported, by the first layer
       await warmKernels().catch(() => {});
+      port.postMessage({ type: 'warmed' } satisfies PoolReply);
       return;
     }
     if (m.type !== 'layer') return;

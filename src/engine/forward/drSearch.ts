@@ -26,7 +26,7 @@ import { isVacuous } from '../bounds/margin';
 import { DR_INFO, bestPrior, drCertify, drObjective, pacBayesComplexity } from '../bounds/pacbayes';
 import type { ForwardModel } from '../runtime';
 import { mulberry32 } from '../kernels/random';
-import { perturb, varianceSums, type NoiseScale } from './noise';
+import { NoiseCache, perturb, varianceSums, type NoiseScale } from './noise';
 import type { ProbeEval } from './probeEval';
 import { MAG_EPS } from './sigmaSearch';
 import { FORWARD_TUNING } from './tuning';
@@ -128,6 +128,7 @@ export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w
   const { A, C } = whole ? { A: Int32Array.from({ length: probe.n }, (_, i) => i), C: new Int32Array(0) } : splitProbe(probe.n, o.seed);
   const sel = whole ? probe : probe.subset(A);
   let tried = 0;
+  const cache = FORWARD_TUNING.noiseCache ? new NoiseCache() : undefined;
 
   const score = async (scale: NoiseScale, beat: Beat): Promise<number> => {
     tried++;
@@ -138,7 +139,7 @@ export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w
     let err = 0;
     try {
       for (let d = 0; d < o.draws; d++) {
-        perturb(model, scale, o.seed, STREAM_SEARCH, d);
+        perturb(model, scale, o.seed, STREAM_SEARCH, d, cache);
         err += 1 - (await sel.evaluate()).accuracy;
         // With the remaining draws at error 0 the score would be this; it only grows with them.
         if (FORWARD_TUNING.earlyStop && d + 1 < o.draws && loses(drObjective(err / o.draws, complexity))) break;

@@ -38,21 +38,57 @@ export function stdAt(scale: NoiseScale, k: number, w: number): number {
   return scale.relative ? Math.sqrt(s * s * w * w + scale.eps * scale.eps) : s;
 }
 
-/** current ← values + std ⊙ z for draw `draw` of `stream` (z ~ N(0, I)). */
-export function perturb(model: ForwardModel, scale: NoiseScale, seed: number, stream: number, draw: number): void {
+/** current ← values + std ⊙ z for draw `draw` of `stream` (z ~ N(0, I)); z from `cache` when given. */
+export function perturb(model: ForwardModel, scale: NoiseScale, seed: number, stream: number, draw: number, cache?: NoiseCache): void {
+  const zs = cache?.get(model, seed, stream, draw);
   model.params.forEach((p, k) => {
-    const g = gaussian(mixSeed(seed, stream, draw, k));
+    const z = zs?.[k];
+    const g = z ? null : gaussian(mixSeed(seed, stream, draw, k));
     const w = p.values;
     const out = p.current;
     const s = scale.sigma[k];
     if (!scale.relative) {
-      for (let i = 0; i < w.length; i++) out[i] = w[i] + s * g();
+      if (z) for (let i = 0; i < w.length; i++) out[i] = w[i] + s * z[i];
+      else for (let i = 0; i < w.length; i++) out[i] = w[i] + s * g!();
     } else {
       const e2 = scale.eps * scale.eps;
       const s2 = s * s;
-      for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * g();
+      if (z) for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * z[i];
+      else for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * g!();
     }
   });
+}
+
+/**
+ * The normals z of draws that a search evaluates again and again (every σ step of a σ′ search, every
+ * candidate of the Dziugaite–Roy search uses the same draws: common random numbers), kept instead of
+ * regenerated. Drawing them costs about as much as a forward pass for dense layers (tens of ns per weight
+ * against a few multiply-adds per weight and example). The values are the generator's float64 normals, so
+ * a perturbation from the cache equals the regenerated one bit for bit. Draws beyond `maxBytes` (8 bytes
+ * per weight per draw) are regenerated each time.
+ */
+export class NoiseCache {
+  private readonly draws = new Map<string, Float64Array[]>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes = 64 << 20) {}
+
+  get(model: ForwardModel, seed: number, stream: number, draw: number): Float64Array[] | undefined {
+    const key = `${seed}/${stream}/${draw}`;
+    const have = this.draws.get(key);
+    if (have) return have;
+    const size = model.size * 8;
+    if (this.bytes + size > this.maxBytes) return undefined;
+    const zs = model.params.map((p, k) => {
+      const g = gaussian(mixSeed(seed, stream, draw, k));
+      const z = new Float64Array(p.values.length);
+      for (let i = 0; i < z.length; i++) z[i] = g();
+      return z;
+    });
+    this.draws.set(key, zs);
+    this.bytes += size;
+    return zs;
+  }
 }
 
 /** Σᵢ sᵢ and Σᵢ ln sᵢ of the posterior variances sᵢ = stdᵢ² (for the Gaussian KL). */

@@ -17,7 +17,7 @@
 // early-stop window, which is all the search uses of it, so σ′ is exactly the value of the full
 // evaluation. The step records the mean of the draws it made (`draws` < D).
 import type { ForwardModel } from '../runtime';
-import { isotropic, magnitudeAware, perturb } from './noise';
+import { isotropic, magnitudeAware, NoiseCache, perturb } from './noise';
 import type { ProbeEval } from './probeEval';
 import { FORWARD_TUNING } from './tuning';
 
@@ -44,13 +44,14 @@ export async function sigmaSearch(
   const stream = kind === 'iso' ? 1 : 2;
   const steps: SigmaSearchResult['steps'] = [];
   const target = baseAccuracy - ACCURACY_DROP;
+  const cache = FORWARD_TUNING.noiseCache ? new NoiseCache() : undefined;
   const meanAccuracy = async (sigma: number) => {
     const scale = kind === 'iso' ? isotropic(model.params, sigma) : magnitudeAware(model.params, sigma, MAG_EPS);
     let sum = 0;
     let d = 0;
     try {
       while (d < o.draws) {
-        perturb(model, scale, o.seed, stream, d);
+        perturb(model, scale, o.seed, stream, d, cache);
         sum += (await probe.evaluate()).accuracy;
         d++;
         if (FORWARD_TUNING.earlyStop && d < o.draws && (sum + (o.draws - d)) / o.draws < target - DROP_TOLERANCE) break;

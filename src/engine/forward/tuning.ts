@@ -17,8 +17,13 @@ export interface ForwardTuning {
   spinning: boolean;
   /** onnxruntime intra-op threads (0: its default, one per physical core). */
   threads: number;
+  /**
+   * Keep the normals of the draws a search reuses (σ′ searches, Dziugaite–Roy search) instead of
+   * regenerating them per step (./noise.ts NoiseCache, at most 64 MiB per search): bit-identical draws.
+   */
+  noiseCache: boolean;
 }
 
-export const PREVIOUS_TUNING: Readonly<ForwardTuning> = Object.freeze({ earlyStop: false, spinning: true, threads: 0 });
+export const PREVIOUS_TUNING: Readonly<ForwardTuning> = Object.freeze({ earlyStop: false, spinning: true, threads: 0, noiseCache: false });
 
-export const FORWARD_TUNING: ForwardTuning = { earlyStop: true, spinning: false, threads: 0 };
+export const FORWARD_TUNING: ForwardTuning = { earlyStop: true, spinning: false, threads: 0, noiseCache: true };

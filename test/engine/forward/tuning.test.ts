@@ -5,17 +5,17 @@
 // bit-identical logits with and without spinning intra-op threads — while the current path evaluates
 // fewer examples. Tolerance: none (exact equality); the early stops are decisions that are certain, not
 // estimates. The golden-section search with "beat" thresholds is checked against the plain one on
-// random objectives with ties.
+// random objectives with ties, and perturbations from the NoiseCache against regenerated ones.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkProbeAgainstModel, loadProbe } from '../../../src/data/probe';
 import { mulberry32 } from '../../../src/engine/kernels/random';
 import { dziugaiteRoyBound, golden, type Beat } from '../../../src/engine/forward/drSearch';
-import { isotropic, perturb } from '../../../src/engine/forward/noise';
+import { isotropic, magnitudeAware, NoiseCache, perturb } from '../../../src/engine/forward/noise';
 import { ProbeEval } from '../../../src/engine/forward/probeEval';
 import { ACCURACY_DROP, DROP_TOLERANCE, sigmaSearch } from '../../../src/engine/forward/sigmaSearch';
 import { FORWARD_TUNING, PREVIOUS_TUNING, type ForwardTuning } from '../../../src/engine/forward/tuning';
-import { ForwardModel } from '../../../src/engine/runtime';
+import { ForwardModel, type Param } from '../../../src/engine/runtime';
 import { loadCheckpointSync } from '../../../src/onnx';
 import { requireEvidence } from '../../helpers/evidence';
 import { fixture, haveFixtures } from '../../helpers/fixtures';
@@ -142,4 +142,29 @@ test('golden-section search with beat thresholds takes the same steps as with ex
   }
   assert.ok(calls < 0.9 * 200 * 12 * 5, `early stopping saved terms: ${calls} of ${200 * 12 * 5}`);
   assert.ok(ties > 50, `ties occurred (${ties})`);
+});
+
+test('NoiseCache: perturbations from cached normals equal the regenerated ones bit for bit; over its budget it regenerates', () => {
+  const u = mulberry32(5);
+  const param = (n: number, k: number): Param => {
+    const values = Float32Array.from({ length: n }, () => u() * 2 - 1);
+    return { name: `p${k}`, layer: `l${k}`, kind: 'weight', dims: [n], dtype: 'float32', values, current: values.slice(), filters: { outer: 1, count: 1, inner: n } };
+  };
+  const params = [param(300, 0), param(7, 1), param(1000, 2)];
+  const model = { params, size: 1307 } as unknown as ForwardModel;
+  const current = () => params.map((p) => p.current.slice());
+  for (const maxBytes of [64 << 20, 1307 * 8 * 2]) {
+    const cache = new NoiseCache(maxBytes);
+    for (let rep = 0; rep < 2; rep++) {
+      for (const scale of [isotropic(params, 0.3), magnitudeAware(params, 0.7, 1e-3)]) {
+        for (let d = 0; d < 4; d++) {
+          perturb(model, scale, 11, 1, d);
+          const plain = current();
+          perturb(model, scale, 11, 1, d, cache);
+          assert.deepEqual(current(), plain, `draw ${d}, budget ${maxBytes}`);
+        }
+      }
+    }
+    assert.equal(cache.get(model, 11, 1, 3) === undefined, maxBytes < 1307 * 8 * 4, 'draws over the budget are not kept');
+  }
 });
