@@ -20,6 +20,8 @@ const nodeEntries = {
 const webEntries = {
   report: 'webview/report.ts',
   compare: 'webview/compare.ts',
+  // chart.js, loaded by the pages when they draw a chart (webview/common/chartLib.ts)
+  charts: 'webview/charts.ts',
 };
 const present = (m) => Object.fromEntries(Object.entries(m).filter(([, f]) => existsSync(join(root, f))));
 

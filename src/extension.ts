@@ -1,6 +1,7 @@
 // activate(): builds the adapters and pushes every registration into context.subscriptions. Nothing
-// heavy loads here: the analysis worker (and onnxruntime inside it) starts on the first analysis. The
-// activation time is logged to the "Theory Lens" Output channel.
+// heavy loads here: the analysis worker (and onnxruntime inside it) starts a moment later in a
+// workspace with checkpoints, else on the first analysis. The activation time is logged to the
+// "Theory Lens" Output channel.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerAnalysisService } from './vscode/analysisService';
@@ -14,6 +15,9 @@ import type { TheoryLensServices } from './vscode/services';
 import { registerComparison } from './vscode/compare';
 import { registerHints } from './vscode/hints';
 import { CHECKPOINT_EXTENSIONS, CHECKPOINT_GLOB, isCheckpointPath } from './checkpoint/formats';
+
+/** Delay between activation and starting the analysis worker (activation itself stays light). */
+const WARM_DELAY_MS = 1500;
 
 const isCheckpoint = (u: unknown): u is vscode.Uri => u instanceof vscode.Uri && isCheckpointPath(u.path);
 
@@ -44,11 +48,13 @@ async function pickCheckpoint(title: string): Promise<vscode.Uri | undefined> {
 
 export function activate(context: vscode.ExtensionContext): void {
   const t0 = performance.now();
+  const activatedAt = Date.now();
   const output = vscode.window.createOutputChannel('Theory Lens');
   const analysis = new WorkerAnalysisService(context.extensionUri, output);
   const views = new ReportViews();
   const status = new CheckpointStatus(analysis);
   const panels = new ReportPanels(context.extensionUri, analysis, output, views, status);
+  panels.activatedAt = activatedAt;
   const checkpoints = new CheckpointIndexWatcher();
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(ReportPanels.viewType, panels));
   const services: TheoryLensServices = {
@@ -139,7 +145,15 @@ export function activate(context: vscode.ExtensionContext): void {
       output.appendLine(`could not start the ${name}: ${(e as Error).stack ?? e}`);
     }
   }
-  output.appendLine(`Theory Lens ${context.extension.packageJSON.version} activated in ${(performance.now() - t0).toFixed(1)} ms (no worker or onnxruntime loaded until the first analysis)`);
+  // A workspace with checkpoints: start the analysis worker and its layer pool (onnxruntime, WebAssembly)
+  // a moment after activation, so that the first report does not wait for them (about 1–3 s of the
+  // first numbers on a busy 2-core machine). The pool stops after 10 minutes unused.
+  let warmTimer: NodeJS.Timeout | undefined;
+  void checkpoints.index.ready.then(() => {
+    if (checkpoints.index.files().length) warmTimer = setTimeout(() => analysis.warm(), WARM_DELAY_MS);
+  });
+  context.subscriptions.push({ dispose: () => clearTimeout(warmTimer) });
+  output.appendLine(`Theory Lens ${context.extension.packageJSON.version} activated in ${(performance.now() - t0).toFixed(1)} ms (the analysis worker starts ${WARM_DELAY_MS / 1000} s later in a workspace with checkpoints, else on the first analysis)`);
 }
 
 export function deactivate(): void {}

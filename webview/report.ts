@@ -9,15 +9,27 @@ import type { FromWebview, ToWebview } from '../src/protocol/webview';
 import type { Progress } from '../src/protocol/worker';
 import { groupName } from '../src/report/groupNames';
 import { colorAt, normalizeLoss, parseColor, readableColor, type Rgb } from './common/colorScale';
-import { Chart, fmt, fmtBound, h, num, palette, vscodeApi } from './common/dom';
+import { type Chart, type ChartClass, chartLib } from './common/chartLib';
+import { fmt, fmtBound, h, num, palette, vscodeApi } from './common/dom';
 import { logBinnedDensity, powerLawLine } from './common/esd';
 import { byReason, missingSteps, needLabel } from './common/notComputed';
 import { showProviderNote } from './common/runtimeNote';
 import { citation, NO_ROBUST_MEASURE, verdictItems } from '../src/report/verdict';
 
 const app = document.getElementById('app')!;
+/**
+ * Where the time went, for the e2e and for debugging (wall-clock ms): the host's steps (ToWebview
+ * 'timeline') with this page's own — `document` (the webview's document was created), `script` (this
+ * bundle started), `init` — in data-timeline, and the time of every render in data-render-times.
+ */
+const now = () => Math.round(performance.timeOrigin + performance.now());
+const timeline: Record<string, number> = { document: Math.round(performance.timeOrigin), script: now() };
+const showTimeline = () => app.setAttribute('data-timeline', JSON.stringify(timeline));
+showTimeline();
 const post = (m: FromWebview) => vscodeApi.postMessage(m);
 let charts: Chart[] = [];
+/** Counts draws, so that a chart.js load finishing late draws only the latest one. */
+let drawGeneration = 0;
 let fileName = '';
 let shown: { report: Report; cli: string } | null = null;
 
@@ -255,7 +267,7 @@ function withCode(text: string): Node[] {
 
 const legend = (p: Palette) => ({ labels: { color: p.fg } });
 
-function barChart(canvas: HTMLCanvasElement, r: Report, k: string, p: Palette): Chart {
+function barChart(Chart: ChartClass, canvas: HTMLCanvasElement, r: Report, k: string, p: Palette): Chart {
   const mi = r.metricInfo[k];
   return new Chart(canvas, {
     type: 'bar',
@@ -265,7 +277,7 @@ function barChart(canvas: HTMLCanvasElement, r: Report, k: string, p: Palette): 
 }
 
 /** Log-binned density of λ on log-log axes, the fitted power law above x_min, and x_min itself. */
-function esdChart(canvas: HTMLCanvasElement, l: LayerReport, p: Palette): Chart {
+function esdChart(Chart: ChartClass, canvas: HTMLCanvasElement, l: LayerReport, p: Palette): Chart {
   const ev = l.esd ?? [];
   const density = logBinnedDensity(ev);
   const datasets: object[] = [{ label: 'ESD (log-binned density)', data: density, backgroundColor: p.a, borderColor: p.a, pointRadius: 3, showLine: false }];
@@ -285,7 +297,7 @@ function esdChart(canvas: HTMLCanvasElement, l: LayerReport, p: Palette): Chart 
   });
 }
 
-function marginChart(canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
+function marginChart(Chart: ChartClass, canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
   const mm = r.margins!;
   return new Chart(canvas, {
     type: 'bar',
@@ -297,7 +309,7 @@ function marginChart(canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
   });
 }
 
-function landscapeChart(canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
+function landscapeChart(Chart: ChartClass, canvas: HTMLCanvasElement, r: Report, p: Palette): Chart {
   const ls = r.landscape!;
   const datasets: object[] = [{ label: 'loss along direction d₁', data: ls.alphas.map((x, i) => ({ x, y: ls.loss1d[i] })), borderColor: p.a, backgroundColor: p.a, showLine: true, pointRadius: 2 }];
   return new Chart(canvas, {
@@ -392,19 +404,27 @@ function chartsSection(r: Report): [HTMLElement, () => void] {
   const heat = r.landscape?.loss2d && r.landscape.betas ? chartCanvas('landscape-heatmap', 'loss over a 2-D plane of random filter-normalised directions; the circle marks the trained weights') : null;
   if (land) body.push(h('div', { class: 'chart' }, h('h3', {}, 'Loss landscape'), land, heat ? h('div', { class: 'heatmap' }, heat) : null, h('p', { class: 'small muted' }, r.landscape!.note)));
 
+  const sectionEl = section('Charts', 'charts', ...body);
   const draw = () => {
     for (const c of charts) c.destroy();
     charts = [];
     const p = palette();
     const l = withEsd.find((x) => x.name + (x.part ?? '') === layerSel.value) ?? richest;
-    if (ids.length) charts.push(barChart(bar, r, metricSel.value, p));
-    if (l) {
-      charts.push(esdChart(esd, l, p));
-      esdNote.textContent = `${l.esd!.length} eigenvalues${l.esdNote ? ` (${l.esdNote})` : ''}; α = ${fmt(l.metrics.alpha)}, x_min = ${fmt(l.metrics.xmin)}, KS distance ${fmt(l.metrics.ksDistance)}. ${l.notes?.alpha ?? ''}`;
-    }
-    if (margin) charts.push(marginChart(margin, r, p));
-    if (land) charts.push(landscapeChart(land, r, p));
+    if (l) esdNote.textContent = `${l.esd!.length} eigenvalues${l.esdNote ? ` (${l.esdNote})` : ''}; α = ${fmt(l.metrics.alpha)}, x_min = ${fmt(l.metrics.xmin)}, KS distance ${fmt(l.metrics.ksDistance)}. ${l.notes?.alpha ?? ''}`;
     if (heat) drawHeatmap(heat, r, p);
+    // chart.js loads on the first draw (the numbers above do not wait for it); a newer draw replaces this one
+    const generation = ++drawGeneration;
+    sectionEl.setAttribute('data-drawn', 'false');
+    chartLib().then((Chart) => {
+      if (generation !== drawGeneration) return;
+      if (ids.length) charts.push(barChart(Chart, bar, r, metricSel.value, p));
+      if (l) charts.push(esdChart(Chart, esd, l, p));
+      if (margin) charts.push(marginChart(Chart, margin, r, p));
+      if (land) charts.push(landscapeChart(Chart, land, r, p));
+      sectionEl.setAttribute('data-drawn', 'true');
+    }, (e: Error) => {
+      sectionEl.prepend(h('p', { class: 'error', role: 'alert' }, `The charts could not be drawn: ${e.message}`));
+    });
   };
   metricSel.addEventListener('change', () => {
     state.barMetric = metricSel.value;
@@ -416,7 +436,7 @@ function chartsSection(r: Report): [HTMLElement, () => void] {
     saveState();
     draw();
   });
-  return [section('Charts', 'charts', ...body), draw];
+  return [sectionEl, draw];
 }
 
 /** Redraws the charts on screen (after a theme change). */
@@ -444,6 +464,7 @@ const phaseLabel = (id: string) => PHASE_LABEL[id] ?? id;
 /** Phases of the current run in order (every id seen pending so far) and the latest progress message. */
 let runPhases: string[] = [];
 const renders: string[] = [];
+const renderTimes: number[] = [];
 let runProgress: Progress | null = null;
 
 function phaseStrip(pending: string[], stopped?: 'cancelled' | 'failed'): HTMLElement {
@@ -501,7 +522,9 @@ function render(r: Report, cli: string, error?: HTMLElement, stopped?: 'cancelle
   app.setAttribute('data-ready', partial && !stopped ? 'partial' : 'true');
   // every report rendered, in order ("partial:<phases pending>", "final"): the e2e reads how they streamed in
   renders.push(partial ? `partial:${partial.pending.length}` : 'final');
+  renderTimes.push(now());
   app.setAttribute('data-renders', renders.slice(-40).join(' '));
+  app.setAttribute('data-render-times', renderTimes.slice(-40).join(' '));
   if (partial) window.scrollTo(0, y);
 }
 
@@ -542,7 +565,13 @@ function progressView(m: Extract<ToWebview, { type: 'progress' }>): void {
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   switch (m.type) {
+    case 'timeline':
+      Object.assign(timeline, m.marks);
+      showTimeline();
+      return;
     case 'init':
+      timeline.init ??= now();
+      showTimeline();
       fileName = m.fileName;
       if (state.file !== m.file) {
         // another checkpoint than the state was saved for: its sort/ESD choices do not apply

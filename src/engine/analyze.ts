@@ -20,7 +20,7 @@ import { METRIC_INFO } from './layers/metricInfo';
 import { probeWarning } from '../report/probeSanity';
 import { evaluateMeasures } from './measures/registry';
 import type { LayerQuantities, MeasureContext } from './measures/types';
-import { defaultThreads, LayerPool } from './pool';
+import { acquirePool, defaultThreads, releasePool } from './pool';
 import { addProfile } from './kernels/profile';
 import { VERSION } from './version';
 
@@ -199,7 +199,8 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
   const t = performance.now();
   const layers = read.ckpt.layers;
   const total = layers.length;
-  const pool = new LayerPool(Math.min(o.threads ?? defaultThreads(), Math.max(1, total)));
+  // the pool kept from the last analysis (or warmed before the first) when the extension keeps one
+  const pool = acquirePool(Math.min(o.threads ?? defaultThreads(), Math.max(1, total)));
   const threads = pool.threads;
   const results: (LayerResult | undefined)[] = new Array(total);
   const failed: (string | undefined)[] = new Array(total);
@@ -261,7 +262,8 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
     await Promise.all(inflight);
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
-    await pool.close();
+    // closed when cancelled (onAbort); else kept for the next analysis, or closed
+    await releasePool(pool);
   }
   let cancelled = false;
   if (hooks.signal?.aborted) {

@@ -9,8 +9,8 @@ import { DEFAULTS } from '../defaults';
 import { CancelledError } from '../protocol/cancelled';
 import { measureLayer, type LayerResult, type LayerTask } from './layers/measureLayer';
 
-export type PoolMessage = { type: 'layer'; id: number; task: LayerTask };
-export type PoolReply = { type: 'layerResult'; id: number; result: LayerResult } | { type: 'layerError'; id: number; message: string };
+export type PoolMessage = { type: 'layer'; id: number; task: LayerTask } | { type: 'warm' };
+export type PoolReply = { type: 'layerResult'; id: number; result: LayerResult } | { type: 'layerError'; id: number; message: string } | { type: 'warmed' };
 
 /** The bundled worker script: next to the running bundle (dist/), or <repo>/dist when running from sources. */
 export function workerScript(): string | null {
@@ -43,6 +43,24 @@ export class LayerPool {
         worker.on('error', (e) => this.onWorkerError(slot, e));
         this.slots.push(slot);
       }
+    }
+  }
+
+  /** Whether close() was called (a closed pool runs nothing). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Has every worker load onnxruntime (creating a Gram session) and compile its WebAssembly kernels now,
+   * before the first layer needs them. A warming worker is busy until it answers 'warmed': layers wait
+   * for it, and close() does not terminate it inside an onnxruntime call.
+   */
+  warm(): void {
+    for (const s of this.slots) {
+      if (s.busy) continue;
+      s.busy = true;
+      s.worker.postMessage({ type: 'warm' } satisfies PoolMessage);
     }
   }
 
@@ -82,6 +100,11 @@ export class LayerPool {
   }
 
   private onReply(slot: Slot, m: PoolReply): void {
+    if (m.type === 'warmed') {
+      slot.busy = false;
+      this.pump();
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
@@ -101,14 +124,85 @@ export class LayerPool {
     slot.busy = false;
   }
 
-  /** Stops the workers; queued and running tasks are rejected as cancelled. */
+  /**
+   * Stops the workers; queued and running tasks are rejected as cancelled at once. Idle workers are
+   * terminated now. A worker in the middle of a layer may be inside an onnxruntime call (a Gram product,
+   * a session being created): terminating its thread then aborts the whole process (onnxruntime-node
+   * throws a Napi::Error into a torn-down environment — in the editor that is the extension host). So a
+   * busy worker is terminated as soon as its layer returns (its result is dropped), or after
+   * BUSY_GRACE_MS if it never does; the cancel itself does not wait for it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const q of this.queue) q.reject(new CancelledError());
     this.queue = [];
     for (const p of this.pending.values()) p.reject(new CancelledError());
     this.pending.clear();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const slots = this.slots;
     this.slots = [];
+    for (const s of slots.filter((x) => x.busy)) {
+      let stopped = false;
+      const stop = () => {
+        if (stopped) return;
+        stopped = true;
+        clearTimeout(timer);
+        s.worker.terminate().catch(() => {});
+      };
+      const timer = setTimeout(stop, BUSY_GRACE_MS);
+      timer.unref();
+      s.worker.once('message', stop);
+      s.worker.once('error', stop);
+      s.worker.once('exit', stop);
+    }
+    await Promise.all(slots.filter((x) => !x.busy).map((x) => x.worker.terminate()));
   }
+}
+
+/** How long a cancelled pool waits for a busy worker's layer before terminating it anyway. */
+export const BUSY_GRACE_MS = 10 * 60_000;
+
+// ── a pool kept between analyses ─────────────────────────────────────────────────────────────────
+// Starting a pool costs each worker its thread, the worker bundle, onnxruntime and its first session,
+// and the WebAssembly kernels: about a second on a busy 2-core machine, before the first layer. The
+// extension's long-lived analysis worker keeps its pool for a while after an analysis (keepPools) and
+// can start one before the first (warmPool); the CLI closes its pool when the layers are done.
+
+let keepMs = 0;
+let kept: { pool: LayerPool; timer: NodeJS.Timeout } | null = null;
+
+/** From now on, pools are kept `ms` after their last analysis (0: closed at once, the default). */
+export function keepPools(ms: number): void {
+  keepMs = ms;
+}
+
+/** A pool of `threads` workers: the kept one when it has that many, else a new one (inline for one thread). */
+export function acquirePool(threads: number): LayerPool {
+  if (threads > 1 && kept && !kept.pool.isClosed && kept.pool.threads === threads) {
+    const { pool, timer } = kept;
+    clearTimeout(timer);
+    kept = null;
+    return pool;
+  }
+  return new LayerPool(threads);
+}
+
+/** Gives a pool back after an analysis: kept for the next one (closed after keepMs unused), or closed. */
+export async function releasePool(pool: LayerPool): Promise<void> {
+  if (!keepMs || pool.isClosed || pool.inline) return pool.close();
+  if (kept && kept.pool !== pool) void kept.pool.close();
+  clearTimeout(kept?.timer);
+  const timer = setTimeout(() => {
+    if (kept?.pool !== pool) return;
+    kept = null;
+    void pool.close();
+  }, keepMs);
+  kept = { pool, timer };
+}
+
+/** Starts the kept pool of `threads` workers (warmed: onnxruntime and WebAssembly loaded) unless one is kept. */
+export function warmPool(threads = defaultThreads()): void {
+  if (threads <= 1 || (kept && !kept.pool.isClosed)) return;
+  const pool = new LayerPool(threads);
+  pool.warm();
+  void releasePool(pool);
 }

@@ -6,10 +6,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorDetail, errorLine } from '../input/error';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { analyze } from './analyze';
-import { setGramThreads } from './kernels';
+import { gram, gramBackend, setGramThreads, wasmAvailable } from './kernels';
 import { measureLayer } from './layers/measureLayer';
 import { CancelledError } from '../protocol/cancelled';
-import type { PoolMessage, PoolReply } from './pool';
+import { keepPools, warmPool, type PoolMessage, type PoolReply } from './pool';
+
+/** How long the analysis worker keeps its layer pool after an analysis (or after warming it): 10 minutes. */
+const KEEP_POOL_MS = 10 * 60_000;
+
+/** Loads onnxruntime and creates a Gram session, and compiles the WebAssembly kernels (a layer worker's first-layer costs). */
+async function warmKernels(): Promise<void> {
+  wasmAvailable();
+  if (gramBackend().backend === 'onnxruntime') await gram(new Float32Array(64 * 1100).fill(0.5), 64, 1100);
+}
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must be started as a worker thread');
@@ -18,6 +27,12 @@ if ((workerData as { role?: string } | undefined)?.role === 'layers') {
   // one BLAS thread per layer worker: the pool already uses the cores, and results stay reproducible
   setGramThreads(1);
   port.on('message', async (m: PoolMessage) => {
+    if (m.type === 'warm') {
+      // a failure here is met again, and reported, by the first layer
+      await warmKernels().catch(() => {});
+      port.postMessage({ type: 'warmed' } satisfies PoolReply);
+      return;
+    }
     if (m.type !== 'layer') return;
     let reply: PoolReply;
     try {
@@ -30,7 +45,13 @@ if ((workerData as { role?: string } | undefined)?.role === 'layers') {
 } else {
   const running = new Map<number, AbortController>();
   const post = (m: FromWorker) => port.postMessage(m);
+  // this worker lives as long as the extension: keep the layer pool between analyses for a while
+  keepPools(KEEP_POOL_MS);
   port.on('message', async (m: ToWorker) => {
+    if (m.type === 'warm') {
+      warmPool();
+      return;
+    }
     if (m.type === 'cancel') {
       running.get(m.id)?.abort();
       return;

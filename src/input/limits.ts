@@ -33,6 +33,8 @@ export const LIMITS = {
   maxDirections: 2,
   /** Largest .npz member (inflated) or .npy payload read into memory: 256 MiB. */
   maxProbeBytes: 256 * 2 ** 20,
+  /** Largest zip central directory read into memory (a torch.save archive lists one member per tensor storage). */
+  maxZipDirectoryBytes: 2 ** 28,
   /** DEFLATE cannot expand data by more than 1032:1; a member declaring more is corrupt. */
   maxDeflateRatio: 1032,
   /** Largest class count / class index accepted from a probe's labels (labels are narrowed to int32 after the check). */

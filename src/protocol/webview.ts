@@ -14,7 +14,13 @@ export type ToWebview =
   /** A finished report; `cli` is the command line that prints the same JSON. */
   | { type: 'report'; report: Report; cli: string }
   /** The analysis failed or was cancelled; `report` is what could still be computed, if anything. */
-  | { type: 'error'; file: string; message: string; cancelled?: boolean; report?: Report };
+  | { type: 'error'; file: string; message: string; cancelled?: boolean; report?: Report }
+  /**
+   * When the host reached each step of this view (wall-clock ms, Date.now()): `asked` (the command or
+   * the editor opened it), `panel`, `ready`, `analysis`, `progress` (the worker's first message),
+   * `numbers` (the first report posted), `final`. The page keeps them in data-timeline with its own.
+   */
+  | { type: 'timeline'; marks: Record<string, number> };
 
 export type FromWebview =
   | { type: 'ready' }

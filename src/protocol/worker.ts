@@ -61,7 +61,9 @@ export interface Progress {
 
 export type ToWorker =
   | { type: 'analyze'; id: number; options: AnalyzeOptions }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** Start the layer pool now (onnxruntime and WebAssembly loaded in each worker), before the first analysis. */
+  | { type: 'warm' };
 
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }

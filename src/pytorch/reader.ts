@@ -10,7 +10,7 @@ import type { RoleRule } from '../checkpoint/roles';
 import { stateDictCheckpoint, type StateEntry } from '../checkpoint/stateDict';
 import { CheckpointError, type Checkpoint, type DType } from '../onnx/types';
 import { PickleError, PickleRefused, STORAGE_DTYPES, unpickle, type StorageRef, type TensorRef } from './unpickler';
-import { ZipFile } from './zip';
+import { fileSource, ZipArchive, type ZipEntry } from '../input/zip';
 
 /** data.pkl larger than this is refused (state-dict pickles are kilobytes to a few megabytes). */
 export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
@@ -73,7 +73,14 @@ export function readTorchFile(file: string): { entries: StateEntry[]; warnings: 
   }
   if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) throw new CheckpointError(file, RESAVE_HINT);
   if (!(head[0] === 0x50 && head[1] === 0x4b)) throw new CheckpointError(file, 'is not a torch.save zip archive (no zip signature) nor a legacy torch pickle');
-  const zip = new ZipFile(file);
+  const zip = new ZipArchive(fileSource(file), (problem) => {
+    throw new CheckpointError(file, `not a valid torch.save zip archive: ${problem}`);
+  });
+  /** A small member (data.pkl, byteorder), read whole within `limit` bytes. */
+  const small = (e: ZipEntry, limit: number) => {
+    if (e.size > limit) throw new CheckpointError(file, `not a valid torch.save zip archive: member ${e.shown} is ${e.size} bytes, over the ${limit}-byte limit`);
+    return zip.read(e);
+  };
   const names = [...zip.entries.keys()];
   const pkl = names.find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (!pkl) {
@@ -83,7 +90,7 @@ export function readTorchFile(file: string): { entries: StateEntry[]; warnings: 
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
   if (names.some((n) => n.startsWith(`${prefix}code/`))) throw new CheckpointError(file, 'is a TorchScript archive (torch.jit.save): save model.state_dict() with torch.save instead');
   const bo = zip.entries.get(`${prefix}byteorder`);
-  if (bo && new TextDecoder().decode(zip.read(bo, 16)).trim() === 'big') throw new CheckpointError(file, 'was saved on a big-endian machine: only little-endian archives are read');
+  if (bo && new TextDecoder().decode(small(bo, 16)).trim() === 'big') throw new CheckpointError(file, 'was saved on a big-endian machine: only little-endian archives are read');
   const storages = new Map<string, { offset: number; bytes: number }>();
   const storageAt = (key: string) => {
     let s = storages.get(key);
@@ -91,6 +98,7 @@ export function readTorchFile(file: string): { entries: StateEntry[]; warnings: 
       const e = zip.entries.get(`${prefix}data/${key}`);
       if (!e) throw new CheckpointError(file, `storage '${key}' is named in data.pkl but missing from the archive`);
       if (e.method !== 0) throw new CheckpointError(file, `storage '${key}' is compressed (method ${e.method}); torch.save stores storages uncompressed`);
+      if (e.size !== e.compressedSize) throw new CheckpointError(file, `not a valid torch.save zip archive: storage '${key}' declares ${e.size} bytes stored in ${e.compressedSize}`);
       s = { offset: zip.dataOffset(e), bytes: e.size };
       storages.set(key, s);
     }
@@ -98,7 +106,7 @@ export function readTorchFile(file: string): { entries: StateEntry[]; warnings: 
   };
   let root: unknown;
   try {
-    root = unpickle(zip.read(zip.entries.get(pkl)!, MAX_PICKLE_BYTES), {
+    root = unpickle(small(zip.entries.get(pkl)!, MAX_PICKLE_BYTES), {
       persistentLoad: (pid): StorageRef => {
         if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError(`unknown persistent id ${JSON.stringify(pid)?.slice(0, 80)}`);
         const [, type, key, , numel] = pid as [string, { name?: string }, unknown, unknown, unknown];

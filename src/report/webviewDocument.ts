@@ -12,6 +12,11 @@ export interface WebviewDocumentParts {
   /** A fresh random nonce (base64) per document. */
   nonce: string;
   title: string;
+  /**
+   * The page's heading (a report's file name), in the document itself: it shows while the script
+   * loads, before the webview has said a word to the host.
+   */
+  heading?: string;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -41,7 +46,7 @@ export function webviewDocument(p: WebviewDocumentParts): string {
 <title>${a(p.title)}</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="muted">Theory Lens is starting…</p></main>
+<main id="app" aria-live="polite">${p.heading === undefined ? '' : `<h1 id="file-name">${a(p.heading)}</h1>`}<p class="muted">Theory Lens is starting…</p></main>
 <script nonce="${a(p.nonce)}" src="${a(p.scriptUri)}"></script>
 </body>
 </html>`;

@@ -80,11 +80,11 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
       };
       if (!info || typeof info !== 'object') tbad('header entry is not an object');
       const dtype = typeof info.dtype === 'string' ? SAFETENSORS_DTYPES[info.dtype] : undefined;
-      if (!dtype) tbad(`unknown dtype ${JSON.stringify(info.dtype)} (known: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
-      if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) tbad(`shape ${JSON.stringify(info.shape)} is not a list of non-negative integers`);
+      if (!dtype) tbad(`${info.dtype === undefined ? 'has no dtype' : `unknown dtype ${JSON.stringify(info.dtype)}`} (known: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
+      if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) tbad(info.shape === undefined ? 'has no shape' : `shape ${JSON.stringify(info.shape)} is not a list of non-negative integers`);
       const off = info.data_offsets;
       if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => Number.isSafeInteger(x) && x >= 0) || off[0] > off[1]) {
-        tbad(`data_offsets ${JSON.stringify(off)} are not [begin, end] with 0 ≤ begin ≤ end`);
+        tbad(off === undefined ? 'has no data_offsets' : `data_offsets ${JSON.stringify(off)} are not [begin, end] with 0 ≤ begin ≤ end`);
       }
       const [b, e] = off as number[];
       if (e > dataSize) tbad(`data_offsets [${b}, ${e}] run past the end of the data (${dataSize} bytes after the header; truncated?)`);

@@ -11,6 +11,7 @@ import { optionsFor, settingsFrom, type Settings } from '../workspace/options';
 import { cacheKey, ReportCache, stamp } from '../workspace/reportCache';
 import type { AnalysisService, AnalyzeRequest } from './services';
 import { type JobRequest, WorkerClient } from '../workspace/workerClient';
+import { Disposable } from './dispose';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('theoryLens');
@@ -19,14 +20,14 @@ export function readSettings(): Settings {
 
 type AnalyzedEvent = { uri: vscode.Uri; report: Report; defaults: boolean; background: boolean };
 
-export class WorkerAnalysisService implements AnalysisService {
+export class WorkerAnalysisService extends Disposable implements AnalysisService {
   private readonly client: WorkerClient;
   private readonly cache = new ReportCache();
   private readonly inflight = new Map<string, Promise<Report>>();
-  private readonly emitter = new vscode.EventEmitter<AnalyzedEvent>();
+  private readonly emitter = this._register(new vscode.EventEmitter<AnalyzedEvent>());
   readonly onDidAnalyze = this.emitter.event;
   private readonly partials = new Map<string, Report>();
-  private readonly partialEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; report: Report }>();
+  private readonly partialEmitter = this._register(new vscode.EventEmitter<{ uri: vscode.Uri; report: Report }>());
   /** Every partial report of a default-option analysis (weight-only numbers first, then each forward phase). */
   readonly onDidPartial = this.partialEmitter.event;
   /** Per-file choices of the user (Choose Init Checkpoint…, Choose Probe Data…); part of the defaults. */
@@ -38,17 +39,24 @@ export class WorkerAnalysisService implements AnalysisService {
    * resolving reads directories and stats files.
    */
   private readonly resolved = new Map<string, { options: AnalyzeOptions; key: string; model: [number, number] | null }>();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(extensionUri: vscode.Uri, private readonly output: vscode.OutputChannel) {
-    this.client = new WorkerClient(join(extensionUri.fsPath, 'dist', 'worker.js'), (line) => output.appendLine(line));
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{onnx,npz,npy}');
+    super();
+    const client = new WorkerClient(join(extensionUri.fsPath, 'dist', 'worker.js'), (line) => output.appendLine(line));
+    this.client = client;
+    this._register({ dispose: () => void client.dispose() });
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*.{onnx,npz,npy}'));
     const forget = () => this.resolved.clear();
-    this.disposables.push(
-      watcher, watcher.onDidCreate(forget), watcher.onDidChange(forget), watcher.onDidDelete(forget),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('theoryLens') && forget()),
-      vscode.workspace.onDidChangeWorkspaceFolders(forget),
-    );
+    this._register(watcher.onDidCreate(forget));
+    this._register(watcher.onDidChange(forget));
+    this._register(watcher.onDidDelete(forget));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('theoryLens') && forget()));
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(forget));
+  }
+
+  /** Starts the analysis worker and its layer pool before the first analysis needs them (WorkerClient.warm). */
+  warm(): void {
+    this.client.warm();
   }
 
   /** The user's choice of init checkpoint or probe data for a file (Choose Init Checkpoint…, Choose Probe Data…). */
@@ -145,12 +153,6 @@ export class WorkerAnalysisService implements AnalysisService {
     }
   }
 
-  dispose(): void {
-    void this.client.dispose();
-    this.emitter.dispose();
-    this.partialEmitter.dispose();
-    for (const d of this.disposables) d.dispose();
-  }
 }
 
 /** One line for the Output channel: what the analysis uses besides the checkpoint. */

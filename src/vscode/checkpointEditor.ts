@@ -39,7 +39,8 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   resolveCustomEditor(document: CheckpointDocument, panel: vscode.WebviewPanel): void {
     const { retainContextWhenHidden: _, ...options } = webviewOptions(this.extensionUri);
     panel.webview.options = options;
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${document.uri.path.split('/').pop()}`);
+    const name = document.uri.path.split('/').pop() ?? '';
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`, name);
     const view = new ReportView(document.uri, panel.webview, this.analysis, this.output, this.status);
     const registration = this.views.add(view);
     this.status.setActive(document.uri);

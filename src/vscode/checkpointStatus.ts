@@ -6,23 +6,22 @@ import * as vscode from 'vscode';
 import { isCheckpointPath } from '../checkpoint/formats';
 import type { AnalysisService } from './services';
 import { statusText } from '../report/statusText';
+import { Disposable } from './dispose';
 
-export class CheckpointStatus implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('theoryLens.checkpoint', vscode.StatusBarAlignment.Right, 50);
-  private readonly disposables: vscode.Disposable[] = [this.item];
+export class CheckpointStatus extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('theoryLens.checkpoint', vscode.StatusBarAlignment.Right, 50));
   private file: vscode.Uri | undefined;
   /** Runs in progress per file (a restarted run overlaps the end of the one it replaces). */
   private readonly busy = new Map<string, number>();
 
   constructor(private readonly analysis: AnalysisService) {
+    super();
     this.item.name = 'Theory Lens checkpoint';
-    this.disposables.push(
-      analysis.onDidAnalyze(({ uri, background }) => {
-        if (!background) this.file = uri;
-        if (this.file?.fsPath === uri.fsPath) this.update();
-      }),
-      vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveTab()),
-    );
+    this._register(analysis.onDidAnalyze(({ uri, background }) => {
+      if (!background) this.file = uri;
+      if (this.file?.fsPath === uri.fsPath) this.update();
+    }));
+    this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveTab()));
     this.followActiveTab();
   }
 
@@ -83,9 +82,5 @@ export class CheckpointStatus implements vscode.Disposable {
     }
     this.item.command = { title: 'Open report', command: 'theoryLens.analyze', arguments: [file] };
     this.item.show();
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -6,27 +6,22 @@ import { CHECKPOINT_GLOB } from '../checkpoint/formats';
 import type { WorkerAnalysisService } from './analysisService';
 import { KeyedDebouncer } from '../workspace/keyedDebouncer';
 import type { ReportViews } from './reportViews';
+import { Disposable } from './dispose';
 
-export class CheckpointWatcher implements vscode.Disposable {
-  private readonly watcher = vscode.workspace.createFileSystemWatcher(CHECKPOINT_GLOB, false, false, true);
-  private readonly debouncer: KeyedDebouncer<string>;
-  private readonly disposables: vscode.Disposable[];
-
+export class CheckpointWatcher extends Disposable {
   constructor(analysis: WorkerAnalysisService, views: ReportViews, output: vscode.OutputChannel, delayMs = 1500) {
-    this.debouncer = new KeyedDebouncer(delayMs, (path) => {
+    super();
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(CHECKPOINT_GLOB, false, false, true));
+    const debouncer = this._register(new KeyedDebouncer<string>(delayMs, (path) => {
       const uri = vscode.Uri.file(path);
       analysis.invalidate(uri);
       const open = views.for(uri);
       if (!open.length) return;
       output.appendLine(`${path} changed on disk: re-analysing`);
       for (const v of open) void v.refresh();
-    });
-    const changed = (uri: vscode.Uri) => this.debouncer.trigger(uri.fsPath);
-    this.disposables = [this.watcher, this.watcher.onDidChange(changed), this.watcher.onDidCreate(changed)];
-  }
-
-  dispose(): void {
-    this.debouncer.dispose();
-    for (const d of this.disposables) d.dispose();
+    }));
+    const changed = (uri: vscode.Uri) => debouncer.trigger(uri.fsPath);
+    this._register(watcher.onDidChange(changed));
+    this._register(watcher.onDidCreate(changed));
   }
 }

@@ -13,13 +13,14 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localResourceRoots(extensionUri) };
 }
 
-/** The document loading dist/webview/`script` and media/`css`. */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, script: string, css: string, title: string): string {
+/** The document loading dist/webview/`script` and media/`css`; `heading` shows before the script runs. */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, script: string, css: string, title: string, heading?: string): string {
   return webviewDocument({
     cspSource: webview.cspSource,
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', script)).toString(),
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', css)).toString(),
     nonce: randomBytes(16).toString('base64'),
     title,
+    heading,
   });
 }

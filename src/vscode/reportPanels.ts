@@ -15,6 +15,8 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
   static readonly viewType = 'theoryLens.report';
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; view: ReportView }>();
   private column: vscode.ViewColumn | undefined;
+  /** When the extension was activated (Date.now()), for the report views' timeline. */
+  activatedAt: number | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -32,6 +34,7 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
 
   /** Opens or reveals the panel of `file`; `force` re-analyses even when a report is cached. */
   async open(file: vscode.Uri, force = false): Promise<void> {
+    const asked = Date.now();
     const existing = this.panels.get(file.fsPath);
     if (existing) {
       existing.panel.reveal(existing.panel.viewColumn, true);
@@ -41,7 +44,7 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     }
     const column = this.panels.size && this.column ? this.column : vscode.ViewColumn.Beside;
     const panel = vscode.window.createWebviewPanel(ReportPanels.viewType, `θ ${basename(file.fsPath)}`, { viewColumn: column, preserveFocus: true }, webviewOptions(this.extensionUri));
-    await this.adopt(panel, file, force);
+    await this.adopt(panel, file, force, asked);
   }
 
   /**
@@ -60,12 +63,14 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
   }
 
   /** Binds a (new or restored) panel to `file`: its HTML, its ReportView, the placement and status bookkeeping. */
-  private async adopt(panel: vscode.WebviewPanel, file: vscode.Uri, force: boolean): Promise<void> {
+  private async adopt(panel: vscode.WebviewPanel, file: vscode.Uri, force: boolean, asked = Date.now()): Promise<void> {
     const name = basename(file.fsPath);
     panel.title = `θ ${name}`;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`);
-    const view = new ReportView(file, panel.webview, this.analysis, this.output, this.status);
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'report.js', 'report.css', `Theory Lens: ${name}`, name);
+    const view = new ReportView(file, panel.webview, this.analysis, this.output, this.status, asked);
+    if (this.activatedAt) view.mark('activated', this.activatedAt);
+    view.mark('panel');
     const registration = this.views.add(view);
     this.panels.set(file.fsPath, { panel, view });
     this.column = panel.viewColumn;

@@ -13,14 +13,16 @@ import type { WorkerAnalysisService } from './analysisService';
 import type { CheckpointStatus } from './checkpointStatus';
 import { cliCommand } from '../report/cliCommand';
 import { ProgressTracker, progressFraction } from '../report/progressFraction';
+import { Disposable } from './dispose';
 
-export class ReportView implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export class ReportView extends Disposable {
   private report: Report | undefined;
   private ready = false;
   private pending: ToWebview[] = [];
   private cts: vscode.CancellationTokenSource | undefined;
   private running: Promise<void> | undefined;
+  /** When each step of the first analysis this view showed happened (Date.now()); see ToWebview 'timeline'. */
+  private readonly marks: Record<string, number>;
 
   constructor(
     readonly file: vscode.Uri,
@@ -28,14 +30,20 @@ export class ReportView implements vscode.Disposable {
     private readonly analysis: WorkerAnalysisService,
     private readonly output: vscode.OutputChannel,
     private readonly status?: CheckpointStatus,
+    /** When the user asked for this view (the command ran, the editor opened): the timeline's zero. */
+    asked = Date.now(),
   ) {
-    this.disposables.push(
-      webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+    super();
+    this.marks = { asked };
+    this._register(webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)));
+    this._register(
       // another view (the comparison, hints, a second editor) analysed this file with the defaults
       analysis.onDidAnalyze((e) => {
         if (e.defaults && e.uri.fsPath === file.fsPath && e.report !== this.report) this.show(e.report);
       }),
-      // the analysis of this file (this view's or another's) reached a phase: show what exists now
+    );
+    // the analysis of this file (this view's or another's) reached a phase: show what exists now
+    this._register(
       analysis.onDidPartial((e) => {
         if (e.uri.fsPath === file.fsPath) this.show(e.report);
       }),
@@ -47,6 +55,20 @@ export class ReportView implements vscode.Disposable {
     return this.report;
   }
 
+  /**
+   * Records the first time this view reached `step` and tells the page; at the final report, one line
+   * in the Output channel says where the time went (from the user's request to the first numbers).
+   */
+  mark(step: string, at = Date.now()): void {
+    if (step in this.marks) return;
+    this.marks[step] = at;
+    if (this.ready) void this.webview.postMessage({ type: 'timeline', marks: this.marks } satisfies ToWebview);
+    if (step === 'final') {
+      const at = (k: string) => (k in this.marks ? `${k} +${this.marks[k] - this.marks.asked} ms` : null);
+      this.output.appendLine(`${basename(this.file.fsPath)}: ${['panel', 'ready', 'analysis', 'progress', 'numbers', 'final'].map(at).filter(Boolean).join(', ')} (from the request)`);
+    }
+  }
+
   private post(m: ToWebview): void {
     if (this.ready) void this.webview.postMessage(m);
     else this.pending.push(m);
@@ -56,6 +78,8 @@ export class ReportView implements vscode.Disposable {
   private show(report: Report): void {
     this.report = report;
     this.post({ type: 'report', report, cli: cliCommand(report) });
+    this.mark('numbers');
+    if (!report.partial?.pending?.length) this.mark('final');
     void vscode.commands.executeCommand('setContext', 'theoryLens.hasReport', true);
   }
 
@@ -99,6 +123,7 @@ export class ReportView implements vscode.Disposable {
 
   private async analyse(force: boolean, cts: vscode.CancellationTokenSource): Promise<void> {
     const name = basename(this.file.fsPath);
+    this.mark('analysis');
     this.status?.setBusy(this.file, true);
     try {
       await vscode.window.withProgress(
@@ -111,11 +136,13 @@ export class ReportView implements vscode.Disposable {
               force,
               token: cts.token,
               onProgress: (p) => {
+                this.mark('progress');
                 this.post({ type: 'progress', progress: p, fraction: progressFraction(p) });
                 progress.report({ message: p.message, increment: bar.next(p) });
               },
             });
-            if (!cts.token.isCancellationRequested) this.show(report);
+            // (already shown when the analysis service announced it: onDidAnalyze)
+            if (!cts.token.isCancellationRequested && report !== this.report) this.show(report);
           } catch (e) {
             if (e instanceof vscode.CancellationError || cts.token.isCancellationRequested) {
               // a newer run of this view replaced this one: nothing to say
@@ -142,7 +169,9 @@ export class ReportView implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.mark('ready');
         void this.webview.postMessage({ type: 'init', file: this.file.fsPath, fileName: basename(this.file.fsPath) } satisfies ToWebview);
+        void this.webview.postMessage({ type: 'timeline', marks: this.marks } satisfies ToWebview);
         for (const p of this.pending.splice(0)) void this.webview.postMessage(p);
         return;
       case 'reanalyze':
@@ -192,8 +221,8 @@ export class ReportView implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.cts?.cancel();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -44,6 +44,16 @@ export class WorkerClient {
     return this.queue.length;
   }
 
+  /**
+   * Starts the worker thread and has it start its layer pool (onnxruntime and the WebAssembly kernels
+   * loaded in each pool worker), so that the first analysis waits for none of them. Nothing when the
+   * worker runs already (it keeps its pool between analyses).
+   */
+  warm(): void {
+    if (this.disposed || this.worker) return;
+    this.ensureWorker().postMessage({ type: 'warm' } satisfies ToWorker);
+  }
+
   run(options: AnalyzeOptions, request: JobRequest = {}): Promise<Report> {
     if (this.disposed) return Promise.reject(new CancelledError());
     if (request.signal?.aborted) return Promise.reject(new CancelledError());

@@ -89,9 +89,19 @@ function record() {
 
   await check('reload-restores-the-report', async () => {
     const lps = await frame.getAttribute('#measure-logProdSpec', 'data-value');
-    // a browser reload reloads the workbench as "Developer: Reload Window" does, but keeps Playwright's page
-    await page.reload({ waitUntil: 'domcontentloaded' });
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    // "Developer: Reload Window", as a user does: VS Code awaits its storage flush (editor layout and the
+    // webview's state) before it reloads the page. A bare browser reload does not wait for that flush (the
+    // web workbench flushes from beforeunload without awaiting it), so on a busy machine the panel was
+    // sometimes not saved at all: that was a test artefact, not what a user sees.
+    await page.evaluate(() => { window.__tlBeforeReload = true; });
+    await runCommand(page, 'Developer: Reload Window');
+    const reloaded = Date.now() + 120000;
+    for (;;) {
+      const fresh = await page.evaluate(() => !window.__tlBeforeReload && !!document.querySelector('.monaco-workbench')).catch(() => false);
+      if (fresh) break;
+      if (Date.now() > reloaded) throw new Error('the window did not reload within 120 s');
+      await page.waitForTimeout(250);
+    }
     const end = Date.now() + 420000;
     let f = null;
     while (!f && Date.now() < end) {

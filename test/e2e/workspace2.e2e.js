@@ -8,7 +8,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { open, checker, expand, chooseFromContextMenu, pickOption, gotoLine, lineText, until, t } = require('./lib');
+const { open, checker, expand, chooseFromContextMenu, pickOption, gotoLine, lineText, until, runCommand, t } = require('./lib');
 
 const SHOTS = process.env.SHOTS;
 const WS = process.env.WORKSPACE;
@@ -110,7 +110,12 @@ const layer = (r, m) => {
     console.log(`  lens: ${reason}`);
     // d3 fits the names but not the widths the code builds: features.3 is 32×8×3×3, the code builds 8→16
     if (!/features\.3|classifier\.1/.test(reason)) throw new Error(`the reason names no layer: ${reason}`);
-    await page.screenshot({ path: `${SHOTS}/31-pinned-incompatible.png` });
+    // the README's picture: the code editor alone (d3.onnx's report beside it would clip the lens' reason)
+    await runCommand(page, 'View: Close Editors in Other Groups').catch(() => {});
+    await gotoLine(page, lineOf('class SmallCNN'));
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'θ no layer numbers: d3.onnx' }).first().waitFor({ timeout: 30000 });
+    const editorBox = await page.locator('.part.editor').boundingBox();
+    await page.screenshot({ path: `${SHOTS}/31-pinned-incompatible.png`, clip: { ...editorBox, height: Math.min(editorBox.height, 560) } });
     for (const [code, r] of linear) {
       await gotoLine(page, lineOf(code));
       const txt = (await lineText(page, code))[0] || '';

@@ -70,3 +70,36 @@ test('--progress json: one JSON object a line; the bar shows done/total and ETA'
   assert.equal(formatEta(45_000), '45 s');
   assert.equal(formatEta(3_723_000), '1 h 02 m');
 });
+
+test('cancelling while two workers run and tasks are queued: every in-flight promise settles, no unhandled rejection', async () => {
+  // The pool rejects queued and running tasks with CancelledError when it closes; each of those
+  // rejections must be handled (a stray one would crash the extension host's worker or the CLI).
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (const at of [0, 1, 3, 7]) {
+      for (const partialOnCancel of [true, false]) {
+        const ac = new AbortController();
+        const run = analyze({ model: model(`cancel-pool-${at}-${partialOnCancel}.safetensors`, 12), threads: 2, randomize: false }, {
+          signal: ac.signal, partialOnCancel,
+          progress: (x) => {
+            if (x.phase === 'layers' && x.done === at) ac.abort();
+          },
+        });
+        if (partialOnCancel) {
+          const r = await run;
+          assert.equal(r.partial?.cancelled, true, `abort at ${at}`);
+          assert.ok(r.partial!.measuredLayers >= at && r.partial!.measuredLayers < 12, `abort at ${at}: ${r.partial!.measuredLayers} measured`);
+        } else {
+          await assert.rejects(run, /cancelled/);
+        }
+      }
+    }
+    // rejections surface on a later turn of the event loop: give them time
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(unhandled.map(String), []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { klAtOptimalPrior, klIsotropicOptimal, pacBayesKlBound } from '../../src/engine/bounds/exactKl';
 import { binomialTailInverse, heldOutCertificate, logBinomialCdf } from '../../src/engine/bounds/heldOut';
 import {
-  COMPRESSION_STEPS, headerBits, indexBits, log2Compositions, log2Multinomial, logFactorial, nearestStep, occamCertify, quantise, stepAt, tensorBits,
+  choiceBits, COMPRESSION_STEPS, headerBits, indexBits, log2Compositions, log2Multinomial, logFactorial, nearestStep, occamCertify, quantise, stepAt, tensorBits,
 } from '../../src/engine/bounds/compression';
 import { gaussianKl, klInverseUpper, bestPrior, pacBayesComplexity } from '../../src/engine/bounds';
 
@@ -132,6 +132,7 @@ test('code length: log-factorials, compositions and multinomials equal exact Big
     const t = tensorBits(counts);
     const exact = Math.ceil(Math.log2(COMPRESSION_STEPS)) + ceilLog2(comp) + ceilLog2(multi);
     assert.ok(t >= exact && t <= exact + 2, `tensor bits ${t} vs exact ${exact}`);
+    assert.equal(choiceBits(COMPRESSION_STEPS), 6);
   }
 });
 
@@ -158,7 +159,9 @@ test('code length: exhaustive enumeration of every sequence of 3 symbols of leng
     kraft += num * 2 ** -(indexBits(log2Compositions(N, A)) + indexBits(log2Multinomial(counts)));
   }
   assert.ok(kraft <= 1 + 1e-12, `Kraft sum ${kraft} > 1`);
-  assert.equal(headerBits(), 3 + 1); // ⌈log₂ 5⌉ for L, 1 for the reference
+  assert.equal(headerBits(), 3 + 1 + 2); // ⌈log₂ 5⌉ for L, 1 for the reference, ⌈log₂ 4⌉ for the rank fraction
+  // a field of 2ᵉ choices costs exactly e bits (no safety margin: the count is an integer)
+  assert.deepEqual([1, 2, 3, 4, 5, 64, 65].map(choiceBits), [0, 1, 2, 2, 3, 6, 7]);
 });
 
 test('quantisation and the Occam certificate', () => {

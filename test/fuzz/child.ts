@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel, mlp } from '../helpers/onnx-writer';
+import type { FuzzKind } from './seeds';
 import { runInput } from './target';
 
-process.on('message', async (m: { id: number; kind: 'onnx' | 'probe'; file: string }) => {
+process.on('message', async (m: { id: number; kind: FuzzKind; file: string }) => {
   const r = await runInput(m.kind, m.file);
   process.send!({ id: m.id, ...r, maxRssKb: process.resourceUsage().maxRSS });
 });

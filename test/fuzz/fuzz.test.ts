@@ -1,5 +1,5 @@
 // A fixed-seed slice of the fuzzer (npm run fuzz runs as many inputs as asked): 1000 mutated ONNX
-// models and probe files, each in a watched child process; every outcome must be ok or a clean
+// models, probe files and state-dict checkpoints, each in a watched child process; every outcome must be ok or a clean
 // one-line error — no unclear message, no hang over 5 s, no process over 512 MB RSS.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -28,7 +28,7 @@ test('1000 fuzzed inputs (seed 1): every one ok or a clean error, no hang, no pr
   const summary = table(s);
   console.log(summary);
   assert.deepEqual(s.findings.map((f) => `${f.seed}#${f.index} ${f.outcome}: ${f.why ?? ''} ${f.message ?? ''}`), [], summary);
-  for (const k of ['onnx', 'probe'] as const) {
+  for (const k of ['onnx', 'probe', 'checkpoint'] as const) {
     assert.ok(s.counts[k].ok > 0 && s.counts[k].clean > 0, `${k}: both analysed and refused inputs (${JSON.stringify(s.counts[k])})`);
   }
   assert.ok(s.peakRssMb <= 512, `peak RSS ${s.peakRssMb} MB`);

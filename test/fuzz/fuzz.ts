@@ -8,8 +8,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mutateBytes, mutateProbe, mutateTree, rng } from './mutate';
-import { onnxSeeds, probeSeeds, type Seed } from './seeds';
+import { mutateBytes, mutateCheckpoint, mutateProbe, mutateTree, rng } from './mutate';
+import { checkpointSeeds, onnxSeeds, probeSeeds, type FuzzKind, type Seed } from './seeds';
 import type { Outcome, RunResult } from './target';
 
 export interface FuzzOptions {
@@ -37,7 +37,7 @@ export interface Finding {
 export interface FuzzSummary {
   count: number;
   seed: number;
-  counts: Record<'onnx' | 'probe', Record<Outcome, number>>;
+  counts: Record<FuzzKind, Record<Outcome, number>>;
   findings: Finding[];
   peakRssMb: number;
   largestInputBytes: number;
@@ -46,15 +46,19 @@ export interface FuzzSummary {
 }
 
 const OUTCOMES: Outcome[] = ['ok', 'clean', 'unclear', 'hang', 'over-budget'];
+const KINDS: FuzzKind[] = ['onnx', 'probe', 'checkpoint'];
 
 /** The input number `i` of a run: which seed, and its mutated bytes (a pure function of seed and i). */
 export function makeInput(seeds: Seed[], seed: number, i: number): { from: Seed; bytes: Uint8Array } {
   const r = rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
   const onnx = seeds.filter((s) => s.kind === 'onnx');
   const probes = seeds.filter((s) => s.kind === 'probe');
-  const from = r() < 0.25 ? probes[Math.floor(r() * probes.length)] : onnx[Math.floor(r() * onnx.length)];
+  const checkpoints = seeds.filter((s) => s.kind === 'checkpoint');
+  const u = r();
+  const from = u < 0.25 ? probes[Math.floor(r() * probes.length)] : u < 0.45 && checkpoints.length ? checkpoints[Math.floor(r() * checkpoints.length)] : onnx[Math.floor(r() * onnx.length)];
   let bytes: Uint8Array | null = null;
   if (from.kind === 'probe') bytes = mutateProbe(from.bytes, r);
+  else if (from.kind === 'checkpoint') bytes = mutateCheckpoint(from.bytes, r);
   else if (r() < 0.65) bytes = mutateTree(from.bytes, r);
   return { from, bytes: bytes ?? mutateBytes(from.bytes, r) };
 }
@@ -92,7 +96,7 @@ class Child {
       return 0;
     }
   }
-  async run(kind: 'onnx' | 'probe', file: string, timeoutMs: number, budgetMb: number): Promise<RunResult & { rssMb: number; ms: number }> {
+  async run(kind: FuzzKind, file: string, timeoutMs: number, budgetMb: number): Promise<RunResult & { rssMb: number; ms: number }> {
     await this.ready;
     const t0 = performance.now();
     return new Promise((resolve) => {
@@ -146,11 +150,11 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const timeoutMs = o.timeoutMs ?? 5000;
   const budgetMb = o.budgetMb ?? 512;
   const log = o.log ?? (() => {});
-  const seeds = [...onnxSeeds(), ...probeSeeds()];
+  const seeds = [...onnxSeeds(), ...probeSeeds(), ...checkpointSeeds()];
   const work = mkdtempSync(join(tmpdir(), 'tl-fuzz-'));
   for (const s of seeds) for (const [name, data] of s.beside ?? []) writeFileSync(join(work, name), data);
   if (o.out) mkdirSync(o.out, { recursive: true });
-  const counts = { onnx: Object.fromEntries(OUTCOMES.map((k) => [k, 0])), probe: Object.fromEntries(OUTCOMES.map((k) => [k, 0])) } as FuzzSummary['counts'];
+  const counts = Object.fromEntries(KINDS.map((kind) => [kind, Object.fromEntries(OUTCOMES.map((k) => [k, 0]))])) as FuzzSummary['counts'];
   const findings: Finding[] = [];
   let peakRssMb = 0;
   let largest = 0;
@@ -186,17 +190,17 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   }));
   children.forEach((c) => c.close());
   rmSync(work, { recursive: true, force: true });
-  const ran = OUTCOMES.reduce((a, k) => a + counts.onnx[k] + counts.probe[k], 0);
+  const ran = KINDS.reduce((a, kind) => a + OUTCOMES.reduce((b, k) => b + counts[kind][k], 0), 0);
   return { count: ran, seed, counts, findings, peakRssMb, largestInputBytes: largest, slowestMs: slowest, seconds: (performance.now() - t0) / 1000 };
 }
 
 export function table(s: FuzzSummary): string {
   const rows = [['kind', ...OUTCOMES, 'total']];
-  for (const k of ['onnx', 'probe'] as const) {
+  for (const k of KINDS) {
     const c = s.counts[k];
     rows.push([k, ...OUTCOMES.map((o) => String(c[o])), String(OUTCOMES.reduce((a, o) => a + c[o], 0))]);
   }
-  rows.push(['all', ...OUTCOMES.map((o) => String(s.counts.onnx[o] + s.counts.probe[o])), String(s.count)]);
+  rows.push(['all', ...OUTCOMES.map((o) => String(KINDS.reduce((a, k) => a + s.counts[k][o], 0))), String(s.count)]);
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   const lines = rows.map((r) => r.map((c, j) => (j ? c.padStart(w[j]) : c.padEnd(w[j]))).join('  '));
   lines.push('', `seed ${s.seed}, ${s.count} inputs in ${s.seconds.toFixed(1)} s; peak RSS of any fuzzing process ${s.peakRssMb.toFixed(0)} MB; slowest input ${s.slowestMs.toFixed(0)} ms wall; largest input ${s.largestInputBytes} bytes`);

@@ -201,3 +201,46 @@ export function mutateProbe(bytes: Uint8Array, r: Rand): Uint8Array {
 function mutateBytesMaybe(b: Uint8Array, r: Rand): Uint8Array {
   return r() < 0.5 ? Uint8Array.from(b) : mutateBytes(b, r);
 }
+
+/**
+ * State-dict-aware mutation. safetensors: a number or dtype of the JSON header rewritten (shapes and
+ * data_offsets that lie, overlap or overflow), the 8-byte header length kept consistent or not. Zip
+ * archives (torch.save): raw mutations aimed at the central directory and end records (the last
+ * quarter) or at the first members (data.pkl's local header and pickle). Else raw bytes anywhere.
+ */
+export function mutateCheckpoint(bytes: Uint8Array, r: Rand): Uint8Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length > 8 && r() < 0.6) {
+    const n = Number(dv.getBigUint64(0, true));
+    if (bytes[8] === 0x7b && n <= bytes.length - 8) {
+      const header = Buffer.from(bytes.subarray(8, 8 + n)).toString('latin1');
+      const hits = [...header.matchAll(/\d+|"(F64|F32|F16|BF16|I64|I32|I16|I8|U8|BOOL|F8_E4M3|F8_E5M2)"/g)];
+      if (hits.length) {
+        const h = pick(r, hits);
+        const repl = h[1] !== undefined
+          ? `"${pick(r, ['F64', 'F16', 'I64', 'BOOL', 'F8_E5M2', 'C64', 'XX', ''])}"`
+          : pick(r, ['0', '1', '-1', '4294967296', '18446744073709551615', '99999999999999999999', '1e30', '2147483648', String(bytes.length)]);
+        let text = header.slice(0, h.index) + repl + header.slice(h.index! + h[0].length);
+        if (r() < 0.3) text = text.slice(0, Math.floor(r() * text.length));
+        const body = Buffer.from(text, 'latin1');
+        const out = new Uint8Array(8 + body.length + bytes.length - 8 - n);
+        new DataView(out.buffer).setBigUint64(0, BigInt(r() < 0.8 ? body.length : n), true);
+        out.set(body, 8);
+        out.set(bytes.subarray(8 + n), 8 + body.length);
+        return out;
+      }
+    }
+  }
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && r() < 0.6) {
+    const tail = r() < 0.6;
+    const at = tail ? Math.floor(bytes.length * 0.75) : 0;
+    const end = tail ? bytes.length : Math.min(bytes.length, 512);
+    const region = mutateBytes(bytes.subarray(at, end), r);
+    const out = new Uint8Array(at + region.length + bytes.length - end);
+    out.set(bytes.subarray(0, at));
+    out.set(region, at);
+    out.set(bytes.subarray(end), at + region.length);
+    return out;
+  }
+  return mutateBytes(bytes, r);
+}

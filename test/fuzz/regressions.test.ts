@@ -23,7 +23,7 @@ for (const e of manifest.files) {
   test(`${e.file}: ${e.outcome}${e.error ? ` — ${e.error}` : ''}${e.warning ? ` — warns ${e.warning}` : ''}`, { timeout: 60000 }, async () => {
     const path = join(dir, e.file);
     const before = process.memoryUsage().rss;
-    const r = await runInput(e.file.endsWith('.onnx') ? 'onnx' : 'probe', path);
+    const r = await runInput(e.file.endsWith('.onnx') ? 'onnx' : /\.(npz|npy)$/.test(e.file) ? 'probe' : 'checkpoint', path);
     assert.equal(r.outcome, e.outcome, `${r.outcome}: ${r.why ?? ''} ${r.message ?? ''}`);
     if (e.error) {
       assert.ok(r.message!.startsWith(path + ': '), r.message);

@@ -1,17 +1,21 @@
 // Seed inputs of the fuzzer: the shared fixtures (when present) and models written by the test writer
 // that reach every reader path (LSTM, fp16, int8 + DequantizeLinear, Constant, sparse, external data,
-// com.microsoft Attention), plus probe files (.npz stored, deflated and zip64; .npy).
-import { readFileSync } from 'node:fs';
+// com.microsoft Attention), probe files (.npz stored, deflated and zip64; .npy), and the committed
+// state-dict checkpoints (torch.save zip archives: plain, DDP, Lightning, fp16, GPT-2 Conv1D, LoRA; safetensors).
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 import { kitchenSinkSpec } from '../helpers/kitchen-sink';
 import { npz } from '../helpers/npz-writer';
 import { buildModel, mlp, values, type ModelSpec } from '../helpers/onnx-writer';
 
+export type FuzzKind = 'onnx' | 'probe' | 'checkpoint';
+
 export interface Seed {
   name: string;
-  kind: 'onnx' | 'probe';
+  kind: FuzzKind;
   /** File extension the input is written with. */
-  ext: '.onnx' | '.npz' | '.npy';
+  ext: string;
   bytes: Uint8Array;
   /** Files written beside every input (external data). */
   beside?: Map<string, Uint8Array>;
@@ -73,4 +77,13 @@ export function probeSeeds(): Seed[] {
   const one = npz({ x: arrays.x });
   seeds.push({ name: 'x.npy', kind: 'probe', ext: '.npy', bytes: one.subarray(30 + 5, one.length - 22 - 46 - 5) });
   return seeds;
+}
+
+/** State-dict checkpoints committed with the PyTorch/safetensors reader tests (scripts/gen_torch_fixtures.py). */
+export function checkpointSeeds(): Seed[] {
+  const dir = join(__dirname, '..', 'pytorch', 'fixtures');
+  return readdirSync(dir)
+    .filter((f) => ['.pt', '.pth', '.ckpt', '.bin', '.safetensors'].includes(extname(f)) && f !== 'malicious.pt')
+    .sort()
+    .map((f) => ({ name: f, kind: 'checkpoint' as const, ext: extname(f), bytes: readFileSync(join(dir, f)) }));
 }

@@ -1,5 +1,5 @@
 // What the fuzzer runs for one input, in-process, and how it classifies what happened:
-//  ok      — the input was analysed (ONNX: weight measures of every layer) or loaded (probe);
+//  ok      — the input was analysed (ONNX, state dicts: weight measures of every layer) or loaded (probe);
 //  clean   — a one-line InputError that starts with the file's path, ≤ 300 characters, no control
 //            characters and no 'undefined'/'NaN' standing in for a value;
 //  unclear — anything else: another error type escaping (TypeError, RangeError …), a message without
@@ -9,6 +9,7 @@ import { loadProbe } from '../../src/data/probe';
 import { analyze } from '../../src/engine/analyze';
 import { errorLine, InputError } from '../../src/input/error';
 import { LIMITS } from '../../src/input/limits';
+import type { FuzzKind } from './seeds';
 
 export type Outcome = 'ok' | 'clean' | 'unclear' | 'hang' | 'over-budget';
 
@@ -37,9 +38,9 @@ export function classifyError(e: unknown, file: string): RunResult {
 }
 
 /** Runs one input file through the reader and the weight measures (ONNX) or the probe loader. */
-export async function runInput(kind: 'onnx' | 'probe', file: string): Promise<RunResult> {
+export async function runInput(kind: FuzzKind, file: string): Promise<RunResult> {
   try {
-    if (kind === 'onnx') {
+    if (kind === 'onnx' || kind === 'checkpoint') {
       const report = await analyze({ model: file, weightsOnly: true, threads: 1, randomize: false, esdMaxPoints: 64 });
       return { outcome: 'ok', warnings: report.warnings, layers: report.layers.length };
     }

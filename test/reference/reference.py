@@ -25,7 +25,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_min import OnnxError, load  # noqa: E402
 
 FLOAT32_EPS = 1.1920929e-7
-POWER_LAW_MIN_EIG = 1e-5
+FLOAT64_EPS = 2.220446049250313e-16
+# The spectrum's resolution (the engine's documented rule, src/engine/metrics/shared.ts `resolution`):
+# eigenvalues at or below it are numerical zeros and stay out of the power-law fit. Layers with
+# min(r,c)²·max(r,c) ≤ EXACT_BELOW get σ by one-sided Jacobi in float64 (floor (n·ε₆₄)²·λ_max); larger
+# ones get λ from the float32 Gram matrix (floor n·ε₃₂·λ_max); n = max(rows, cols). Relative to λ_max,
+# so α does not change when W is scaled (WeightWatcher's absolute 1e-5 would).
+EXACT_BELOW = 1 << 16
 POWER_LAW_MIN_N = 10
 JS_BINS = 100
 JS_REL_FLOOR = 1e-10
@@ -192,13 +198,21 @@ def js_distance(lam_a, lam_b, bins=JS_BINS):
 
 # ---------------------------------------------------------------- power law -------------------------------
 
-def power_law_fit(lam):
-    """8. WeightWatcher's power-law fit of an ESD. x = sorted λ > 1e-5 (N of them; None if N < 10).
+def lambda_floor(rows, cols, lmax):
+    """The eigenvalue resolution of a rows×cols layer's spectrum (see EXACT_BELOW)."""
+    n, k = max(rows, cols), min(rows, cols)
+    if k * k * n <= EXACT_BELOW:
+        return (n * FLOAT64_EPS) ** 2 * lmax
+    return n * FLOAT32_EPS * lmax
+
+
+def power_law_fit(lam, floor):
+    """8. WeightWatcher's power-law fit of an ESD. x = sorted λ > floor (N of them; None if N < 10).
     Every x_i but the largest is a candidate x_min, n = N − i:
       α_i = 1 + n / (Σ_{j≥i} ln x_j − n ln x_i),
       D_i = max_{k=0..n−1} |1 − (x_{i+k}/x_i)^{1−α_i} − k/n|   (D_i = 1 if α_i ≤ 1 or not finite);
     the smallest D_i wins (first index on ties). → {alpha, xmin, ksDistance, alphaSigma = (α−1)/√n}."""
-    x = np.sort(lam[lam > POWER_LAW_MIN_EIG])
+    x = np.sort(lam[lam > floor])
     N = x.size
     if N < POWER_LAW_MIN_N:
         return None
@@ -283,7 +297,7 @@ def layer_metrics(W, kernel=None, spatial=None, conv_attrs=None, W0=None):
     frobeniusNorm √Σw², spectralNorm σ_max, nuclearNorm Σσ, stableRank ‖W‖_F²/σ_max², conditionNumber
     σ_max/σ_min (null if σ_min = 0), l21Norm (13.), effectiveRank exp(−Σ p ln p), p = σ/Σσ over σ > 0;
     logNorm log₁₀Σλ, logSpectralNorm log₁₀λ_max, power law (8.), alphaWeighted α·log₁₀λ_max, logAlphaNorm
-    log₁₀Σ_{λ>0} λ^α, entropy −Σ p ln p / ln R (p = λ/Σλ over λ > 0, R = #{σ > σ_max·max(out,in)·eps32},
+    log₁₀Σ_{λ>0} λ^α (the fit drops λ ≤ lambda_floor: the spectrum's resolution), entropy −Σ p ln p / ln R (p = λ/Σλ over λ > 0, R = #{σ > σ_max·max(out,in)·eps32},
     null if R ≤ 1), MP: s² = ‖W‖_F²/(out·in), mpBulkMax λ₊ = s²(√out + √in)², numSpikes #{λ > λ₊},
     mpSoftrank λ₊/λ_max; randDistance (7.) and randSpectralNorm of the shuffled W (5., seed 0);
     conv: spectralNormExact (12.); with init: distFrobeniusInit ‖W−W⁰‖_F, distSpectralInit ‖W−W⁰‖₂."""
@@ -304,7 +318,7 @@ def layer_metrics(W, kernel=None, spatial=None, conv_attrs=None, W0=None):
     m["effectiveRank"] = math.exp(-float(np.sum(p * np.log(p))))
     m["logNorm"] = math.log10(float(lam.sum()))
     m["logSpectralNorm"] = math.log10(float(lam[-1]))
-    fit = power_law_fit(lam)
+    fit = power_law_fit(lam, lambda_floor(rows, cols, float(lam[-1])))
     m.update(fit or {"alpha": None, "xmin": None, "ksDistance": None, "alphaSigma": None})
     if fit:
         m["alphaWeighted"] = fit["alpha"] * math.log10(float(lam[-1]))

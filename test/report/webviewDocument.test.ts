@@ -30,4 +30,10 @@ describe('webviewDocument', () => {
     assert.ok(!html.includes('<img'));
     assert.equal(escapeHtml(`a&b<c>"d"'e'`), `a&amp;b&lt;c&gt;&quot;d&quot;'e'`);
   });
+  it('shows the heading (a report\'s file name) before the script runs, escaped; none when not given', () => {
+    const withHeading = webviewDocument({ ...parts, heading: '<img src=x onerror=alert(1)>.onnx' });
+    assert.ok(withHeading.includes('<h1 id="file-name">&lt;img src=x onerror=alert(1)&gt;.onnx</h1>'));
+    assert.ok(!withHeading.includes('<img'));
+    assert.ok(!html.includes('<h1'));
+  });
 });

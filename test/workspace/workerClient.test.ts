@@ -13,6 +13,7 @@ import { CancelledError } from '../../src/protocol/cancelled';
 import { WorkerClient } from '../../src/workspace/workerClient';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 import { cliReport, ensureBuilt, workerJs } from '../helpers/cliReport';
+import { defaultThreads } from '../../src/engine/pool';
 
 const same = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)));
 
@@ -92,6 +93,34 @@ describe('WorkerClient', { skip: requireEvidence(haveFixtures || 'no ../shared/f
     const bytes = readFileSync(fixture('mlp.onnx'));
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 3)));
     await assert.rejects(client.run({ model: cut }), (e: Error) => e.message.includes(cut) && !(e instanceof CancelledError));
+  });
+
+  it('warm() starts the worker and its layer pool before any job; later analyses reuse the pool (the same layer threads) and report what the CLI reports (rel. 1e-12)', async () => {
+    const c = new WorkerClient(workerJs);
+    try {
+      c.warm();
+      assert.equal(c.started, true);
+      const threadsOf = (r: Report) => (r.workerTimings ?? []).map((w) => w.thread).sort((a, b) => a - b);
+      const a = await c.run({ model: fixture('mlp.onnx'), init: fixture('mlp.init.onnx') });
+      const b = await c.run({ model: fixture('mlp_tanh.onnx') });
+      const b2 = await c.run({ model: fixture('mlp.onnx'), init: fixture('mlp.init.onnx') });
+      assert.ok(threadsOf(a).length >= 1 || defaultThreads() === 1, 'the layers ran on pool workers');
+      assert.deepEqual(threadsOf(b), threadsOf(a), 'the second analysis ran on the same pool workers');
+      assert.deepEqual(threadsOf(b2), threadsOf(a));
+      const cli = cliReport([fixture('mlp.onnx'), '--init', fixture('mlp.init.onnx')]);
+      let compared = 0;
+      for (const r of [a, b2]) {
+        cli.layers.forEach((l, i) => {
+          for (const [k, v] of Object.entries(l.metrics)) {
+            assert.ok(same(r.layers[i].metrics[k], v), `${l.name} ${k}: ${r.layers[i].metrics[k]} vs CLI ${v}`);
+            compared++;
+          }
+        });
+      }
+      assert.ok(compared > 40, `compared ${compared}`);
+    } finally {
+      await c.dispose();
+    }
   });
 
   it('dispose rejects queued work as cancelled', async () => {

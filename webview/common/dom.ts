@@ -1,10 +1,8 @@
 // DOM helpers shared by the webviews. Every model-provided string goes in as text (textContent), never
 // as HTML, so a layer named `<img src=x onerror=alert(1)>` shows as those characters.
-import { Chart, registerables } from 'chart.js';
 import { fmt, fmtBound } from './format';
 
-Chart.register(...registerables);
-export { Chart, fmt, fmtBound };
+export { fmt, fmtBound };
 
 type Child = Node | string | number | null | undefined | false;
 export function h<K extends keyof HTMLElementTagNameMap>(

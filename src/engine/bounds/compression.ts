@@ -6,11 +6,17 @@
 // recorded from the seed, or 0): every parameter tensor t with N_t entries is stored as
 //   w_t = r_t + h_t·q_t,   q_t ∈ {−L, …, L}^{N_t},   r_t = w⁰_t (or 0),
 // and written as
-//   header   ⌈log₂ |LEVELS|⌉ bits for L, 1 bit for the reference (w⁰ or 0),
+//   header   ⌈log₂ |LEVELS|⌉ bits for L, 1 bit for the reference (w⁰ or 0), ⌈log₂ |RANK_FRACTIONS|⌉ bits
+//            for the rank fraction ρ (0: no low-rank factors),
 //   per t    ⌈log₂ |STEPS|⌉ bits for h_t on the grid STEPS = {2^(−e/2) : e = 0…63},
 //            ⌈log₂ C(N_t + A − 1, A − 1)⌉ bits for the symbol counts (A = 2L + 1 symbols),
 //            ⌈log₂ (N_t! / Πₐ nₐ!)⌉ bits for the sequence given its counts (enumerative coding: the
 //            index of q_t among the sequences with those counts — the ideal entropy coder's length).
+// With ρ > 0, a weight tensor that the low-rank rule (forward/compression.ts: its size, its matrix shape
+// a × b = dims[0] × the rest, and ρ — all known to the decoder) selects is instead stored as
+//   w_t = r_t + U_t·V_t,   U_t ∈ h_U·{−L…L}^{a×k},  V_t ∈ h_V·{−L…L}^{k×b},  k = max(1, round(ρ·min(a, b))),
+// two blocks of the form above (step, counts, sequence), i.e. a rank-k factorisation of w_t − r_t
+// (the truncated SVD, σ split evenly between the factors) quantised factor by factor.
 // Each field's length is known to the decoder from what it has read, so the code is prefix-free and
 // Kraft's inequality holds; every choice (L, reference, each step size) is paid for in the length (this
 // is the union bound over the grid).
@@ -24,6 +30,8 @@
 import { klInverseUpper } from './kl';
 
 export const COMPRESSION_LEVELS = [1, 2, 3, 7, 15] as const;
+/** Rank fractions ρ of the low-rank option (0: every tensor stored in full). */
+export const RANK_FRACTIONS = [0, 1 / 4, 1 / 8, 1 / 16] as const;
 export const COMPRESSION_STEPS = 64;
 export const stepAt = (e: number) => 2 ** (-e / 2);
 
@@ -47,6 +55,12 @@ export function indexBits(log2Count: number): number {
   return Math.ceil(log2Count * (1 + 1e-12) + 1e-9);
 }
 
+/** Bits of a field that indexes one of `count` (a positive integer below 2³¹) choices: ⌈log₂ count⌉, exactly. */
+export function choiceBits(count: number): number {
+  if (!Number.isInteger(count) || count < 1 || count >= 2 ** 31) throw new RangeError(`choiceBits: ${count} is not an integer in [1, 2³¹)`);
+  return count === 1 ? 0 : 32 - Math.clz32(count - 1);
+}
+
 /** log₂ C(n + a − 1, a − 1): the number of count vectors of a symbols summing to n. */
 export const log2Compositions = (n: number, a: number) => (logFactorial(n + a - 1) - logFactorial(a - 1) - logFactorial(n)) / Math.LN2;
 
@@ -64,11 +78,11 @@ export function log2Multinomial(counts: ArrayLike<number>): number {
 /** Bits of one tensor's block: step index, symbol counts, sequence. */
 export function tensorBits(counts: ArrayLike<number>): number {
   const n = Array.from(counts).reduce((a, b) => a + b, 0);
-  return indexBits(Math.log2(COMPRESSION_STEPS)) + indexBits(log2Compositions(n, counts.length)) + indexBits(log2Multinomial(counts));
+  return choiceBits(COMPRESSION_STEPS) + indexBits(log2Compositions(n, counts.length)) + indexBits(log2Multinomial(counts));
 }
 
-/** Header bits: the level count L and the reference (w⁰ or 0). */
-export const headerBits = () => indexBits(Math.log2(COMPRESSION_LEVELS.length)) + 1;
+/** Header bits: the level count L, the reference (w⁰ or 0) and the rank fraction ρ. */
+export const headerBits = () => choiceBits(COMPRESSION_LEVELS.length) + 1 + choiceBits(RANK_FRACTIONS.length);
 
 /**
  * Quantises one tensor: q = clamp(round((w − r)/h), −L, L); writes r + h·q into `out` and returns the

@@ -5,7 +5,7 @@ export { eigvalsSym, tridiagonalize, type EigOptions } from './eig';
 export { tridiagonalEigen, type TridiagonalEigen } from './ql';
 export { gram, gramBackend, gramModel, setGramThreads, type GramOptions, type GramPrecision } from './gram';
 export { EXACT_BELOW, singularValues, usesJacobi, type Spectrum, type SpectrumOptions } from './svd';
-export { jacobiSingularValues } from './jacobiSvd';
+export { jacobiSingularValues, jacobiSvd, type Svd } from './jacobiSvd';
 export { spectralNormLanczos, type LanczosOptions, type LanczosResult } from './lanczos';
 export { fitPowerLaw, EIG_FLOOR, MIN_EIGS, type PowerLawFit, type PowerLawOptions } from './powerlaw';
 export { esdStats, logAlphaNorm, esdDistance, type EsdStats } from './esd';

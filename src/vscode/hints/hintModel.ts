@@ -20,6 +20,7 @@ import { chooseForOwner, type HintCandidate, type HintSource } from '../../works
 import { byOwner, layerModule, type OwnerMatch } from '../../workspace/moduleMatcher';
 import { classLines, findModuleDefs, type ModuleDef } from '../../workspace/moduleDefs';
 import { scanSource } from '../../workspace/sourceScanner';
+import { Disposable } from '../dispose';
 
 export interface RefInfo {
   ref: CheckpointRef;
@@ -68,8 +69,8 @@ export interface Annotations {
 /** Initial weights (`X.init.onnx`, `init.onnx`): they lead a run; their numbers never annotate the code. */
 export const isInit = (p: string): boolean => /(^|[\\/.])init\.onnx$/i.test(p);
 
-export class HintModel implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<void>();
+export class HintModel extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<void>());
   /** Fires (debounced) when what the hints show may have changed: a report arrived, checkpoints changed, a pin. */
   readonly onDidChange = this.emitter.event;
   readonly index: CheckpointIndex;
@@ -82,14 +83,13 @@ export class HintModel implements vscode.Disposable {
   private readonly refCache = new Map<string, { key: string; value: RefInfo[] }>();
   private readonly annCache = new Map<string, { key: string; value: Annotations }>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, private readonly services: TheoryLensServices) {
+    super();
     this.index = services.checkpoints;
-    this.background = new BackgroundAnalyses(services, (p) => this.cached(p) !== undefined, () => this.changed(), (p) => this.index.mtime(p));
-    this.disposables.push(
-      this.emitter,
-      this.background,
+    this.background = this._register(new BackgroundAnalyses(services, (p) => this.cached(p) !== undefined, () => this.changed(), (p) => this.index.mtime(p)));
+    this._register({ dispose: () => clearTimeout(this.timer) });
+    for (const d of [
       this.index.onDidChange(() => this.changed()),
       services.analysis.onDidAnalyze(({ report, defaults }) => {
         if (!defaults) return;
@@ -106,7 +106,7 @@ export class HintModel implements vscode.Disposable {
         this.refCache.delete(k);
         this.annCache.delete(k);
       }),
-    );
+    ]) this._register(d);
     void this.index.ready.then(() => this.changed());
   }
 
@@ -258,8 +258,4 @@ export class HintModel implements vscode.Disposable {
     if (s && this.index.has(s)) this.background.request(s);
   }
 
-  dispose(): void {
-    clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
-  }
 }

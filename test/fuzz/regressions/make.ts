@@ -139,6 +139,19 @@ put('labels-1e12.npz', npz({ x: probe.x, y: { dtype: '<i8', shape: [2], data: [1
   put('npy-control-header.npy', npy);
 }
 
+// State dicts (found by npm run fuzz, seed 11): safetensors header entries without a dtype, a shape or
+// data_offsets ("unknown dtype undefined", "data_offsets undefined" before).
+const safetensors = (header: object, dataBytes: number) => {
+  const h = Buffer.from(JSON.stringify(header), 'utf8');
+  const out = new Uint8Array(8 + h.length + dataBytes);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  return out;
+};
+put('safetensors-no-dtype.safetensors', safetensors({ w: { shape: [2, 2], data_offsets: [0, 16] } }, 16));
+put('safetensors-no-offsets.safetensors', safetensors({ w: { dtype: 'F32', shape: [2, 2] } }, 16));
+put('safetensors-no-shape.safetensors', safetensors({ w: { dtype: 'F32', data_offsets: [0, 16] } }, 16));
+
 /** Members of a zip written by npz(): local data and directory sizes, to rebuild with changes. */
 interface Member { name: Uint8Array; crc: number; method: number; data: Uint8Array; usize: number }
 function splitZip(z: Uint8Array): Member[] {
