@@ -53,11 +53,14 @@ function record() {
     await frame.evaluate(record);
     await frame.waitForSelector('#app[data-ready="true"] #measures', { timeout: 420000 });
     log = await frame.evaluate(() => window.__tlLog);
-    const first = log.find((e) => e.lps);
-    const final = log[log.length - 1];
+    // the page's own clock (data-render-times, data-timeline: kept from its first moment, whenever this
+    // script starts looking); first-numbers.e2e.js times a click on an active extension step by step
+    const times = (await frame.getAttribute('#app', 'data-render-times')).split(' ').map(Number);
+    const tl = JSON.parse(await frame.getAttribute('#app', 'data-timeline'));
     const firstForward = log.find((e) => e.acc);
-    console.log(`  first numbers ${((first.t - clicked) / 1000).toFixed(2)} s after the click${log[0].lps ? ' (already on screen when the recorder started: an upper bound)' : ''}; ` +
-      `first forward-pass number ${firstForward ? ((firstForward.t - clicked) / 1000).toFixed(2) : '—'} s; final report ${((final.t - clicked) / 1000).toFixed(2)} s`);
+    const s = (v) => (v === undefined ? '—' : ((v - clicked) / 1000).toFixed(2));
+    console.log(`  first numbers ${s(times[0])} s after the click; first forward-pass number ${s(firstForward?.t)} s; final report ${s(times[times.length - 1])} s` +
+      `${tl.activated > clicked ? ` (this window's extension host activated the extension ${s(tl.activated)} s after the click)` : ''}`);
     // the page's own record of every report it rendered (also those that arrived before the recorder started,
     // e.g. when the webview itself loaded late on a busy machine): weight-only first, then fewer phases pending
     const renders = (await frame.getAttribute('#app', 'data-renders')).split(' ');
