@@ -5,8 +5,9 @@
 // integer hash (below). So a draw is reproducible from (seed, stream, draw) alone, each tensor's noise
 // does not depend on the others' sizes, and every σ of a search sees the same directions z (common
 // random numbers: the estimated accuracy is then a smooth, almost monotone function of σ).
-import { gaussian } from '../kernels/random';
+import { fillGaussian, gaussian } from '../kernels/random';
 import type { ForwardModel, Param } from '../runtime';
+import { FORWARD_TUNING } from './tuning';
 
 /** Per-tensor posterior scales: std_i = σ_k (absolute) or √(σ_k² w_i² + ε²) (relative to |w_i|). */
 export interface NoiseScale {
@@ -38,23 +39,34 @@ export function stdAt(scale: NoiseScale, k: number, w: number): number {
   return scale.relative ? Math.sqrt(s * s * w * w + scale.eps * scale.eps) : s;
 }
 
+let scratch = new Float64Array(0);
+
+/** The normals z of tensor k in draw `draw` of `stream` (FORWARD_TUNING.fastNormals: one inlined loop; else the closure). */
+function normals(seed: number, stream: number, draw: number, k: number, out: Float64Array): Float64Array {
+  const s = mixSeed(seed, stream, draw, k);
+  if (FORWARD_TUNING.fastNormals) fillGaussian(s, out);
+  else {
+    const g = gaussian(s);
+    for (let i = 0; i < out.length; i++) out[i] = g();
+  }
+  return out;
+}
+
 /** current ← values + std ⊙ z for draw `draw` of `stream` (z ~ N(0, I)); z from `cache` when given. */
 export function perturb(model: ForwardModel, scale: NoiseScale, seed: number, stream: number, draw: number, cache?: NoiseCache): void {
   const zs = cache?.get(model, seed, stream, draw);
   model.params.forEach((p, k) => {
-    const z = zs?.[k];
-    const g = z ? null : gaussian(mixSeed(seed, stream, draw, k));
     const w = p.values;
+    if (!zs && scratch.length < w.length) scratch = new Float64Array(w.length);
+    const z = zs?.[k] ?? normals(seed, stream, draw, k, scratch.subarray(0, w.length));
     const out = p.current;
     const s = scale.sigma[k];
     if (!scale.relative) {
-      if (z) for (let i = 0; i < w.length; i++) out[i] = w[i] + s * z[i];
-      else for (let i = 0; i < w.length; i++) out[i] = w[i] + s * g!();
+      for (let i = 0; i < w.length; i++) out[i] = w[i] + s * z[i];
     } else {
       const e2 = scale.eps * scale.eps;
       const s2 = s * s;
-      if (z) for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * z[i];
-      else for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * g!();
+      for (let i = 0; i < w.length; i++) out[i] = w[i] + Math.sqrt(s2 * w[i] * w[i] + e2) * z[i];
     }
   });
 }
@@ -79,12 +91,7 @@ export class NoiseCache {
     if (have) return have;
     const size = model.size * 8;
     if (this.bytes + size > this.maxBytes) return undefined;
-    const zs = model.params.map((p, k) => {
-      const g = gaussian(mixSeed(seed, stream, draw, k));
-      const z = new Float64Array(p.values.length);
-      for (let i = 0; i < z.length; i++) z[i] = g();
-      return z;
-    });
+    const zs = model.params.map((p, k) => normals(seed, stream, draw, k, new Float64Array(p.values.length)));
     this.draws.set(key, zs);
     this.bytes += size;
     return zs;

@@ -22,8 +22,10 @@ export interface ForwardTuning {
    * regenerating them per step (./noise.ts NoiseCache, at most 64 MiB per search): bit-identical draws.
    */
   noiseCache: boolean;
+  /** Draw the normals with kernels/random.ts fillGaussian (the same values as gaussian(), about 2× faster). */
+  fastNormals: boolean;
 }
 
-export const PREVIOUS_TUNING: Readonly<ForwardTuning> = Object.freeze({ earlyStop: false, spinning: true, threads: 0, noiseCache: false });
+export const PREVIOUS_TUNING: Readonly<ForwardTuning> = Object.freeze({ earlyStop: false, spinning: true, threads: 0, noiseCache: false, fastNormals: false });
 
-export const FORWARD_TUNING: ForwardTuning = { earlyStop: true, spinning: false, threads: 0, noiseCache: true };
+export const FORWARD_TUNING: ForwardTuning = { earlyStop: true, spinning: false, threads: 0, noiseCache: true, fastNormals: true };

@@ -38,6 +38,31 @@ export function gaussian(seed: number): () => number {
   };
 }
 
+/**
+ * out[i] = the i-th value of gaussian(seed), for every i: the same generator inlined into one loop (no
+ * closure call per value), about twice as fast.
+ */
+export function fillGaussian(seed: number, out: Float64Array): void {
+  let a = seed >>> 0;
+  const n = out.length;
+  for (let i = 0; i < n; i += 2) {
+    let u1: number;
+    do {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      u1 = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    } while (u1 === 0);
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    const u2 = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+}
+
 /** Above this many entries shuffleElements() permutes by buckets (Rao–Sandelius) instead of plain Fisher–Yates. */
 export const SHUFFLE_BUCKET_ABOVE = 1 << 20;
 /** Entries per bucket of the bucketed shuffle (on average): 512 KiB of float32, L2-resident; few enough buckets (≤ 300 for 38 M entries) that the scatter pass stays within the TLB. */

@@ -5,11 +5,12 @@
 // bit-identical logits with and without spinning intra-op threads — while the current path evaluates
 // fewer examples. Tolerance: none (exact equality); the early stops are decisions that are certain, not
 // estimates. The golden-section search with "beat" thresholds is checked against the plain one on
-// random objectives with ties, and perturbations from the NoiseCache against regenerated ones.
+// random objectives with ties, perturbations from the NoiseCache against regenerated ones, and
+// fillGaussian against gaussian().
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkProbeAgainstModel, loadProbe } from '../../../src/data/probe';
-import { mulberry32 } from '../../../src/engine/kernels/random';
+import { fillGaussian, gaussian, mulberry32 } from '../../../src/engine/kernels/random';
 import { dziugaiteRoyBound, golden, type Beat } from '../../../src/engine/forward/drSearch';
 import { isotropic, magnitudeAware, NoiseCache, perturb } from '../../../src/engine/forward/noise';
 import { ProbeEval } from '../../../src/engine/forward/probeEval';
@@ -166,5 +167,15 @@ test('NoiseCache: perturbations from cached normals equal the regenerated ones b
       }
     }
     assert.equal(cache.get(model, 11, 1, 3) === undefined, maxBytes < 1307 * 8 * 4, 'draws over the budget are not kept');
+  }
+});
+
+test('fillGaussian gives exactly the values of gaussian() (odd and even lengths, many seeds)', () => {
+  for (let seed = 0; seed < 300; seed++) {
+    const n = 1 + ((seed * 37) % 200);
+    const out = new Float64Array(n);
+    fillGaussian(seed * 2654435761, out);
+    const g = gaussian(seed * 2654435761);
+    for (let i = 0; i < n; i++) assert.equal(out[i], g(), `seed ${seed}, value ${i}`);
   }
 });
