@@ -105,8 +105,15 @@ describe('WorkerClient', { skip: requireEvidence(haveFixtures || 'no ../shared/f
       const b = await c.run({ model: fixture('mlp_tanh.onnx') });
       const b2 = await c.run({ model: fixture('mlp.onnx'), init: fixture('mlp.init.onnx') });
       assert.ok(threadsOf(a).length >= 1 || defaultThreads() === 1, 'the layers ran on pool workers');
-      assert.deepEqual(threadsOf(b), threadsOf(a), 'the second analysis ran on the same pool workers');
-      assert.deepEqual(threadsOf(b2), threadsOf(a));
+      // Which of the pool's workers a layer lands on depends on timing (3 layers on 2 workers may use one
+      // or both), so the sets differ from run to run. A kept pool's workers were created together and
+      // have consecutive thread ids; a new pool per analysis would give every later analysis new, higher
+      // ids. So: every layer of the three analyses ran within one window of `threads` consecutive ids.
+      const ids = [...threadsOf(a), ...threadsOf(b), ...threadsOf(b2)];
+      if (ids.length) {
+        const span = Math.max(...ids) - Math.min(...ids);
+        assert.ok(span < defaultThreads(), `layer threads ${[threadsOf(a), threadsOf(b), threadsOf(b2)].map((t) => t.join('/')).join(', ')}: more than one pool of ${defaultThreads()}`);
+      }
       const cli = cliReport([fixture('mlp.onnx'), '--init', fixture('mlp.init.onnx')]);
       let compared = 0;
       for (const r of [a, b2]) {
