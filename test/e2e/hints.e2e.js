@@ -80,8 +80,9 @@ function writeSettings(extra) {
     const headLine = (await lineText(page, 's.head = nn.Linear(d[-1], 10)'))[0] || '';
     if (!headLine.includes(`θ ${one(head)}`)) throw new Error(`head hint "${headLine}" differs from the CLI (${one(head)})`);
     console.log(`  hints: ${layers.slice(layers.indexOf('θ'))} || ${headLine.slice(headLine.indexOf('θ'))}`);
-    const cls = await page.locator('.monaco-editor .codelens-decoration', { hasText: 'θ layer numbers from epoch_30.onnx' }).count();
-    if (!cls) throw new Error('no lens on class MLP saying where the numbers come from');
+    // the class lens is rendered by its own CodeLens pass, which may land after the line hints: wait for it
+    await until('a lens on class MLP saying where the numbers come from', async () =>
+      (await page.locator('.monaco-editor .codelens-decoration', { hasText: 'θ layer numbers from epoch_30.onnx' }).count()) > 0, 60000);
     // the CNN class matches none of the analysed checkpoints: no hints there
     const cnn = (await lineText(page, 's.fc = nn.Linear(12 * 7 * 7, 40)'))[0] || '';
     if (cnn.includes('θ')) throw new Error(`the CNN got hints from an MLP checkpoint: ${cnn}`);
