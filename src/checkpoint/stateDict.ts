@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CheckpointError, type Checkpoint, type Layer, type LayerRole, type Tensor } from '../onnx/types';
 import { decodeInto, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
 import { findLoraConfig, loraScale, type LoraConfig } from './lora';
+import { transposeInto } from '../input/transpose';
 import { convGeometry, decideRole, type ModelConfig, type RoleRule } from './roles';
 
 export interface StateEntry {
@@ -33,7 +34,14 @@ function allocate(n: number, precision: 'float32' | 'float64', t: FileTensor): O
 }
 
 /** Fills the matrix of `b` from the tensor's bytes, streaming only the rows the block covers. */
-export function readBlock(t: FileTensor, b: Block, precision: 'float32' | 'float64'): Out {
+export function readBlock(t: FileTensor, b: Block, precision: 'float32' | 'float64', keepLayout = false): Out {
+  if (b.t && !keepLayout && !b.rowMap) {
+    // the block as stored, then one tiled transposition (not a scattered write per element)
+    const v = readBlock(t, b, precision, true);
+    const out = allocate(b.rows * b.cols, precision, t);
+    transposeInto(v, b.rows, b.cols, out);
+    return out;
+  }
   const C = t.dims.length ? t.size / t.dims[0] : 1;
   const out = allocate(b.rows * b.cols, precision, t);
   if (b.rowMap) {
@@ -41,7 +49,7 @@ export function readBlock(t: FileTensor, b: Block, precision: 'float32' | 'float
     b.rowMap.forEach((r, i) => t.forEachChunk(r * C, C, (bytes, n, first) => decodeTo(bytes, t, n, out, i * C + first - r * C)));
     return out;
   }
-  const whole = b.c0 === 0 && b.cols === C && !b.t;
+  const whole = b.c0 === 0 && b.cols === C;
   const decode = precision === 'float64' ? Float64Array : Float32Array;
   let tmp: Out | null = null;
   t.forEachChunk(b.r0 * C, b.rows * C, (bytes, n, first) => {
@@ -57,7 +65,7 @@ export function readBlock(t: FileTensor, b: Block, precision: 'float32' | 'float
     let j = rel - i * C;
     for (let k = 0; k < n; k++) {
       const jj = j - b.c0;
-      if (jj >= 0 && jj < b.cols) out[b.t ? jj * b.rows + i : i * b.cols + jj] = tmp[k];
+      if (jj >= 0 && jj < b.cols) out[i * b.cols + jj] = tmp[k];
       if (++j === C) {
         j = 0;
         i++;
@@ -118,6 +126,11 @@ class StateLayer implements Layer {
   matrix(precision: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
     if (this.lora) return loraDelta(this.lora.a, this.lora.b, this.lora.scale, precision);
     return readBlock(this.weight, this.block, precision);
+  }
+
+  storedMatrix(): { data: Float32Array; transposed: boolean } {
+    if (this.lora || this.block.rowMap) return { data: this.matrix('float32'), transposed: false };
+    return { data: readBlock(this.weight, this.block, 'float32', true) as Float32Array, transposed: this.block.t };
   }
 }
 

@@ -15,6 +15,7 @@ import { CancelledError } from '../protocol/cancelled';
 import type { ForwardResult } from './forward';
 import { FORWARD_PHASES } from './forward/phases';
 import { foldBatchNorm } from './layers/foldBatchNorm';
+import { transposeInto } from '../input/transpose';
 import type { LayerResult, LayerTask, LayerTaskOptions } from './layers/measureLayer';
 import { METRIC_INFO } from './layers/metricInfo';
 import { probeWarning } from '../report/probeSanity';
@@ -113,11 +114,32 @@ export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): Pl
     precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher,
     randomize: o.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
   };
-  let matrix = layer.matrix('float32');
-  let initMatrix = initLayer?.matrix('float32');
+  const fold = o.foldBatchNorm && !!layer.batchNorm;
+  // The matrix as stored (Wᵀ for MatMul weights and embedding tables) where no metric needs W's own
+  // layout: the full-matrix transposition is skipped (the Gram of the short side is the same product).
+  // Conv kernels (their exact spectra) and folded BatchNorm (scales W's rows) need [out, in].
+  const view = !layer.conv && !fold && layer.storedMatrix ? layer.storedMatrix() : { data: layer.matrix('float32'), transposed: false };
+  let matrix = view.data;
+  let transposed = view.transposed;
+  let initMatrix: Float32Array | undefined;
+  if (initLayer) {
+    const iv = transposed && initLayer.storedMatrix ? initLayer.storedMatrix() : null;
+    if (iv && iv.transposed) initMatrix = iv.data;
+    else {
+      initMatrix = initLayer.matrix('float32');
+      if (transposed) {
+        // the init is not stored the same way round: bring W to [out, in] as well
+        const [r, c] = layer.matrixShape;
+        const w = new Float32Array(r * c);
+        transposeInto(matrix, c, r, w);
+        matrix = w;
+        transposed = false;
+      }
+    }
+  }
   let folded: string | undefined;
   let warning: string | undefined;
-  if (o.foldBatchNorm && layer.batchNorm) {
+  if (fold && layer.batchNorm) {
     const f = foldBatchNorm(layer, matrix);
     if (f.ok) {
       matrix = f.matrix;
@@ -131,6 +153,7 @@ export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): Pl
   const c = layer.conv;
   const task: LayerTask = {
     index, name: layer.name, matrix, rows: layer.matrixShape[0], cols: layer.matrixShape[1],
+    ...(transposed ? { transposed } : {}),
     ...(initMatrix ? { init: initMatrix } : {}),
     ...(c
       ? {

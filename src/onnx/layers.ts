@@ -7,6 +7,7 @@ import { ComputedTensor, ConstEvaluator, type ConstSource } from './consteval';
 import { FLOATING, NUMERIC } from './dtypes';
 import type { RawGraph } from './model';
 import { CHAIN_OPS, opInfo, type WeightInput } from './ops';
+import { transposeInto } from '../input/transpose';
 import type { GraphScope } from './scopes';
 import type { Shape } from './shapes';
 import type { TensorImpl } from './tensor';
@@ -71,19 +72,26 @@ class LayerImpl implements Layer {
   matrix(precision: 'float64'): Float64Array;
   matrix(precision: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
     const b = this.block;
-    const whole = b.offset === 0 && b.stride === b.cols && b.rows * b.cols === this.weight.size;
-    if (whole && !b.t) return precision === 'float32' ? this.weight.toFloat32() : this.weight.toFloat64();
-    const v = precision === 'float32' ? this.weight.toFloat32() : this.weight.toFloat64();
+    const v = this.blockValues(precision);
+    if (!b.t) return v;
+    // out[j][i] = M[i][j]; out is [cols, rows]
     const out = precision === 'float32' ? new Float32Array(b.rows * b.cols) : new Float64Array(b.rows * b.cols);
-    if (b.t) {
-      // out[j][i] = M[i][j]; out is [cols, rows]
-      for (let i = 0; i < b.rows; i++) {
-        const o = b.offset + i * b.stride;
-        for (let j = 0; j < b.cols; j++) out[j * b.rows + i] = v[o + j];
-      }
-    } else {
-      for (let i = 0; i < b.rows; i++) out.set(v.subarray(b.offset + i * b.stride, b.offset + i * b.stride + b.cols), i * b.cols);
-    }
+    transposeInto(v, b.rows, b.cols, out);
+    return out;
+  }
+
+  storedMatrix(): { data: Float32Array; transposed: boolean } {
+    return { data: this.blockValues('float32') as Float32Array, transposed: this.block.t };
+  }
+
+  /** The block's values, row-major [rows, cols] as stored (not transposed). */
+  private blockValues(precision: 'float32' | 'float64'): Float32Array | Float64Array {
+    const b = this.block;
+    const whole = b.offset === 0 && b.stride === b.cols && b.rows * b.cols === this.weight.size;
+    const v = precision === 'float32' ? this.weight.toFloat32() : this.weight.toFloat64();
+    if (whole) return v;
+    const out = precision === 'float32' ? new Float32Array(b.rows * b.cols) : new Float64Array(b.rows * b.cols);
+    for (let i = 0; i < b.rows; i++) out.set(v.subarray(b.offset + i * b.stride, b.offset + i * b.stride + b.cols), i * b.cols);
     return out;
   }
 }

@@ -125,6 +125,14 @@ export interface Layer {
    */
   matrix(precision?: 'float32'): Float32Array;
   matrix(precision: 'float64'): Float64Array;
+  /**
+   * The same matrix in the orientation it is stored in, float32, without the transposition `matrix()`
+   * makes: `data` is W (row-major [out, in]) when `transposed` is false, Wᵀ (row-major [in, out]) when
+   * true (MatMul weights, embedding tables, ConvTranspose kernels). Spectra, norms and distances do
+   * not need W's orientation (the Gram of the short side is the same product either way), so the
+   * engine skips a full-matrix transposition where the metrics allow. A fresh array each call.
+   */
+  storedMatrix?(): { data: Float32Array; transposed: boolean };
 }
 
 /** Checkpoint file formats (src/checkpoint/readers.ts registers one reader each). */

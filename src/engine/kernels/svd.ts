@@ -38,7 +38,7 @@ export function usesJacobi(rows: number, cols: number, exactBelow = EXACT_BELOW)
  */
 export async function singularValues(w: Float32Array | Float64Array, rows: number, cols: number, opts: SpectrumOptions = {}): Promise<Spectrum> {
   checkShape(w, rows, cols, 'singularValues');
-  assertFinite(w, 'singularValues');
+  if (!opts.finite) assertFinite(w, 'singularValues');
   const k = Math.min(rows, cols);
   if (k === 0) return { eig: new Float64Array(0), sigma: new Float64Array(0) };
   if (usesJacobi(rows, cols, opts.exactBelow)) {
@@ -47,7 +47,7 @@ export async function singularValues(w: Float32Array | Float64Array, rows: numbe
     for (let i = 0; i < k; i++) eig[i] = sigma[k - 1 - i] ** 2;
     return { eig, sigma };
   }
-  const g = await timedAsync('gram', () => gram(w, rows, cols, opts));
+  const g = await timedAsync('gram', () => gram(w, rows, cols, { ...opts, finite: true }));
   const eig = eigvalsSym(g, k, { precision: opts.precision ?? 'float32' });
   for (let i = 0; i < k; i++) if (eig[i] < 0) eig[i] = 0;
   const sigma = new Float64Array(k);

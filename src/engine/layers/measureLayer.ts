@@ -4,10 +4,10 @@
 import { threadId } from 'node:worker_threads';
 import type { LayerFlag } from '../../protocol/report';
 import type { Precision } from '../../protocol/worker';
-import { countNonFinite, takeProfile } from '../kernels';
+import { takeProfile } from '../kernels';
 import { update } from '../metrics/init';
 import { LAYER_METRICS } from '../metrics/registry';
-import { spectrum } from '../metrics/shared';
+import { entries, spectrum } from '../metrics/shared';
 import { LayerContext, type LayerMetric, type MetricOutput } from '../metrics/types';
 
 export interface LayerTaskOptions {
@@ -24,11 +24,16 @@ export interface LayerTaskOptions {
 export interface LayerTask {
   index: number;
   name: string;
-  /** Row-major [rows = out, cols = in], BatchNorm already folded. */
+  /**
+   * W, row-major [rows = out, cols = in], BatchNorm already folded; or, when `transposed`, Wᵀ as stored
+   * (row-major [cols, rows]: MatMul weights, embedding tables), which spectra and norms read as is.
+   */
   matrix: Float32Array;
   rows: number;
   cols: number;
-  /** The matching initial weights, same shape (BatchNorm of the init folded too). */
+  /** `matrix` (and `init`) hold Wᵀ, row-major [cols, rows]; never set for conv layers. */
+  transposed?: boolean;
+  /** The matching initial weights, same shape and layout as `matrix` (BatchNorm of the init folded too). */
   init?: Float32Array;
   conv?: {
     cout: number;
@@ -93,11 +98,12 @@ function subsampleEsd(eig: Float64Array, max: number): { esd: number[]; note?: s
 export async function measureLayer(task: LayerTask, registry: readonly LayerMetric[] = LAYER_METRICS): Promise<LayerResult> {
   const t0 = performance.now();
   takeProfile(); // start this layer's profile afresh
-  const { matrix: w, rows, cols } = task;
   const metrics: Record<string, number | null> = {};
   const errors: Record<string, string> = {};
 
-  const bad = countNonFinite(w);
+  const ctx = new LayerContext(task);
+  // one pass over the entries: non-finite counts, and the ℓ₁ / Frobenius / ℓ₂,₁ sums the norms read
+  const bad = entries(ctx);
   if (bad.nan || bad.inf) {
     const note = `non-finite weights (${bad.nan} NaN, ${bad.inf} ±Inf): no metric is computed for this layer`;
     return {
@@ -106,7 +112,6 @@ export async function measureLayer(task: LayerTask, registry: readonly LayerMetr
     };
   }
 
-  const ctx = new LayerContext(task);
   const notes: Record<string, string> = {};
   for (const m of registry) {
     let out: MetricOutput;

@@ -2,20 +2,21 @@
 // Jiang et al. 2020). Left out when no init checkpoint matched the layer.
 import { fitPowerLaw, singularValues, spectralNormLanczos } from '../kernels';
 import { CSN, MM } from './powerLaw';
-import { froAndL21, resolution } from './shared';
+import { froAndL21Of, resolution } from './shared';
 import type { LayerContext, LayerMetric, MetricOutput } from './types';
 
 /** ‖ΔW‖_F, ‖ΔWᵀ‖₂,₁, ‖ΔW‖₂ and (below the full-spectrum limit) the ESD of ΔW = W − W⁰; null when ΔW is not finite. */
 export const update = (ctx: LayerContext) =>
   ctx.once('update', async () => {
-    const { task, rows, cols } = ctx;
+    const { task } = ctx;
+    const { rows, cols } = ctx.stored;
     if (!task.init) return undefined;
     // W − W⁰ in float64 (both stored as float32: the difference itself is exact in float64)
     const d64 = new Float64Array(task.matrix.length);
     for (let i = 0; i < d64.length; i++) d64[i] = task.matrix[i] - task.init[i];
     if (d64.some((x) => !Number.isFinite(x))) return null;
     const d = ctx.precision === 'float64' ? d64 : Float32Array.from(d64);
-    const { fro, l21 } = froAndL21(d64, rows, cols);
+    const { fro, l21 } = froAndL21Of(ctx, d64);
     let spec: number;
     let eig: Float64Array | null = null;
     if (ctx.k > ctx.options.maxFullSpectrum) {

@@ -2,7 +2,7 @@
 // its distance to W's ESD, and its λ_max (a spike that survives shuffling is a "correlation trap").
 import { esdDistance, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
 import { stats } from './marchenkoPastur';
-import { fullSpectrum, sigmaMax } from './shared';
+import { finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
 
 const shuffled = (ctx: LayerContext) =>
@@ -11,7 +11,7 @@ const shuffled = (ctx: LayerContext) =>
     if (!eig || !ctx.options.randomize || !((await sigmaMax(ctx)) > 0)) return undefined;
     const r = await timedAsync('randomize', async () => {
       const w = timed('shuffle', () => shuffleElements(ctx.task.matrix, ctx.options.seed));
-      return (await singularValues(w, ctx.rows, ctx.cols, { precision: ctx.precision, threads: ctx.task.gramThreads })).eig;
+      return (await singularValues(w, ctx.stored.rows, ctx.stored.cols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: finiteEntries(ctx) })).eig;
     });
     const rmax = r[r.length - 1];
     const st = await stats(ctx);

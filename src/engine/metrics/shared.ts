@@ -20,13 +20,104 @@ export function froAndL21(w: ArrayLike<number>, rows: number, cols: number): { f
   return { fro: Math.sqrt(total), l21 };
 }
 
-export const rowNorms = (ctx: LayerContext) => ctx.once('froL21', () => froAndL21(ctx.task.matrix, ctx.rows, ctx.cols));
+/** The same from Wᵀ stored row-major [cols, rows] (rows of W = columns here), in one sequential pass. */
+export function froAndL21Transposed(wt: ArrayLike<number>, rows: number, cols: number): { fro: number; l21: number } {
+  // wt is [cols, rows]: wt[c·rows + r] = W[r][c]; the row norms of W are the column norms of wt
+  const acc = new Float64Array(rows);
+  for (let c = 0; c < cols; c++) {
+    const o = c * rows;
+    for (let r = 0; r < rows; r++) {
+      const v = wt[o + r];
+      acc[r] += v * v;
+    }
+  }
+  let total = 0;
+  let l21 = 0;
+  for (let r = 0; r < rows; r++) {
+    total += acc[r];
+    l21 += Math.sqrt(acc[r]);
+  }
+  return { fro: Math.sqrt(total), l21 };
+}
+
+/** ‖·‖_F and ‖·ᵀ‖₂,₁ of a matrix in this layer's stored layout (W, or Wᵀ when ctx.task.transposed). */
+export const froAndL21Of = (ctx: LayerContext, m: ArrayLike<number>) =>
+  ctx.task.transposed ? froAndL21Transposed(m, ctx.rows, ctx.cols) : froAndL21(m, ctx.rows, ctx.cols);
+
+/** What one pass over the entries gives: non-finite counts, Σ|w|, ‖W‖_F and ‖Wᵀ‖₂,₁ (float64 sums). */
+export interface EntryStats {
+  nan: number;
+  inf: number;
+  l1: number;
+  fro: number;
+  l21: number;
+}
+
+/**
+ * One sequential pass over W in its stored layout (W, or Wᵀ when `transposed`): NaN/±Inf counts, the
+ * entry-wise ℓ₁ sum and the squared row norms of W (Σ over a stored row, or per-column accumulators
+ * of Wᵀ). Replaces four passes (non-finite count, finiteness check, ℓ₁, row norms); the sums are
+ * accumulated in float64 as before, in storage order. Norms are NaN when an entry is not finite.
+ */
+export function entryStats(w: ArrayLike<number>, rows: number, cols: number, transposed = false): EntryStats {
+  let nan = 0;
+  let inf = 0;
+  let l1 = 0;
+  let total = 0;
+  let l21 = 0;
+  if (!transposed) {
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      let a = 0;
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const v = w[o + c];
+        s += v * v;
+        a += Math.abs(v);
+      }
+      if (s - s !== 0 || a - a !== 0) for (let c = 0; c < cols; c++) { const v = w[o + c]; if (v !== v) nan++; else if (v - v !== 0) inf++; }
+      total += s;
+      l21 += Math.sqrt(s);
+      l1 += a;
+    }
+  } else {
+    // w is Wᵀ, [cols, rows]: a row of W is a column here
+    const acc = new Float64Array(rows);
+    for (let c = 0; c < cols; c++) {
+      const o = c * rows;
+      let a = 0;
+      for (let r = 0; r < rows; r++) {
+        const v = w[o + r];
+        acc[r] += v * v;
+        a += Math.abs(v);
+      }
+      if (a - a !== 0) for (let r = 0; r < rows; r++) { const v = w[o + r]; if (v !== v) nan++; else if (v - v !== 0) inf++; }
+      l1 += a;
+    }
+    for (let r = 0; r < rows; r++) {
+      total += acc[r];
+      l21 += Math.sqrt(acc[r]);
+    }
+  }
+  return { nan, inf, l1, fro: Math.sqrt(total), l21 };
+}
+
+/** This layer's entry statistics (one pass, shared by the non-finite check, ℓ₁, ‖W‖_F and ‖Wᵀ‖₂,₁). */
+export const entries = (ctx: LayerContext): EntryStats => ctx.once('entries', () => entryStats(ctx.task.matrix, ctx.rows, ctx.cols, !!ctx.task.transposed));
+
+export const rowNorms = (ctx: LayerContext) => entries(ctx);
+
+/** Whether the entry pass has run and found every entry finite (the kernels then skip their own check). */
+export const finiteEntries = (ctx: LayerContext): boolean => {
+  const e = entries(ctx);
+  return e.nan === 0 && e.inf === 0;
+};
 
 /** Eigenvalues λ = σ² of the short-side Gram matrix, ascending; null above the full-spectrum limit. */
 export const spectrum = (ctx: LayerContext): Promise<Float64Array | null> =>
   ctx.once('spectrum', async () => {
     if (ctx.k > ctx.options.maxFullSpectrum) return null;
-    return (await singularValues(ctx.task.matrix, ctx.rows, ctx.cols, { precision: ctx.precision, threads: ctx.task.gramThreads })).eig;
+    return (await singularValues(ctx.task.matrix, ctx.stored.rows, ctx.stored.cols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: finiteEntries(ctx) })).eig;
   });
 
 /** σ_max: from the full spectrum, or Lanczos (with a layer note saying so) above the limit. */
@@ -35,7 +126,7 @@ export const sigmaMax = (ctx: LayerContext): Promise<number> =>
     const eig = await spectrum(ctx);
     if (eig) return Math.sqrt(eig[eig.length - 1] ?? 0);
     const o = ctx.options;
-    const l = spectralNormLanczos(ctx.task.matrix, ctx.rows, ctx.cols, { seed: o.seed });
+    const l = spectralNormLanczos(ctx.task.matrix, ctx.stored.rows, ctx.stored.cols, { seed: o.seed });
     ctx.notes['*'] = `short side ${ctx.k} > ${o.maxFullSpectrum}: only the spectral norm (Lanczos, ${l.iterations} steps, residual ${l.residual.toExponential(1)}) is computed; raise the full-spectrum limit for the ESD metrics`;
     return l.sigmaMax;
   });

@@ -32,9 +32,13 @@ export class LayerContext {
   readonly notes: Record<string, string> = {};
   private memo = new Map<string, unknown>();
 
+  /** Rows and columns of task.matrix as stored: [rows, cols], or [cols, rows] when it holds Wᵀ. */
+  readonly stored: { rows: number; cols: number };
+
   constructor(readonly task: LayerTask) {
     this.rows = task.rows;
     this.cols = task.cols;
+    this.stored = task.transposed ? { rows: task.cols, cols: task.rows } : { rows: task.rows, cols: task.cols };
     this.k = Math.min(task.rows, task.cols);
     this.precision = this.k <= 512 ? 'float64' : task.options.precision;
   }
