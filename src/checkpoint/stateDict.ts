@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError, type Checkpoint, type Layer, type LayerRole, type Tensor } from '../onnx/types';
-import { decodeInto, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
+import { decodeInto, ELEMENT_BYTES, FLOAT_DTYPES, MAX_DECODE_ELEMENTS, type FileTensor } from './fileTensor';
+import { SPAN_DTYPES, type StoredSpan } from '../input/span';
 import { findLoraConfig, loraScale, type LoraConfig } from './lora';
 import { transposeInto } from '../input/transpose';
 import { convGeometry, decideRole, type ModelConfig, type RoleRule } from './roles';
@@ -126,6 +127,15 @@ class StateLayer implements Layer {
   matrix(precision: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
     if (this.lora) return loraDelta(this.lora.a, this.lora.b, this.lora.scale, precision);
     return readBlock(this.weight, this.block, precision);
+  }
+
+  storedSpan(): { span: StoredSpan; transposed: boolean } | null {
+    const b = this.block;
+    const t = this.weight;
+    const eb = ELEMENT_BYTES[t.dtype];
+    const C = t.dims.length ? t.size / t.dims[0] : 1;
+    if (this.lora || b.rowMap || !eb || !SPAN_DTYPES.has(t.dtype) || b.c0 !== 0 || b.cols !== C) return null;
+    return { span: { file: t.file, offset: t.offset + b.r0 * C * eb, count: b.rows * b.cols, dtype: t.dtype, tensor: t.name }, transposed: b.t };
   }
 
   storedMatrix(): { data: Float32Array; transposed: boolean } {

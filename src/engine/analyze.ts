@@ -106,8 +106,12 @@ export interface PlannedTask {
   warning?: string;
 }
 
-/** The task of layer `index`: its float32 matrix (BatchNorm folded), its init's, its conv geometry. Creates the float copy. */
-export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): PlannedTask {
+/**
+ * The task of layer `index`: its float32 matrix (BatchNorm folded), its init's, its conv geometry.
+ * Creates the float copy, or with `spans` (a pool worker will measure it) only says where the stored
+ * values lie in the file when they are one contiguous span, for the worker to read.
+ */
+export function planTask(read: ReadPhase, o: ResolvedOptions, index: number, spans = false): PlannedTask {
   const layer = read.ckpt.layers[index];
   const initLayer = read.initMatch[index];
   const options: LayerTaskOptions = {
@@ -118,7 +122,18 @@ export function planTask(read: ReadPhase, o: ResolvedOptions, index: number): Pl
   // The matrix as stored (Wᵀ for MatMul weights and embedding tables) where no metric needs W's own
   // layout: the full-matrix transposition is skipped (the Gram of the short side is the same product).
   // Conv kernels (their exact spectra) and folded BatchNorm (scales W's rows) need [out, in].
-  const view = !layer.conv && !fold && layer.storedMatrix ? layer.storedMatrix() : { data: layer.matrix('float32'), transposed: false };
+  const stored = !layer.conv && !fold;
+  const span = spans && stored ? layer.storedSpan?.() : null;
+  const initSpan = span && initLayer ? initLayer.storedSpan?.() : null;
+  if (span && (!initLayer || (initSpan && initSpan.transposed === span.transposed && initSpan.span.count === span.span.count))) {
+    return {
+      task: {
+        index, name: layer.name, matrix: new Float32Array(0), rows: layer.matrixShape[0], cols: layer.matrixShape[1],
+        ...(span.transposed ? { transposed: true } : {}), source: span.span, ...(initSpan ? { initSource: initSpan.span } : {}), options,
+      },
+    };
+  }
+  const view = stored && layer.storedMatrix ? layer.storedMatrix() : { data: layer.matrix('float32'), transposed: false };
   let matrix = view.data;
   let transposed = view.transposed;
   let initMatrix: Float32Array | undefined;
@@ -257,7 +272,7 @@ async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHo
       let planned: PlannedTask;
       const tc = performance.now();
       try {
-        planned = planTask(read, o, i);
+        planned = planTask(read, o, i, !pool.inline);
       } catch (e) {
         // One unreadable layer (a truncated span, a dtype lie found on read) leaves the others measured.
         failed[i] = (e as Error).message;

@@ -9,7 +9,7 @@ import { DEFAULTS } from '../defaults';
 import { CancelledError } from '../protocol/cancelled';
 import { measureLayer, type LayerResult, type LayerTask } from './layers/measureLayer';
 
-export type PoolMessage = { type: 'layer'; id: number; task: LayerTask } | { type: 'warm' };
+export type PoolMessage = { type: 'layer'; id: number; task: LayerTask } | { type: 'warm' } | { type: 'trim' };
 export type PoolReply = { type: 'layerResult'; id: number; result: LayerResult } | { type: 'layerError'; id: number; message: string } | { type: 'warmed' };
 
 /** The bundled worker script: next to the running bundle (dist/), or <repo>/dist when running from sources. */
@@ -62,6 +62,11 @@ export class LayerPool {
       s.busy = true;
       s.worker.postMessage({ type: 'warm' } satisfies PoolMessage);
     }
+  }
+
+  /** Asks every worker to drop the buffers it reuses between layers (kernels/scratch.ts): the pool is kept idle. */
+  trim(): void {
+    for (const s of this.slots) s.worker.postMessage({ type: 'trim' } satisfies PoolMessage);
   }
 
   get inline(): boolean {
@@ -191,6 +196,7 @@ export async function releasePool(pool: LayerPool): Promise<void> {
   if (!keepMs || pool.isClosed || pool.inline) return pool.close();
   if (kept && kept.pool !== pool) void kept.pool.close();
   clearTimeout(kept?.timer);
+  pool.trim();
   const timer = setTimeout(() => {
     if (kept?.pool !== pool) return;
     kept = null;

@@ -8,6 +8,7 @@ import type { FromWorker, ToWorker } from '../protocol/worker';
 import { analyze } from './analyze';
 import { gram, gramBackend, setGramThreads, wasmAvailable } from './kernels';
 import { measureLayer } from './layers/measureLayer';
+import { enableScratch, releaseScratch } from './kernels/scratch';
 import { CancelledError } from '../protocol/cancelled';
 import { keepPools, warmPool, type PoolMessage, type PoolReply } from './pool';
 
@@ -26,7 +27,13 @@ if (!port) throw new Error('worker.js must be started as a worker thread');
 if ((workerData as { role?: string } | undefined)?.role === 'layers') {
   // one BLAS thread per layer worker: the pool already uses the cores, and results stay reproducible
   setGramThreads(1);
+  // one layer at a time here: the matrix, init and shuffled copy reuse their buffers from layer to layer
+  enableScratch();
   port.on('message', async (m: PoolMessage) => {
+    if (m.type === 'trim') {
+      releaseScratch();
+      return;
+    }
     if (m.type === 'warm') {
       // a failure here is met again, and reported, by the first layer
       await warmKernels().catch(() => {});

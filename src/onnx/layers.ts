@@ -7,6 +7,7 @@ import { ComputedTensor, ConstEvaluator, type ConstSource } from './consteval';
 import { FLOATING, NUMERIC } from './dtypes';
 import type { RawGraph } from './model';
 import { CHAIN_OPS, opInfo, type WeightInput } from './ops';
+import type { StoredSpan } from '../input/span';
 import { transposeInto } from '../input/transpose';
 import type { GraphScope } from './scopes';
 import type { Shape } from './shapes';
@@ -82,6 +83,16 @@ class LayerImpl implements Layer {
 
   storedMatrix(): { data: Float32Array; transposed: boolean } {
     return { data: this.blockValues('float32') as Float32Array, transposed: this.block.t };
+  }
+
+  storedSpan(): { span: StoredSpan; transposed: boolean } | null {
+    const b = this.block;
+    const f = this.weight.fileSpan();
+    if (!f) return null;
+    const eb = f.bytes / this.weight.size;
+    // the stored rows of the block must follow one another (a whole tensor, or a row-block of it)
+    if (!Number.isInteger(eb) || eb <= 0 || (b.stride !== b.cols && b.rows > 1) || b.offset + b.rows * b.cols > this.weight.size) return null;
+    return { span: { file: f.file, offset: f.offset + b.offset * eb, count: b.rows * b.cols, dtype: f.dtype, tensor: this.weight.name }, transposed: b.t };
   }
 
   /** The block's values, row-major [rows, cols] as stored (not transposed). */

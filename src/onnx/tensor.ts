@@ -6,6 +6,7 @@ import { endianness } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { quoteName } from '../input/error';
 import { LIMITS, shapeProblem, showDims } from '../input/limits';
+import { SPAN_DTYPES } from '../input/span';
 import { DTYPES, bfloat16ToFloat, halfToFloat } from './dtypes';
 import { fieldInt64, ProtobufError, readRepeated, WireType, type Field } from './protobuf';
 import { FileSource, MemorySource, type ByteSource } from './source';
@@ -108,6 +109,19 @@ export class TensorImpl implements Tensor {
     } finally {
       f.close();
     }
+  }
+
+  /**
+   * Where the stored elements lie in a file, for a reader on another thread: raw_data of a model read
+   * from a file, or external data, of a float type a span carries and with no dequantization; else null.
+   */
+  fileSpan(): { file: string; offset: number; bytes: number; dtype: DType } | null {
+    const s = this.storage;
+    const dtype = DTYPES[this.dataType]?.name;
+    if (this.quant || !dtype || !SPAN_DTYPES.has(dtype)) return null;
+    if (s.kind === 'raw' && s.src instanceof FileSource) return { file: s.src.path, offset: s.offset, bytes: s.length, dtype };
+    if (s.kind === 'external') return { file: s.path, offset: s.offset, bytes: s.length, dtype };
+    return null;
   }
 
   /** The stored bytes (little-endian elements) for raw_data or external storage, else null. */

@@ -1,5 +1,6 @@
 // Public types of the checkpoint reader. No vscode import anywhere under src/onnx.
 import { InputError } from '../input/error';
+import type { StoredSpan } from '../input/span';
 
 /** ONNX TensorProto.DataType names. */
 export type DType =
@@ -133,6 +134,12 @@ export interface Layer {
    * engine skips a full-matrix transposition where the metrics allow. A fresh array each call.
    */
   storedMatrix?(): { data: Float32Array; transposed: boolean };
+  /**
+   * Where storedMatrix()'s values lie in a file when they are one contiguous little-endian span of a
+   * float type (a pool worker then reads them itself, off the main thread); null when they are not
+   * (typed fields, quantized or computed weights, strided blocks, LoRA products).
+   */
+  storedSpan?(): { span: StoredSpan; transposed: boolean } | null;
 }
 
 /** Checkpoint file formats (src/checkpoint/readers.ts registers one reader each). */

@@ -7,6 +7,7 @@ import { isMainThread } from 'node:worker_threads';
 import { ProtoWriter } from '../../onnx/protobuf';
 import { loadOrt, type Ort } from '../runtime/ort';
 import { assertFinite, checkShape } from './finite';
+import { scratch, scratch64 } from './scratch';
 import { gramWasm } from './wasm';
 
 type Session = import('onnxruntime-node').InferenceSession;
@@ -30,6 +31,11 @@ export interface GramOptions {
   chunk?: number;
   /** The caller has already checked every entry of W is finite: skip the pass over W that checks it. */
   finite?: boolean;
+  /**
+   * G (and the float64 sums of a tall W) in this thread's reused buffers (kernels/scratch.ts) instead of
+   * fresh arrays: the result is then valid only until the next such call (singularValues uses it at once).
+   */
+  scratch?: boolean;
 }
 
 let ort: Ort | null | undefined;
@@ -168,11 +174,11 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
   const bounds = Array.from({ length: blocks + 1 }, (_, i) => (i === blocks ? k : Math.round((k * i) / blocks / 16) * 16));
   const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
   bounds.forEach((b, i) => { feeds[`b${i}`] = new o.Tensor('int64', BigInt64Array.of(BigInt(b)), [1]); });
-  const G = elem === 11 ? new Float64Array(k * k) : new Float32Array(k * k);
+  const G = elem === 11 ? (opts.scratch ? scratch64('gram', k * k) : new Float64Array(k * k)) : opts.scratch ? scratch('gram', k * k) : new Float32Array(k * k);
   // WᵀW of a tall W is Σ over row chunks W_cᵀW_c: the model transposes one chunk at a time (≤ CHUNK
   // entries) instead of all of W (a second copy of the largest matrix); chunk sums add in float64
   const chunkRows = rows > cols ? Math.max(k, Math.floor((opts.chunk ?? CHUNK) / cols)) : rows;
-  const acc = chunkRows < rows ? new Float64Array(k * k) : null;
+  const acc = chunkRows < rows ? (opts.scratch ? scratch64('gramSum', k * k).fill(0) : new Float64Array(k * k)) : null;
   for (let r0 = 0; r0 < rows; r0 += chunkRows) {
     const r1 = Math.min(rows, r0 + chunkRows);
     feeds.A = new o.Tensor(type, data.subarray(r0 * cols, r1 * cols), [r1 - r0, cols]);

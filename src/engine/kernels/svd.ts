@@ -47,7 +47,7 @@ export async function singularValues(w: Float32Array | Float64Array, rows: numbe
     for (let i = 0; i < k; i++) eig[i] = sigma[k - 1 - i] ** 2;
     return { eig, sigma };
   }
-  const g = await timedAsync('gram', () => gram(w, rows, cols, { ...opts, finite: true }));
+  const g = await timedAsync('gram', () => gram(w, rows, cols, { ...opts, finite: true, scratch: true }));
   const eig = eigvalsSym(g, k, { precision: opts.precision ?? 'float32' });
   for (let i = 0; i < k; i++) if (eig[i] < 0) eig[i] = 0;
   const sigma = new Float64Array(k);

@@ -4,7 +4,9 @@
 import { threadId } from 'node:worker_threads';
 import type { LayerFlag } from '../../protocol/report';
 import type { Precision } from '../../protocol/worker';
-import { takeProfile } from '../kernels';
+import { takeProfile, timed } from '../kernels';
+import { scratch } from '../kernels/scratch';
+import { readSpan, type StoredSpan } from '../../input/span';
 import { update } from '../metrics/init';
 import { LAYER_METRICS } from '../metrics/registry';
 import { entries, spectrum } from '../metrics/shared';
@@ -33,6 +35,13 @@ export interface LayerTask {
   cols: number;
   /** `matrix` (and `init`) hold Wᵀ, row-major [cols, rows]; never set for conv layers. */
   transposed?: boolean;
+  /**
+   * Where `matrix` lies in a file (as stored: transposed as above): when set, `matrix` is sent empty and
+   * the measuring thread reads it itself (a pool worker, into a buffer it reuses).
+   */
+  source?: StoredSpan;
+  /** The same for `init`. */
+  initSource?: StoredSpan;
   /** The matching initial weights, same shape and layout as `matrix` (BatchNorm of the init folded too). */
   init?: Float32Array;
   conv?: {
@@ -98,6 +107,11 @@ function subsampleEsd(eig: Float64Array, max: number): { esd: number[]; note?: s
 export async function measureLayer(task: LayerTask, registry: readonly LayerMetric[] = LAYER_METRICS): Promise<LayerResult> {
   const t0 = performance.now();
   takeProfile(); // start this layer's profile afresh
+  if (task.source) task.matrix = timed('read', () => readSpan(task.source!, scratch('matrix', task.source!.count)));
+  if (task.initSource) task.init = timed('read', () => readSpan(task.initSource!, scratch('init', task.initSource!.count)));
+  if (task.matrix.length !== task.rows * task.cols || (task.init && task.init.length !== task.matrix.length)) {
+    throw new RangeError(`${task.rows}×${task.cols} layer given ${task.matrix.length} weights${task.init ? ` and ${task.init.length} initial weights` : ''}`);
+  }
   const metrics: Record<string, number | null> = {};
   const errors: Record<string, string> = {};
 

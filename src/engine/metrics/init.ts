@@ -1,6 +1,7 @@
 // Distances to the initial weights W⁰ and the spectrum of the update W − W⁰ (Nagarajan & Kolter 2019;
 // Jiang et al. 2020). Left out when no init checkpoint matched the layer.
 import { fitPowerLaw, singularValues, spectralNormLanczos } from '../kernels';
+import { scratch, scratch64 } from '../kernels/scratch';
 import { CSN, MM } from './powerLaw';
 import { froAndL21Of, resolution } from './shared';
 import type { LayerContext, LayerMetric, MetricOutput } from './types';
@@ -12,10 +13,19 @@ export const update = (ctx: LayerContext) =>
     const { rows, cols } = ctx.stored;
     if (!task.init) return undefined;
     // W − W⁰ in float64 (both stored as float32: the difference itself is exact in float64)
-    const d64 = new Float64Array(task.matrix.length);
-    for (let i = 0; i < d64.length; i++) d64[i] = task.matrix[i] - task.init[i];
-    if (d64.some((x) => !Number.isFinite(x))) return null;
-    const d = ctx.precision === 'float64' ? d64 : Float32Array.from(d64);
+    const d64 = scratch64('update', task.matrix.length);
+    let finite = true;
+    for (let i = 0; i < d64.length; i++) {
+      const x = task.matrix[i] - task.init[i];
+      d64[i] = x;
+      if (x - x !== 0) finite = false;
+    }
+    if (!finite) return null;
+    let d: Float32Array | Float64Array = d64;
+    if (ctx.precision !== 'float64') {
+      d = scratch('update', d64.length);
+      d.set(d64);
+    }
     const { fro, l21 } = froAndL21Of(ctx, d64);
     let spec: number;
     let eig: Float64Array | null = null;

@@ -1,6 +1,7 @@
 // The randomization test (Martin & Mahoney 2021): the ESD of W with its entries shuffled (seeded),
 // its distance to W's ESD, and its λ_max (a spike that survives shuffling is a "correlation trap").
 import { esdDistance, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
+import { scratch } from '../kernels/scratch';
 import { stats } from './marchenkoPastur';
 import { finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
@@ -10,7 +11,7 @@ const shuffled = (ctx: LayerContext) =>
     const eig = await fullSpectrum(ctx);
     if (!eig || !ctx.options.randomize || !((await sigmaMax(ctx)) > 0)) return undefined;
     const r = await timedAsync('randomize', async () => {
-      const w = timed('shuffle', () => shuffleElements(ctx.task.matrix, ctx.options.seed));
+      const w = timed('shuffle', () => shuffleElements(ctx.task.matrix, ctx.options.seed, { out: scratch('shuffle', ctx.task.matrix.length) }));
       return (await singularValues(w, ctx.stored.rows, ctx.stored.cols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: finiteEntries(ctx) })).eig;
     });
     const rmax = r[r.length - 1];

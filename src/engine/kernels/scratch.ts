@@ -1,0 +1,54 @@
+// Buffers a layer worker reuses from one layer to the next (the matrix read from the file, the init,
+// the shuffled copy): a fresh multi-megabyte array costs a page fault per 4 KiB on first touch, which on
+// small VMs cost more than the Gram product of the same matrix. Only a pool's layer worker enables
+// them (it measures one layer at a time, so a slot is never in use twice); everywhere else scratch()
+// returns a fresh array. released() drops them (the pool asks when it is kept idle between analyses).
+
+const slots = new Map<string, Float32Array>();
+let enabled = false;
+
+/** Lets scratch() keep and reuse buffers on this thread (layer workers only: one layer at a time). */
+export function enableScratch(on = true): void {
+  enabled = on;
+  if (!on) releaseScratch();
+}
+
+/**
+ * A Float32Array of n entries for `slot`: a view of the slot's kept buffer (grown to the largest n seen)
+ * when scratch is enabled on this thread, else a fresh array. Its contents are undefined. Valid until
+ * the next call for the same slot.
+ */
+export function scratch(slot: string, n: number): Float32Array {
+  if (!enabled) return new Float32Array(n);
+  let b = slots.get(slot);
+  if (!b || b.length < n) {
+    slots.delete(slot);
+    b = new Float32Array(n);
+    slots.set(slot, b);
+  }
+  return b.subarray(0, n);
+}
+
+const slots64 = new Map<string, Float64Array>();
+
+/** scratch() for float64 (its own slots). */
+export function scratch64(slot: string, n: number): Float64Array {
+  if (!enabled) return new Float64Array(n);
+  let b = slots64.get(slot);
+  if (!b || b.length < n) {
+    slots64.delete(slot);
+    b = new Float64Array(n);
+    slots64.set(slot, b);
+  }
+  return b.subarray(0, n);
+}
+
+/** Drops every kept buffer (bytes released: their total). */
+export function releaseScratch(): number {
+  let bytes = 0;
+  for (const b of slots.values()) bytes += b.byteLength;
+  for (const b of slots64.values()) bytes += b.byteLength;
+  slots.clear();
+  slots64.clear();
+  return bytes;
+}
