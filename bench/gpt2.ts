@@ -127,10 +127,10 @@ try {
   // page is expensive this changes both sides; the ratios are printed per environment.
   let thp = '';
   try { thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'); } catch { /* not Linux */ }
-  const envs: { label: string; env: NodeJS.ProcessEnv }[] = [{ label: 'default environment', env: process.env }];
+  const envs: { label: string; env: NodeJS.ProcessEnv }[] = [{ label: 'without huge pages (as in the VS Code extension host, or the CLI with THEORY_LENS_HUGEPAGES=0)', env: { ...process.env, THEORY_LENS_HUGEPAGES: '0' } }];
   if (/\[madvise\]/.test(thp) && !/hugetlb/.test(process.env.GLIBC_TUNABLES ?? '')) {
     const tun = process.env.GLIBC_TUNABLES ? `${process.env.GLIBC_TUNABLES}:glibc.malloc.hugetlb=1` : 'glibc.malloc.hugetlb=1';
-    envs.push({ label: 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge pages for malloc)', env: { ...process.env, GLIBC_TUNABLES: tun } });
+    envs.push({ label: 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as the CLI runs itself here (src/cli/hugepages.ts); numpy under the same setting', env: { ...process.env, GLIBC_TUNABLES: tun } });
   }
   for (const { label: envLabel, env } of envs) {
   console.log(`\n=== ${envLabel} ===`);

@@ -13,6 +13,8 @@ import { errorDetail, errorLine, escapeControl } from '../input/error';
 import { toCsv, toMarkdown, toText } from '../report/format';
 import { parseInputShape } from '../onnx/shapes';
 import { SWEEP_USAGE } from './sweep';
+import { hugePageDecision, probeHugePages, rerunUnder } from './hugepages';
+import { onInterrupt } from './signals';
 import { collectMain, sweepMain } from './sweepCommands';
 
 export const USAGE = `Usage:
@@ -231,8 +233,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  const offInterrupt = onInterrupt(['SIGINT'], () => ac.abort());
   const mode = args.quiet ? 'none' : args.progress ?? (process.stderr.isTTY ? 'bar' : 'none');
   const clear = () => mode === 'bar' && process.stderr.write('\r\x1b[K');
   try {
@@ -257,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.debug && !(e instanceof CancelledError)) process.stderr.write(`${errorDetail(e)}\n`);
     return 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    offInterrupt();
   }
 }
 
@@ -284,8 +285,19 @@ export function progressPrinter(mode: 'bar' | 'json' | 'none', write = (s: strin
   };
 }
 
+/** Runs the CLI in this process, or once more under glibc's huge-page setting where that pays off (hugepages.ts). */
+async function start(argv: string[]): Promise<number> {
+  const d = hugePageDecision(probeHugePages(argv));
+  if (argv.includes('--debug')) process.stderr.write(`theory-lens: ${d.env ? `re-running under ${d.why} (transparent huge pages for large buffers)` : `huge pages not requested: ${d.why}`}\n`);
+  if (d.env) {
+    const code = await rerunUnder(d.env);
+    if (code !== null) return code;
+  }
+  return main(argv);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
+  start(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
       // Never a stack trace unless asked for: one line, then the stack with --debug.

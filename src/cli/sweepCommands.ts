@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { CancelledError } from '../protocol/cancelled';
 import { parseArgs, UsageError } from './main';
+import { onInterrupt } from './signals';
 import { collectReports, readPlan, resolveShard, runSweep, SWEEP_USAGE, SweepError, sweepSummary, tauTable, toJsonLines, toTableCsv, writeAtomic } from './sweep';
 
 
@@ -43,16 +44,13 @@ export async function sweepMain(argv: string[], out: (s: string) => void, err: (
     const options = parseArgs(['analyze', entries[0].model, ...rest]).options!;
     const { model: _model, ...shared } = options;
     const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    process.once('SIGINT', onSigint);
-    process.once('SIGTERM', onSigint);
+    const offInterrupt = onInterrupt(['SIGINT', 'SIGTERM'], () => ac.abort());
     try {
       const r = await runSweep(entries, outDir, shard, shared, quiet ? undefined : err, ac.signal);
       out(sweepSummary(r, outDir));
       return r.failed.length ? 1 : 0;
     } finally {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      offInterrupt();
     }
   } catch (e) {
     if (e instanceof UsageError) {
