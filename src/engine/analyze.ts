@@ -21,7 +21,7 @@ import { METRIC_INFO } from './layers/metricInfo';
 import { probeWarning } from '../report/probeSanity';
 import { evaluateMeasures } from './measures/registry';
 import type { LayerQuantities, MeasureContext } from './measures/types';
-import { acquirePool, defaultThreads, releasePool } from './pool';
+import { acquirePool, defaultThreads, releasePool, type LayerPool } from './pool';
 import { addProfile } from './kernels/profile';
 import { VERSION } from './version';
 
@@ -233,12 +233,13 @@ export interface LayersPhase {
   convertMs: number;
 }
 
-async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHooks): Promise<LayersPhase> {
+async function layersPhase(read: ReadPhase, o: ResolvedOptions, hooks: AnalyzeHooks, started: LayerPool | null = null): Promise<LayersPhase> {
   const t = performance.now();
   const layers = read.ckpt.layers;
   const total = layers.length;
-  // the pool kept from the last analysis (or warmed before the first) when the extension keeps one
-  const pool = acquirePool(Math.min(o.threads ?? defaultThreads(), Math.max(1, total)));
+  // the pool started while the file was read; or the one kept from the last analysis (or warmed before
+  // the first) when the extension keeps one
+  const pool = started ?? acquirePool(Math.min(o.threads ?? defaultThreads(), Math.max(1, total)));
   const threads = pool.threads;
   const results: (LayerResult | undefined)[] = new Array(total);
   const failed: (string | undefined)[] = new Array(total);
@@ -562,9 +563,20 @@ export async function analyze(options: AnalyzeOptions, hooks: AnalyzeHooks = {})
   const o = resolveOptions(options);
   const say = (p: Progress) => hooks.progress?.(p);
 
-  const read = await readPhase(o, say);
-  throwIfAborted(hooks.signal);
-  const layers = await layersPhase(read, o, hooks);
+  // The layer pool's workers start now (a thread, onnxruntime and the WebAssembly kernels each: a few
+  // hundred ms on a small machine) and warm up while this thread reads the file.
+  const threads = o.threads ?? defaultThreads();
+  const started = threads > 1 ? acquirePool(threads) : null;
+  started?.warm();
+  let read: ReadPhase;
+  try {
+    read = await readPhase(o, say);
+    throwIfAborted(hooks.signal);
+  } catch (e) {
+    if (started) await releasePool(started);
+    throw e;
+  }
+  const layers = await layersPhase(read, o, hooks, started);
   const runsForward = !!o.data && !o.weightsOnly && !layers.cancelled && read.reader.supports.forward;
   const report = (forward: ForwardPhase | undefined, pending: readonly string[]) =>
     assembleReport({ options: o, read, layers, forward, pending, createdAt, elapsedMs: performance.now() - t0 });

@@ -33,6 +33,7 @@ export class LayerPool {
   private pending = new Map<number, { slot: Slot; resolve(r: LayerResult): void; reject(e: Error): void }>();
   private nextId = 1;
   private closed = false;
+  private warmRequested = false;
 
   constructor(threads: number, script: string | null = workerScript()) {
     if (threads > 1 && script) {
@@ -57,6 +58,8 @@ export class LayerPool {
    * for it, and close() does not terminate it inside an onnxruntime call.
    */
   warm(): void {
+    if (this.warmRequested) return;
+    this.warmRequested = true;
     for (const s of this.slots) {
       if (s.busy) continue;
       s.busy = true;

@@ -70,6 +70,11 @@ out = [shuffle_buckets(idx, 7, 300), shuffle_buckets(idx, 0, 300)]`, { idx }) as
   assert.equal(got, out);
   assert.deepEqual(Array.from(out), ref[1]);
   assert.deepEqual(Array.from(out).sort((a, b) => a - b), Array.from(idx));
+  // with room for the labels (the second pass reads them instead of drawing again): the same permutation
+  const labels = new Uint16Array(idx.length + 3).fill(65535);
+  assert.deepEqual(Array.from(shuffleElements(idx, 7, { ...opts, labels })), ref[0]);
+  assert.deepEqual(Array.from(shuffleElements(Float32Array.from(idx), 0, { ...opts, labels })), ref[1]);
+  assert.deepEqual(Array.from(shuffleElements(idx, 0, { ...opts, labels: new Uint16Array(10) })), ref[1], 'too small a label array is not used');
   assert.throws(() => shuffleElements(idx, 0, { out: idx }), /separate array/);
   // the default path below 2²⁰ entries is plain Fisher–Yates (the test above)
   assert.deepEqual(Array.from(shuffleElements(idx, 7)), Array.from(shuffleElements(idx, 7, { bucketAbove: 5000 })));

@@ -11,7 +11,10 @@ const shuffled = (ctx: LayerContext) =>
     const eig = await fullSpectrum(ctx);
     if (!eig || !ctx.options.randomize || !((await sigmaMax(ctx)) > 0)) return undefined;
     const r = await timedAsync('randomize', async () => {
-      const w = timed('shuffle', () => shuffleElements(ctx.task.matrix, ctx.options.seed, { out: scratch('shuffle', ctx.task.matrix.length) }));
+      const n = ctx.task.matrix.length;
+      const lab = scratch('shuffleLabels', Math.ceil(n / 2));
+      const labels = new Uint16Array(lab.buffer, lab.byteOffset, n);
+      const w = timed('shuffle', () => shuffleElements(ctx.task.matrix, ctx.options.seed, { out: scratch('shuffle', n), labels }));
       return (await singularValues(w, ctx.stored.rows, ctx.stored.cols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: finiteEntries(ctx) })).eig;
     });
     const rmax = r[r.length - 1];
