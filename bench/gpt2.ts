@@ -13,7 +13,6 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { analyze } from '../src/engine/analyze';
 import { ProtoWriter } from '../src/onnx/protobuf';
 import { mulberry32 } from '../src/engine/kernels/random';
 import type { Report } from '../src/protocol/report';
@@ -25,27 +24,31 @@ const REPEAT = Math.max(1, Number(process.env.GPT2_REPEAT ?? 2));
 
 interface ChildResult { wall: number[]; cpu: number[]; maxRssMB: number; report: Pick<Report, 'timings' | 'workerTimings'> & { layers: number; threads: number } }
 
-/** Child mode: analyse the model N times in this fresh process; print wall/CPU seconds, peak RSS and the last run's profile. */
-async function child(model: string, randomize: boolean, n: number): Promise<void> {
-  const threads = Math.min(availableParallelism(), 4);
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  let last: Report | undefined;
-  for (let i = 0; i < n; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const c0 = process.cpuUsage();
-    const t = performance.now();
-    last = await analyze({ model, threads, randomize });
+/**
+ * The child: the built CLI's main() (dist/cli.js, what `theory-lens analyze` runs; plain node, no
+ * TypeScript loader, whose hooks would also slow every worker thread's start) analyses the model N
+ * times in one fresh process and prints wall/CPU seconds, peak RSS and the last report's profile.
+ */
+const CHILD = `
+const { main } = require(process.argv[1]);
+const { readFileSync, rmSync } = require('node:fs');
+const [model, randomize, n, threads, out] = process.argv.slice(2);
+(async () => {
+  const wall = []; const cpu = []; let last;
+  for (let i = 0; i < Number(n); i++) {
+    globalThis.gc?.();
+    const c0 = process.cpuUsage(); const t = performance.now();
+    const code = await main(['analyze', model, '--json', '--quiet', '--out', out, '--threads', threads, ...(randomize === '1' ? [] : ['--no-randomize'])]);
     wall.push((performance.now() - t) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
+    const c = process.cpuUsage(c0); cpu.push((c.user + c.system) / 1e6);
+    if (code !== 0) throw new Error('exit ' + code);
+    last = JSON.parse(readFileSync(out, 'utf8'));
   }
-  const out: ChildResult = {
-    wall, cpu, maxRssMB: process.resourceUsage().maxRSS / 1024,
-    report: { timings: last!.timings, workerTimings: last!.workerTimings, layers: last!.layers.length, threads: Number(last!.settings.threads) },
-  };
-  process.stdout.write(`\n@@${JSON.stringify(out)}\n`);
-}
+  rmSync(out, { force: true });
+  const report = { timings: last.timings, workerTimings: last.workerTimings, layers: last.layers.length, threads: Number(last.settings.threads) };
+  process.stdout.write('\\n@@' + JSON.stringify({ wall, cpu, maxRssMB: process.resourceUsage().maxRSS / 1024, report }) + '\\n');
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
 
 /** Gaussian entries with a few heavy-tailed rows, so the power-law fits have a tail to find. */
 function weights(rows: number, cols: number, seed: number): Float32Array {
@@ -135,7 +138,8 @@ try {
   for (const { label: envLabel, env } of envs) {
   console.log(`\n=== ${envLabel} ===`);
   const runOurs = (randomize: boolean): ChildResult | null => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', __filename, '--child', model, randomize ? '1' : '0', String(REPEAT)], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+    const threads = String(Math.min(availableParallelism(), 4));
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', CHILD, join(__dirname, '..', 'dist', 'cli.js'), model, randomize ? '1' : '0', String(REPEAT), threads, join(dir, 'report.json')], { encoding: 'utf8', maxBuffer: 1 << 26, env });
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('@@'));
     if (r.status !== 0 || !line) {
       console.log(`theory-lens run failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
@@ -216,8 +220,7 @@ print(json.dumps({"gram_eigvalsh": min(g), "gram_eigvalsh_cpu": min(c), "read_gr
 }
 }
 
-const argv = process.argv.slice(2);
-(argv[0] === '--child' ? child(argv[1], argv[2] === '1', Number(argv[3])) : main()).catch((e) => {
+main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
