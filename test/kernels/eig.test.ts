@@ -132,8 +132,14 @@ test('bad input: wrong size, NaN/Inf, n = 0', () => {
   assert.throws(() => eigvalsSym(new Float64Array(5), 2), /5 entries for a 2×2 matrix/);
   assert.throws(() => eigvalsSym(new Float64Array(4), 2.5), /invalid order/);
   const a = randomSymmetric(20, 1);
-  a[7] = NaN;
-  a[44] = Infinity;
+  const clean = Array.from(eigvalsSym(a, 20));
+  // only the lower triangle is read: junk above the diagonal (a reused buffer's) changes nothing
+  const upper = a.slice();
+  upper[7] = NaN; // row 0, column 7
+  upper[44] = Infinity; // row 2, column 4
+  assert.deepEqual(Array.from(eigvalsSym(upper, 20)), clean);
+  a[7 * 20] = NaN; // row 7, column 0
+  a[4 * 20 + 2] = Infinity; // row 4, column 2
   assert.throws(() => eigvalsSym(a, 20), (e: unknown) => e instanceof NonFiniteError && /1 NaN, 1 ±Inf/.test(e.message));
   assert.deepEqual(Array.from(eigvalsSym(new Float64Array(0), 0)), []);
   assert.deepEqual(Array.from(eigvalsSym(Float64Array.of(-2.5), 1)), [-2.5]);

@@ -88,7 +88,19 @@ export interface EigOptions {
 export function eigvalsSym(a: Float32Array | Float64Array, n: number, opts: EigOptions = {}): Float64Array {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`eigvalsSym: invalid order ${n}`);
   if (a.length !== n * n) throw new RangeError(`eigvalsSym: ${a.length} entries for a ${n}×${n} matrix (expected ${n * n})`);
-  assertFinite(a, 'eigvalsSym');
+  // only the lower triangle is read (the upper one may hold anything, e.g. a reused buffer's old values)
+  for (let i = 0; i < n; i++) {
+    const o = i * n;
+    for (let j = 0; j <= i; j++) {
+      const v = a[o + j];
+      if (v - v !== 0) {
+        const lower = new Float64Array((n * (n + 1)) / 2);
+        let q = 0;
+        for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) lower[q++] = a[r * n + c];
+        assertFinite(lower, 'eigvalsSym');
+      }
+    }
+  }
   if (n === 0) return new Float64Array(0);
   const f32 = (opts.precision ?? (a instanceof Float32Array ? 'float32' : 'float64')) === 'float32';
   if (n >= TINY_N) return eigvalsSymWasm(a, n, f32);

@@ -33,7 +33,8 @@ export interface GramOptions {
   finite?: boolean;
   /**
    * G (and the float64 sums of a tall W) in this thread's reused buffers (kernels/scratch.ts) instead of
-   * fresh arrays: the result is then valid only until the next such call (singularValues uses it at once).
+   * fresh arrays, and only its lower triangle (with the diagonal) filled in — what the eigensolver reads:
+   * the result is then valid only until the next such call (singularValues uses it at once).
    */
   scratch?: boolean;
 }
@@ -196,7 +197,7 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
     }
   }
   if (acc) for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) G[i * k + j] = acc[i * k + j];
-  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) G[i * k + j] = G[j * k + i];
+  if (!opts.scratch) for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) G[i * k + j] = G[j * k + i];
   return G;
 }
 
