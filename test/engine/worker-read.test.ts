@@ -66,6 +66,25 @@ test('pool workers reading spans: safetensors bf16 and f16 (decoded in the worke
   compare(await analyze({ model: g, threads: 1 }), await analyze({ model: g, threads: 2 }));
 });
 
+test('pool workers reading spans: torch.save zip members (GPT-2 Conv1D, fp16) and ONNX external data', async () => {
+  for (const f of ['gpt2.bin', 'half.pt']) {
+    const p = join(__dirname, '..', 'pytorch', 'fixtures', f);
+    compare(await analyze({ model: p, threads: 1 }), await analyze({ model: p, threads: 2 }));
+  }
+  const [i, h] = [48, 80];
+  const ext = saveModel({
+    inputs: [{ name: 'x', shape: ['N', i] }], outputs: [{ name: 'y', shape: ['N', h] }],
+    initializers: [{ name: 'fc.weight', dims: [i, h], data: values(i * h, 21), external: { location: 'weights.bin', offset: 64 } }, { name: 'g.weight', dims: [h, h], data: values(h * h, 22), external: { location: 'weights.bin', offset: 64 + 4 * i * h } }],
+    nodes: [
+      { op: 'MatMul', name: '/fc/MatMul', inputs: ['x', 'fc.weight'], outputs: ['a'] },
+      { op: 'MatMul', name: '/g/MatMul', inputs: ['a', 'g.weight'], outputs: ['y'] },
+    ],
+  }, join(dir, 'ext'), 'ext.onnx');
+  const ck = await loadCheckpoint(ext);
+  assert.match(ck.layers[0].storedSpan!()!.span.file, /weights\.bin$/);
+  compare(await analyze({ model: ext, threads: 1 }), await analyze({ model: ext, threads: 2 }));
+});
+
 test('a file cut short after it was read: the layers past the cut fail with one line naming the file, the others are measured', async () => {
   const m = matmulModel();
   const ck = await loadCheckpoint(m);
