@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { loadCheckpoint } from '../src/checkpoint/readers';
 import type { FileTensor } from '../src/checkpoint/fileTensor';
 import { DEFAULTS } from '../src/defaults';
+import { hugePageDecision, probeHugePages } from '../src/cli/hugepages';
 import { gaussian } from '../src/engine/kernels/random';
 import type { Report } from '../src/protocol/report';
 import type { Progress } from '../src/protocol/worker';
@@ -104,7 +105,13 @@ print(json.dumps({"s": dt, "cpu": cpu, "lmax": float(e[-1]), "numpy": np.__versi
 /** The CLI on `dir` in a child process: its report, per-layer progress events, wall time, CPU time (user + system, s) and peak RSS (MiB). */
 async function runCli(dir: string, out: string): Promise<{ report: Report; layers: Progress[]; wallS: number; cpuS: number | null; peakMiB: number | null }> {
   const t = performance.now();
-  const child = spawn(process.execPath, [CLI, 'analyze', dir, '--json', '--out', out, '--progress', 'json', '--threads', String(THREADS)], { stdio: ['ignore', 'inherit', 'pipe'] });
+  // The CLI would re-run itself under glibc's huge-page setting (src/cli/hugepages.ts) and this process
+  // would then poll the waiting parent: decide here as the CLI does and start it under that environment
+  // already, so the child polled is the one that does the work.
+  const huge = hugePageDecision(probeHugePages(['analyze', dir]));
+  const env = huge.env ?? { ...process.env, THEORY_LENS_HUGEPAGES: '0' };
+  console.log(`environment: ${huge.env ? huge.why : `no huge pages (${huge.why})`}`);
+  const child = spawn(process.execPath, [CLI, 'analyze', dir, '--json', '--out', out, '--progress', 'json', '--threads', String(THREADS)], { stdio: ['ignore', 'inherit', 'pipe'], env });
   let peakKiB: number | null = null;
   let cpuTicks: number | null = null;
   const poll = () => {

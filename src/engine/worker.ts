@@ -8,7 +8,7 @@ import type { FromWorker, ToWorker } from '../protocol/worker';
 import { analyze } from './analyze';
 import { gram, gramBackend, setGramThreads, wasmAvailable } from './kernels';
 import { measureLayer } from './layers/measureLayer';
-import { enableScratch, releaseScratch } from './kernels/scratch';
+import { enableScratch, releaseScratch, trimScratch } from './kernels/scratch';
 import { CancelledError } from '../protocol/cancelled';
 import { keepPools, warmPool, type PoolMessage, type PoolReply } from './pool';
 
@@ -47,6 +47,7 @@ if ((workerData as { role?: string } | undefined)?.role === 'layers') {
     } catch (e) {
       reply = { type: 'layerError', id: m.id, message: `${m.task.name}: ${(e as Error).message}` };
     }
+    trimScratch();
     port.postMessage(reply);
   });
 } else {

@@ -43,6 +43,15 @@ export function scratch64(slot: string, n: number): Float64Array {
   return b.subarray(0, n);
 }
 
+/** Largest buffer kept from one layer to the next (256 MiB): a bigger layer's compute dwarfs its page faults. */
+export const SCRATCH_KEEP_BYTES = 256 * 2 ** 20;
+
+/** Drops the kept buffers larger than `maxBytes` (after a layer: a huge layer's buffers are not held for the rest). */
+export function trimScratch(maxBytes = SCRATCH_KEEP_BYTES): void {
+  for (const [k, b] of slots) if (b.byteLength > maxBytes) slots.delete(k);
+  for (const [k, b] of slots64) if (b.byteLength > maxBytes) slots64.delete(k);
+}
+
 /** Drops every kept buffer (bytes released: their total). */
 export function releaseScratch(): number {
   let bytes = 0;

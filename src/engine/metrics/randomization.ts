@@ -12,8 +12,10 @@ const shuffled = (ctx: LayerContext) =>
     if (!eig || !ctx.options.randomize || !((await sigmaMax(ctx)) > 0)) return undefined;
     const r = await timedAsync('randomize', async () => {
       const n = ctx.task.matrix.length;
-      const lab = scratch('shuffleLabels', Math.ceil(n / 2));
-      const labels = new Uint16Array(lab.buffer, lab.byteOffset, n);
+      // the bucket labels (2 bytes an entry) pay off up to 2²⁵ entries; above, drawing twice costs as
+      // much and the labels' memory would add to the largest layers' peak
+      const lab = n <= 2 ** 25 ? scratch('shuffleLabels', Math.ceil(n / 2)) : null;
+      const labels = lab ? new Uint16Array(lab.buffer, lab.byteOffset, n) : undefined;
       const w = timed('shuffle', () => shuffleElements(ctx.task.matrix, ctx.options.seed, { out: scratch('shuffle', n), labels }));
       return (await singularValues(w, ctx.stored.rows, ctx.stored.cols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: finiteEntries(ctx) })).eig;
     });
