@@ -109,40 +109,28 @@ export function shuffleElements<T extends Float32Array | Float64Array>(w: T, see
   const B = Math.ceil(n / (opts.bucketSize ?? SHUFFLE_BUCKET_SIZE));
   const start = new Int32Array(B + 1);
   const labels = opts.labels && opts.labels.length >= n && B <= 65536 ? opts.labels : null;
+  // pass 1: bucket sizes (and, given room for them, each entry's bucket label, kept)
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    const b = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B);
+    if (labels) labels[i] = b;
+    start[b + 1]++;
+  }
+  for (let b = 0; b < B; b++) start[b + 1] += start[b];
+  // pass 2: each entry to the next free place of its bucket (its kept label, or the same draw again)
+  const next = start.slice(0, B);
   if (labels) {
-    // pass 1: each entry's bucket label, kept; bucket sizes
+    for (let i = 0; i < n; i++) out[next[labels[i]]++] = w[i];
+  } else {
+    a = seed >>> 0;
     for (let i = 0; i < n; i++) {
       a = (a + 0x6d2b79f5) | 0;
       let t = Math.imul(a ^ (a >>> 15), 1 | a);
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      const b = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B);
-      labels[i] = b;
-      start[b + 1]++;
+      out[next[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B)]++] = w[i];
     }
-    for (let b = 0; b < B; b++) start[b + 1] += start[b];
-    // pass 2: each entry to the next free place of its bucket
-    const next = start.slice(0, B);
-    for (let i = 0; i < n; i++) out[next[labels[i]]++] = w[i];
-    // pass 3: Fisher–Yates inside each bucket, continuing the sequence
-    for (let b = 0; b < B; b++) a = fisherYates(out, start[b], start[b + 1], a);
-    return out;
-  }
-  // pass 1: bucket sizes
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    start[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B) + 1]++;
-  }
-  for (let b = 0; b < B; b++) start[b + 1] += start[b];
-  // pass 2: the same draws again, each entry to the next free place of its bucket
-  const next = start.slice(0, B);
-  a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[next[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B)]++] = w[i];
   }
   // pass 3: Fisher–Yates inside each bucket, continuing the sequence
   for (let b = 0; b < B; b++) a = fisherYates(out, start[b], start[b + 1], a);

@@ -3,7 +3,7 @@
 import { fitPowerLaw, singularValues, spectralNormLanczos } from '../kernels';
 import { scratch, scratch64 } from '../kernels/scratch';
 import { CSN, MM } from './powerLaw';
-import { froAndL21Of, resolution } from './shared';
+import { entryStats, resolution } from './shared';
 import type { LayerContext, LayerMetric, MetricOutput } from './types';
 
 /** ‖ΔW‖_F, ‖ΔWᵀ‖₂,₁, ‖ΔW‖₂ and (below the full-spectrum limit) the ESD of ΔW = W − W⁰; null when ΔW is not finite. */
@@ -26,7 +26,7 @@ export const update = (ctx: LayerContext) =>
       d = scratch('update', d64.length);
       d.set(d64);
     }
-    const { fro, l21 } = froAndL21Of(ctx, d64);
+    const { fro, l21 } = entryStats(d64, ctx.rows, ctx.cols, !!task.transposed);
     let spec: number;
     let eig: Float64Array | null = null;
     if (ctx.k > ctx.options.maxFullSpectrum) {

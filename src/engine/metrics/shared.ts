@@ -20,30 +20,6 @@ export function froAndL21(w: ArrayLike<number>, rows: number, cols: number): { f
   return { fro: Math.sqrt(total), l21 };
 }
 
-/** The same from Wᵀ stored row-major [cols, rows] (rows of W = columns here), in one sequential pass. */
-export function froAndL21Transposed(wt: ArrayLike<number>, rows: number, cols: number): { fro: number; l21: number } {
-  // wt is [cols, rows]: wt[c·rows + r] = W[r][c]; the row norms of W are the column norms of wt
-  const acc = new Float64Array(rows);
-  for (let c = 0; c < cols; c++) {
-    const o = c * rows;
-    for (let r = 0; r < rows; r++) {
-      const v = wt[o + r];
-      acc[r] += v * v;
-    }
-  }
-  let total = 0;
-  let l21 = 0;
-  for (let r = 0; r < rows; r++) {
-    total += acc[r];
-    l21 += Math.sqrt(acc[r]);
-  }
-  return { fro: Math.sqrt(total), l21 };
-}
-
-/** ‖·‖_F and ‖·ᵀ‖₂,₁ of a matrix in this layer's stored layout (W, or Wᵀ when ctx.task.transposed). */
-export const froAndL21Of = (ctx: LayerContext, m: ArrayLike<number>) =>
-  ctx.task.transposed ? froAndL21Transposed(m, ctx.rows, ctx.cols) : froAndL21(m, ctx.rows, ctx.cols);
-
 /** What one pass over the entries gives: non-finite counts, Σ|w|, ‖W‖_F and ‖Wᵀ‖₂,₁ (float64 sums). */
 export interface EntryStats {
   nan: number;
