@@ -11,6 +11,7 @@ export const DEFAULTS = {
   convWeightWatcher: false,
   foldBatchNorm: true,
   randomize: true,
+  randomizeExact: false,
   seed: 0,
   /** PAC-Bayes / bound confidence δ. */
   delta: 0.05,
@@ -45,6 +46,7 @@ export const SETTING_DEFAULTS = {
   landscape2d: DEFAULTS.landscape2d,
   forwardPasses: !DEFAULTS.weightsOnly,
   randomize: DEFAULTS.randomize,
+  randomizeExact: DEFAULTS.randomizeExact,
   /** Pinned input dimensions by graph input name (none by default). */
   inputShapes: {} as Record<string, number[]>,
 } as const;

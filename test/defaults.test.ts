@@ -34,7 +34,7 @@ test('the CLI usage states the defaults', () => {
 
 test('the engine fills in the same defaults', () => {
   const o = resolveOptions({ model: 'x.onnx' });
-  for (const k of ['provider', 'precision', 'convExact', 'convWeightWatcher', 'foldBatchNorm', 'randomize', 'seed', 'delta', 'mcDraws', 'landscapePoints', 'esdMaxPoints', 'weightsOnly'] as const) {
+  for (const k of ['provider', 'precision', 'convExact', 'convWeightWatcher', 'foldBatchNorm', 'randomize', 'randomizeExact', 'seed', 'delta', 'mcDraws', 'landscapePoints', 'esdMaxPoints', 'weightsOnly'] as const) {
     assert.equal(o[k], DEFAULTS[k], k);
   }
 });

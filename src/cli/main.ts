@@ -50,7 +50,9 @@ Options of analyze:
                           (e.g. features.0=1,3,32,32 or features.0=32,32)
   --no-conv-exact         skip the exact convolution operator spectra
   --conv-ww               also compute WeightWatcher's pooled kernel-slice α for convs
-  --no-randomize          skip the randomization check (shuffled-ESD distance; halves the spectral work)
+  --no-randomize          skip the randomization check (shuffled-ESD distance and ‖Wʳ‖₂)
+  --randomize-exact       every eigenvalue of every shuffled layer (default: layers with a short side
+                          ≥ 768 get the shuffled ESD estimated from diagonal blocks, a quarter of the work)
   --no-fold-bn            do not fold BatchNorm into the preceding layer
   --weights-only          skip forward passes even when --data is given
   --threads N             worker threads for per-layer spectra (default: cores, at most ${DEFAULTS.maxThreads})
@@ -174,6 +176,7 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--no-conv-exact': o.convExact = false; break;
       case '--conv-ww': o.convWeightWatcher = true; break;
       case '--no-randomize': o.randomize = false; break;
+      case '--randomize-exact': o.randomizeExact = true; break;
       case '--no-fold-bn': o.foldBatchNorm = false; break;
       case '--weights-only': o.weightsOnly = true; break;
       case '--threads': o.threads = num(a, next(), { int: true, min: 1, max: 64 }); break;

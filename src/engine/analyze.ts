@@ -45,7 +45,7 @@ function unmeasured(index: number, why: string): LayerResult {
 
 /** AnalyzeOptions with every default filled in (src/defaults.ts). */
 export type ResolvedOptions = AnalyzeOptions & {
-  [K in 'provider' | 'precision' | 'convExact' | 'convWeightWatcher' | 'foldBatchNorm' | 'randomize' | 'seed' | 'delta' | 'mcDraws' | 'landscapePoints' | 'esdMaxPoints' | 'weightsOnly']-?: NonNullable<AnalyzeOptions[K]>;
+  [K in 'provider' | 'precision' | 'convExact' | 'convWeightWatcher' | 'foldBatchNorm' | 'randomize' | 'randomizeExact' | 'seed' | 'delta' | 'mcDraws' | 'landscapePoints' | 'esdMaxPoints' | 'weightsOnly']-?: NonNullable<AnalyzeOptions[K]>;
 };
 
 export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
@@ -54,7 +54,7 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     ...options,
     provider: options.provider ?? d.provider, precision: options.precision ?? d.precision, convExact: options.convExact ?? d.convExact,
     convWeightWatcher: options.convWeightWatcher ?? d.convWeightWatcher, foldBatchNorm: options.foldBatchNorm ?? d.foldBatchNorm,
-    randomize: options.randomize ?? d.randomize, seed: options.seed ?? d.seed, delta: options.delta ?? d.delta, mcDraws: options.mcDraws ?? d.mcDraws,
+    randomize: options.randomize ?? d.randomize, randomizeExact: options.randomizeExact ?? d.randomizeExact, seed: options.seed ?? d.seed, delta: options.delta ?? d.delta, mcDraws: options.mcDraws ?? d.mcDraws,
     landscapePoints: options.landscapePoints ?? d.landscapePoints, esdMaxPoints: options.esdMaxPoints ?? d.esdMaxPoints, weightsOnly: options.weightsOnly ?? d.weightsOnly,
   };
 }
@@ -116,7 +116,7 @@ export function planTask(read: ReadPhase, o: ResolvedOptions, index: number, spa
   const initLayer = read.initMatch[index];
   const options: LayerTaskOptions = {
     precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher,
-    randomize: o.randomize, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
+    randomize: o.randomize, randomizeExact: o.randomizeExact, seed: o.seed, esdMaxPoints: o.esdMaxPoints, maxFullSpectrum: DEFAULTS.maxFullSpectrum,
   };
   const fold = o.foldBatchNorm && !!layer.batchNorm;
   // The matrix as stored (Wᵀ for MatMul weights and embedding tables) where no metric needs W's own
@@ -520,7 +520,7 @@ export function assembleReport(x: ReportInputs): Report {
     elapsedMs: x.elapsedMs,
     settings: {
       precision: o.precision, convExact: o.convExact, convWeightWatcher: o.convWeightWatcher, foldBatchNorm: o.foldBatchNorm,
-      seed: o.seed, delta: o.delta, mcDraws: o.mcDraws, provider: o.provider, threads: layers.threads, randomize: o.randomize,
+      seed: o.seed, delta: o.delta, mcDraws: o.mcDraws, provider: o.provider, threads: layers.threads, randomize: o.randomize, randomizeExact: o.randomizeExact,
       ...(o.inputShapes && Object.keys(o.inputShapes).length ? { inputShapes: formatInputShapes(o.inputShapes) } : {}),
     },
     model: {

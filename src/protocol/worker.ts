@@ -26,6 +26,11 @@ export interface AnalyzeOptions {
   convExact?: boolean;
   /** Randomization check: the ESD of each layer with its entries shuffled (doubles the spectral work; default true). */
   randomize?: boolean;
+  /**
+   * Randomization check: every eigenvalue of every shuffled layer. Default false: layers with a short side
+   * ≥ 768 get the shuffled ESD estimated from k diagonal blocks (a quarter of the work or less).
+   */
+  randomizeExact?: boolean;
   /** Also compute WeightWatcher's pooled kernel-slice conv spectrum. */
   convWeightWatcher?: boolean;
   /** Fold a BatchNormalization that follows a conv/Gemm into it before measuring (default true). */

@@ -26,6 +26,7 @@ export function cliCommand(r: Report): string {
   if (s.convExact === false) args.push('--no-conv-exact');
   if (s.convWeightWatcher === true) args.push('--conv-ww');
   if (s.randomize === false) args.push('--no-randomize');
+  if (s.randomizeExact === true) args.push('--randomize-exact');
   if (s.foldBatchNorm === false) args.push('--no-fold-bn');
   // the landscape is not in `settings`; read its grid back from the report (CLI default: DEFAULTS.landscapePoints, 1-D)
   if (r.data && !r.runtime?.error) {

@@ -23,6 +23,7 @@ export interface Settings {
   landscape2d: boolean;
   forwardPasses: boolean;
   randomize: boolean;
+  randomizeExact: boolean;
   /** Pinned sizes of dynamic model inputs (input name → dims); the reader checks them. */
   inputShapes?: Record<string, number[]>;
 }
@@ -91,6 +92,7 @@ export function optionsFor(file: string, s: Settings, workspace: string | undefi
     landscapePoints: s.landscapePoints,
     ...(s.landscape2d ? { landscape2d: true } : {}),
     randomize: s.randomize,
+    ...(s.randomizeExact ? { randomizeExact: true } : {}),
     ...(s.inputShapes && typeof s.inputShapes === 'object' && Object.keys(s.inputShapes).length ? { inputShapes: s.inputShapes } : {}),
     ...overrides,
   };

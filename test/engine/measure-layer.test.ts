@@ -6,7 +6,7 @@ import { measureLayer, type LayerTaskOptions } from '../../src/engine/layers/mea
 import { foldBatchNorm } from '../../src/engine/layers/foldBatchNorm';
 import type { Layer, Tensor } from '../../src/onnx/types';
 
-const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
+const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, randomizeExact: false, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
 
 test('NaN/Inf weights: a flag and no metrics, never NaN in the output', async () => {
   const w = Float32Array.from({ length: 12 }, (_, i) => i);

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { esdDistance, esdStats, logAlphaNorm, mulberry32, shuffleElements, singularValues } from '../../src/engine/kernels';
-import { ensureWasm, noNumpy, numpy, randomMatrix, withSpectrum } from './helpers';
+import { useWasmShuffle } from '../../src/engine/kernels/random';
+import { join } from 'node:path';
+import { ensureWasm, noNumpy, numpy, randomMatrix, repoRoot, withSpectrum } from './helpers';
 
 before(ensureWasm);
 
@@ -21,9 +23,13 @@ def shuffle(w, seed):
     for i in range(len(out) - 1, 0, -1):
         j = int(next(g) * (i + 1)); out[i], out[j] = out[j], out[i]
     return out
-def shuffle_buckets(w, seed, bucket_size):
-    g = mulberry32(seed); n = len(w); B = -(-n // bucket_size)
-    labels = [int(next(g) * B) for _ in range(n)]
+def shuffle_buckets(w, seed, L):
+    g = mulberry32(seed); n = len(w); B = 1 << L; P = 32 // L
+    labels = []
+    while len(labels) < n:
+        t = int(round(next(g) * 4294967296))
+        labels += [(t >> (L * j)) & (B - 1) for j in range(P)]
+    labels = labels[:n]
     out = np.concatenate([[x for x, l in zip(w, labels) if l == b] for b in range(B)])
     lo = 0
     for b in range(B):
@@ -59,23 +65,36 @@ out = [[next(g) for _ in range(5)], shuffle(idx, 7), shuffle(idx, 0)]`, { idx })
 });
 
 test('the bucketed (Rao–Sandelius) shuffle of large arrays matches its documented reference (Python) exactly, writes into out, and is a permutation', { skip: noNumpy }, () => {
-  // the same algorithm as above 2²⁰ entries, exercised on 5000 entries with buckets of 300 (17 buckets)
+  // the same algorithm as above 2²⁰ entries, exercised on 5000 entries: 256 buckets (the default, four
+  // labels a draw), 16 (eight a draw) and 8 (ten a draw, two bits left over)
   const idx = Float64Array.from({ length: 5000 }, (_, i) => i);
   const ref = numpy(`${pyShuffle}
-out = [shuffle_buckets(idx, 7, 300), shuffle_buckets(idx, 0, 300)]`, { idx }) as [number[], number[]];
-  const opts = { bucketAbove: 1000, bucketSize: 300 };
+import sys; sys.path.insert(0, ${JSON.stringify(join(repoRoot, 'test', 'reference'))}); import reference as R
+out = [shuffle_buckets(idx, 7, 8), shuffle_buckets(idx, 0, 8), shuffle_buckets(idx, 7, 4), shuffle_buckets(idx, 3, 3),
+       R.shuffled(idx, 7, bucket_above=1000), R.shuffled(idx, 3, bucket_above=1000, bucket_bits=3)]`, { idx }) as number[][];
+  // test/reference/reference.py's own implementation (the external reference's) agrees
+  assert.deepEqual(ref[4], ref[0]);
+  assert.deepEqual(ref[5], ref[3]);
+  const opts = { bucketAbove: 1000 };
   assert.deepEqual(Array.from(shuffleElements(idx, 7, opts)), ref[0]);
   const out = new Float32Array(idx.length);
   const got = shuffleElements(Float32Array.from(idx), 0, { ...opts, out });
   assert.equal(got, out);
   assert.deepEqual(Array.from(out), ref[1]);
   assert.deepEqual(Array.from(out).sort((a, b) => a - b), Array.from(idx));
-  // with room for the labels (the second pass reads them instead of drawing again): the same permutation
-  const labels = new Uint16Array(idx.length + 3).fill(65535);
-  assert.deepEqual(Array.from(shuffleElements(idx, 7, { ...opts, labels })), ref[0]);
-  assert.deepEqual(Array.from(shuffleElements(Float32Array.from(idx), 0, { ...opts, labels })), ref[1]);
-  assert.deepEqual(Array.from(shuffleElements(idx, 0, { ...opts, labels: new Uint16Array(10) })), ref[1], 'too small a label array is not used');
+  assert.deepEqual(Array.from(shuffleElements(idx, 7, { ...opts, bucketBits: 4 })), ref[2]);
+  // the Fisher–Yates passes in TypeScript (where the WebAssembly kernels are not built): the same permutations
+  useWasmShuffle(false);
+  try {
+    assert.deepEqual(Array.from(shuffleElements(idx, 7, opts)), ref[0]);
+    assert.deepEqual(Array.from(shuffleElements(Float32Array.from(idx), 0, opts)), ref[1]);
+    assert.deepEqual(Array.from(shuffleElements(idx, 7)), Array.from(shuffleElements(idx, 7, { bucketAbove: 5000 })));
+  } finally {
+    useWasmShuffle(undefined);
+  }
+  assert.deepEqual(Array.from(shuffleElements(idx, 3, { ...opts, bucketBits: 3 })), ref[3]);
   assert.throws(() => shuffleElements(idx, 0, { out: idx }), /separate array/);
+  assert.throws(() => shuffleElements(idx, 0, { ...opts, bucketBits: 17 }), /bucketBits 17/);
   // the default path below 2²⁰ entries is plain Fisher–Yates (the test above)
   assert.deepEqual(Array.from(shuffleElements(idx, 7)), Array.from(shuffleElements(idx, 7, { bucketAbove: 5000 })));
 });

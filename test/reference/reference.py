@@ -138,13 +138,13 @@ def mulberry32(seed):
 
 
 SHUFFLE_BUCKET_ABOVE = 1 << 20
-SHUFFLE_BUCKET_SIZE = 1 << 17
 
 
-def shuffled(W, seed=0, bucket_above=SHUFFLE_BUCKET_ABOVE, bucket_size=SHUFFLE_BUCKET_SIZE):
-    """5. W's entries (row-major) permuted with u = next()/2³²: up to 2²⁰ entries by Fisher–Yates (for
-    i = len−1 … 1, j = ⌊u·(i+1)⌋, swap i and j); above, Rao–Sandelius with B = ⌈len/2¹⁷⌉ buckets: the
-    first len draws label entry i with bucket ⌊u·B⌋, entries are laid out bucket by bucket (input order
+def shuffled(W, seed=0, bucket_above=SHUFFLE_BUCKET_ABOVE, bucket_bits=None):
+    """5. W's entries (row-major) permuted with draws t = next() (u = t/2³²): up to 2²⁰ entries by
+    Fisher–Yates (for i = len−1 … 1, j = ⌊u·(i+1)⌋, swap i and j); above, Rao–Sandelius with B = 2^L
+    buckets, L = 8 up to 2²⁶ entries (else 12): the first ⌈len/P⌉ draws, P = ⌊32/L⌋, label the entries in
+    order — entry P·d + j gets (t_d ≫ L·j) & (B − 1) —, entries are laid out bucket by bucket (input order
     within a bucket), then each bucket, bucket 0 first, is Fisher–Yates-shuffled with the next draws."""
     flat = W.ravel().copy()
     nxt = mulberry32(seed)
@@ -158,8 +158,10 @@ def shuffled(W, seed=0, bucket_above=SHUFFLE_BUCKET_ABOVE, bucket_size=SHUFFLE_B
     if n <= bucket_above:
         fisher_yates(0, n)
         return flat.reshape(W.shape)
-    B = -(-n // bucket_size)
-    labels = np.array([int(nxt() / 4294967296.0 * B) for _ in range(n)], dtype=np.int64)
+    L = bucket_bits or (8 if n <= 1 << 26 else 12)
+    B, P = 1 << L, 32 // L
+    draws = np.array([nxt() for _ in range(-(-n // P))], dtype=np.uint64)
+    labels = np.stack([(draws >> np.uint64(L * j)) & np.uint64(B - 1) for j in range(P)], axis=1).ravel()[:n].astype(np.int64)
     flat = flat[np.argsort(labels, kind="stable")]
     starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=B))])
     for b in range(B):

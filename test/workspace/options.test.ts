@@ -21,7 +21,7 @@ function layout(name: string, files: string[]): string {
 
 const settings: Settings = {
   executionProvider: 'auto', precision: 'float32', probeData: '', testData: '', probeKeys: '', trainSize: 0, initPattern: '',
-  convExact: true, seed: 0, delta: 0.05, mcDraws: 10, landscapePoints: 21, landscape2d: false, forwardPasses: true, randomize: true,
+  convExact: true, seed: 0, delta: 0.05, mcDraws: 10, landscapePoints: 21, landscape2d: false, forwardPasses: true, randomize: true, randomizeExact: false,
 };
 
 describe('findInit', () => {

@@ -7,6 +7,7 @@
 //   return ((t ^ (t >>> 14)) >>> 0) / 2³²            (uniform in [0, 1))
 // In Python with 32-bit wrap-around (& 0xFFFFFFFF after every + and *; >>> is >> on the unsigned value;
 // `| 0` and `>>> 0` only reinterpret the same 32 bits).
+import { fisherYatesWasm, wasmAvailable } from './wasm';
 
 /** mulberry32: a 32-bit PRNG; returns uniform numbers in [0, 1) as next() / 2³². */
 export function mulberry32(seed: number): () => number {
@@ -65,80 +66,179 @@ export function fillGaussian(seed: number, out: Float64Array): void {
 
 /** Above this many entries shuffleElements() permutes by buckets (Rao–Sandelius) instead of plain Fisher–Yates. */
 export const SHUFFLE_BUCKET_ABOVE = 1 << 20;
-/** Entries per bucket of the bucketed shuffle (on average): 512 KiB of float32, L2-resident; few enough buckets (≤ 300 for 38 M entries) that the scatter pass stays within the TLB. */
-export const SHUFFLE_BUCKET_SIZE = 1 << 17;
+
+/** Bits of a bucket label: 8 (256 buckets, four labels from each 32-bit draw) up to 2²⁶ entries, else 12 (4096 buckets, two a draw), so a bucket stays L2-sized. */
+export function shuffleBucketBits(n: number): number {
+  return n <= 1 << 26 ? 8 : 12;
+}
 
 export interface ShuffleOptions {
   /** Plain Fisher–Yates up to this many entries (default SHUFFLE_BUCKET_ABOVE). */
   bucketAbove?: number;
-  /** Average bucket size of the bucketed shuffle (default SHUFFLE_BUCKET_SIZE). */
-  bucketSize?: number;
+  /** Bits L of a bucket label (2^L buckets) of the bucketed shuffle (default shuffleBucketBits(n); 1…16). */
+  bucketBits?: number;
   /** Write the permuted entries here (same length as `w`, not `w` itself) instead of a new array. */
   out?: Float32Array | Float64Array;
-  /**
-   * Room for the bucket labels (≥ n entries) of the bucketed shuffle: the second pass then reads each
-   * entry's label instead of drawing it again (the same permutation, ~1.5× faster on 2.4 M entries).
-   */
-  labels?: Uint16Array;
 }
 
 /**
  * A copy of `w` with its entries permuted uniformly at random, reproducibly from `seed` (mulberry32
- * draws u ∈ [0, 1)); the randomization check (Martin & Mahoney) compares the ESD of W with that of
- * this shuffled copy. Exactly:
+ * draws t, uint32; u = t/2³²); the randomization check (Martin & Mahoney) compares the ESD of W with
+ * that of this shuffled copy. Exactly:
  *   n ≤ bucketAbove (2²⁰): Fisher–Yates — for i = n−1 down to 1, j = ⌊u·(i+1)⌋, swap out[i] and out[j].
- *   n > bucketAbove: Rao–Sandelius (Rao 1961; Sandelius 1962) with B = ⌈n / bucketSize⌉ buckets —
- *     the first n draws label entry i (in order) with bucket ⌊u·B⌋; the entries are laid out bucket by
- *     bucket, each bucket keeping input order; then, bucket 0 first, each bucket's slice is
- *     Fisher–Yates-shuffled as above with the draws that follow.
+ *   n > bucketAbove: Rao–Sandelius (Rao 1961; Sandelius 1962) with B = 2^L buckets, L = bucketBits
+ *     (8 up to 2²⁶ entries, else 12): the first ⌈n/P⌉ draws, P = ⌊32/L⌋, label the entries in order —
+ *     entry P·d + j gets bits L·j … L·j+L−1 of draw d, (t >>> L·j) & (B − 1) (for L = 8: the draw's
+ *     little-endian bytes); the entries are laid out bucket by bucket, each bucket keeping input order;
+ *     then, bucket 0 first, each bucket's slice is Fisher–Yates-shuffled as above with the draws that follow.
  * Both give a uniformly random permutation (independent uniform labels, then a uniform shuffle within
- * each bucket). The bucketed form touches memory only sequentially or within one L2-sized bucket: plain
- * Fisher–Yates on a 50257×768 embedding misses the cache on every swap (~5 s on this machine class).
+ * each bucket). The bucketed form touches memory only sequentially or within one L2-sized bucket (plain
+ * Fisher–Yates on a 50257×768 embedding misses the cache on every swap, ~5 s on this machine class), and
+ * draws one 32-bit number for four labels.
  */
 export function shuffleElements<T extends Float32Array | Float64Array>(w: T, seed: number, opts: ShuffleOptions = {}): T {
   const n = w.length;
   const out = (opts.out ?? new (w.constructor as new (n: number) => T)(n)) as T;
   if (out.length !== n || out === w) throw new RangeError(`shuffleElements: out must be a separate array of ${n} entries`);
-  // mulberry32 inlined below (the same sequence as mulberry32(seed)): these loops run once per weight
-  let a = seed >>> 0;
   if (n <= (opts.bucketAbove ?? SHUFFLE_BUCKET_ABOVE)) {
     out.set(w);
-    fisherYates(out, 0, n, a);
+    fisherYates(out, 0, n, seed >>> 0);
     return out;
   }
-  const B = Math.ceil(n / (opts.bucketSize ?? SHUFFLE_BUCKET_SIZE));
-  const start = new Int32Array(B + 1);
-  const labels = opts.labels && opts.labels.length >= n && B <= 65536 ? opts.labels : null;
-  // pass 1: bucket sizes (and, given room for them, each entry's bucket label, kept)
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    const b = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B);
-    if (labels) labels[i] = b;
-    start[b + 1]++;
-  }
-  for (let b = 0; b < B; b++) start[b + 1] += start[b];
-  // pass 2: each entry to the next free place of its bucket (its kept label, or the same draw again)
-  const next = start.slice(0, B);
-  if (labels) {
-    for (let i = 0; i < n; i++) out[next[labels[i]]++] = w[i];
-  } else {
-    a = seed >>> 0;
-    for (let i = 0; i < n; i++) {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      out[next[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * B)]++] = w[i];
-    }
-  }
-  // pass 3: Fisher–Yates inside each bucket, continuing the sequence
-  for (let b = 0; b < B; b++) a = fisherYates(out, start[b], start[b + 1], a);
+  bucketShuffle(w, out, seed, n, opts.bucketBits ?? shuffleBucketBits(n));
   return out;
 }
 
-/** Fisher–Yates on out[from, to) with mulberry32 state `a`; returns the state after the last draw. */
+export interface SampleOptions {
+  /** As shuffleElements'. */
+  bucketAbove?: number;
+  bucketBits?: number;
+  /** Write the sample here (≥ w.length entries, not `w`; its entries past `count` are scratch). */
+  out?: Float32Array | Float64Array;
+}
+
+/**
+ * out[0, count) = shuffleElements(w, seed, opts)[0, count) — the first `count` entries of the same
+ * uniformly random permutation, hence `count` entries drawn uniformly without replacement in uniformly
+ * random order — without permuting the rest: the bucketed form lays out and shuffles only the buckets
+ * that hold the first `count` places (the randomization check's estimate needs about half of them).
+ */
+export function sampleElements<T extends Float32Array | Float64Array>(w: T, count: number, seed: number, opts: SampleOptions = {}): T {
+  const n = w.length;
+  if (!(count >= 0 && count <= n && Number.isInteger(count))) throw new RangeError(`sampleElements: count ${count} is not in [0, ${n}]`);
+  const out = (opts.out ?? new (w.constructor as new (n: number) => T)(n)) as T;
+  if (out.length < n || out === w) throw new RangeError(`sampleElements: out must be a separate array of at least ${n} entries`);
+  if (n <= (opts.bucketAbove ?? SHUFFLE_BUCKET_ABOVE)) {
+    const o = out.subarray(0, n) as T;
+    o.set(w);
+    fisherYates(o, 0, n, seed >>> 0);
+    return out;
+  }
+  bucketShuffle(w, out, seed, count, opts.bucketBits ?? shuffleBucketBits(n));
+  return out;
+}
+
+/**
+ * The bucketed shuffle of w into out, complete up to place `keep`: pass 1 counts the labels, pass 2 draws
+ * them again and lays out the entries of the buckets that hold places [0, keep) (the others go to one
+ * scratch place, without a branch), pass 3 shuffles those buckets.
+ */
+function bucketShuffle(w: Float32Array | Float64Array, out: Float32Array | Float64Array, seed: number, keep: number, L: number): void {
+  const n = w.length;
+  if (!(L >= 1 && L <= 16 && Number.isInteger(L))) throw new RangeError(`shuffleElements: bucketBits ${L} is not in 1…16`);
+  const B = 1 << L;
+  const mask = B - 1;
+  const P = Math.floor(32 / L);
+  const start = new Int32Array(B + 1);
+  const a0 = seed >>> 0;
+  let a = a0;
+  // pass 1: bucket sizes (t kept an int32 and four labels unrolled for L = 8: V8 keeps it all in small integers)
+  let i = 0;
+  if (L === 8) {
+    for (; i + 4 <= n; i += 4) {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      t ^= t >>> 14;
+      start[(t & 255) + 1]++;
+      start[((t >>> 8) & 255) + 1]++;
+      start[((t >>> 16) & 255) + 1]++;
+      start[(t >>> 24) + 1]++;
+    }
+  }
+  for (; i < n; i += P) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    const m = Math.min(P, n - i);
+    for (let j = 0; j < m; j++) start[((t >>> (L * j)) & mask) + 1]++;
+  }
+  for (let b = 0; b < B; b++) start[b + 1] += start[b];
+  let K = 0;
+  while (K < B && start[K] < keep) K++;
+  if (keep >= n) K = B;
+  // pass 2: the same labels again; entries of buckets < K to their bucket's next place, the rest to
+  // place start[K] (past the kept ones; only written when some bucket ≥ K is non-empty, so start[K] < n)
+  const next = new Int32Array(B);
+  const step = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    next[b] = b < K ? start[b] : start[K];
+    step[b] = b < K ? 1 : 0;
+  }
+  let c = a0;
+  i = 0;
+  if (L === 8) {
+    for (; i + 4 <= n; i += 4) {
+      c = (c + 0x6d2b79f5) | 0;
+      let t = Math.imul(c ^ (c >>> 15), 1 | c);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      t ^= t >>> 14;
+      let b = t & 255;
+      out[next[b]] = w[i];
+      next[b] += step[b];
+      b = (t >>> 8) & 255;
+      out[next[b]] = w[i + 1];
+      next[b] += step[b];
+      b = (t >>> 16) & 255;
+      out[next[b]] = w[i + 2];
+      next[b] += step[b];
+      b = t >>> 24;
+      out[next[b]] = w[i + 3];
+      next[b] += step[b];
+    }
+  }
+  for (; i < n; i += P) {
+    c = (c + 0x6d2b79f5) | 0;
+    let t = Math.imul(c ^ (c >>> 15), 1 | c);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    const m = Math.min(P, n - i);
+    for (let j = 0; j < m; j++) {
+      const b = (t >>> (L * j)) & mask;
+      out[next[b]] = w[i + j];
+      next[b] += step[b];
+    }
+  }
+  // pass 3: Fisher–Yates inside each kept bucket, continuing the sequence after pass 1's draws
+  for (let b = 0; b < K; b++) a = fisherYates(out, start[b], start[b + 1], a);
+}
+
+let wasm: boolean | undefined;
+
+/** Tests: force the TypeScript Fisher–Yates (false), WebAssembly (true), or decide by whether it is built (undefined). */
+export function useWasmShuffle(on: boolean | undefined): void {
+  wasm = on;
+}
+
+/** Fisher–Yates on out[from, to) with mulberry32 state `a`; returns the state after the last draw. In WebAssembly when it is built (the same permutation). */
 function fisherYates(out: Float32Array | Float64Array, from: number, to: number, a: number): number {
+  if (to - from < 2) return a;
+  if (wasm === undefined) wasm = wasmAvailable();
+  return wasm ? fisherYatesWasm(out, from, to, a) : fisherYatesJs(out, from, to, a);
+}
+
+function fisherYatesJs(out: Float32Array | Float64Array, from: number, to: number, a: number): number {
   for (let i = to - from - 1; i >= 1; i--) {
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);

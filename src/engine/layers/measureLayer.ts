@@ -17,6 +17,8 @@ export interface LayerTaskOptions {
   convExact: boolean;
   convWeightWatcher: boolean;
   randomize: boolean;
+  /** Every eigenvalue of the shuffled matrix, not the block estimate (kernels/shuffleEstimate.ts). */
+  randomizeExact: boolean;
   seed: number;
   esdMaxPoints: number;
   /** Largest short side k for which the full spectrum is computed; above it only Lanczos ‖W‖₂. */

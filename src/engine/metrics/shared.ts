@@ -27,11 +27,13 @@ export interface EntryStats {
   l1: number;
   fro: number;
   l21: number;
+  /** max |w| (NaN when an entry is not finite). */
+  maxAbs: number;
 }
 
 /**
  * One sequential pass over W in its stored layout (W, or Wᵀ when `transposed`): NaN/±Inf counts, the
- * entry-wise ℓ₁ sum and the squared row norms of W (Σ over a stored row, or per-column accumulators
+ * entry-wise ℓ₁ sum, max |w| and the squared row norms of W (Σ over a stored row, or per-column accumulators
  * of Wᵀ). Replaces four passes (non-finite count, finiteness check, ℓ₁, row norms); the sums are
  * accumulated in float64 as before, in storage order. Norms are NaN when an entry is not finite.
  */
@@ -41,6 +43,7 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
   let l1 = 0;
   let total = 0;
   let l21 = 0;
+  let mx = 0;
   if (!transposed) {
     for (let r = 0; r < rows; r++) {
       let s = 0;
@@ -48,8 +51,10 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
       const o = r * cols;
       for (let c = 0; c < cols; c++) {
         const v = w[o + c];
+        const av = Math.abs(v);
         s += v * v;
-        a += Math.abs(v);
+        a += av;
+        if (av > mx) mx = av;
       }
       if (s - s !== 0 || a - a !== 0) for (let c = 0; c < cols; c++) { const v = w[o + c]; if (v !== v) nan++; else if (v - v !== 0) inf++; }
       total += s;
@@ -64,8 +69,10 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
       let a = 0;
       for (let r = 0; r < rows; r++) {
         const v = w[o + r];
+        const av = Math.abs(v);
         acc[r] += v * v;
-        a += Math.abs(v);
+        a += av;
+        if (av > mx) mx = av;
       }
       if (a - a !== 0) for (let r = 0; r < rows; r++) { const v = w[o + r]; if (v !== v) nan++; else if (v - v !== 0) inf++; }
       l1 += a;
@@ -75,7 +82,7 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
       l21 += Math.sqrt(acc[r]);
     }
   }
-  return { nan, inf, l1, fro: Math.sqrt(total), l21 };
+  return { nan, inf, l1, fro: Math.sqrt(total), l21, maxAbs: nan + inf ? NaN : mx };
 }
 
 /** This layer's entry statistics (one pass, shared by the non-finite check, ℓ₁, ‖W‖_F and ‖Wᵀ‖₂,₁). */

@@ -15,7 +15,7 @@ import type { LayerMetric } from '../../../src/engine/metrics/types';
 import { mlp, saveModel } from '../../helpers/onnx-writer';
 import { noNumpy, numpy, randomMatrix } from '../../kernels/helpers';
 
-const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
+const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, randomizeExact: false, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
 
 test('every registered metric has an id, complete metadata, and a unique id; metricInfo follows the registry order', () => {
   const ids = LAYER_METRICS.map((m) => m.id);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { measureLayer, type LayerTaskOptions } from '../../../src/engine/layers/measureLayer';
 import { noNumpy, numpy, randomMatrix } from '../../kernels/helpers';
 
-const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
+const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, randomizeExact: false, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
 const run = (w: Float32Array, rows: number, cols: number, o: Partial<LayerTaskOptions> = {}) => measureLayer({ index: 0, name: 'w', matrix: w, rows, cols, options: { ...options, ...o } });
 
 test('α, x_min/λ_max and D are the same for W and 1e-4·W (rel. 1e-4: its float32 entries round differently) and 2⁻¹⁴·W (rel. 1e-12); all fitted', async () => {

@@ -1,0 +1,60 @@
+// The randomization check's estimate of a shuffled ESD (the default; `randomizeExact` computes every
+// eigenvalue instead). A matrix whose entries are shuffled has i.i.d.-like entries, and the spectrum of such
+// a rows×cols matrix is, up to finite-size fluctuations, the Marchenko–Pastur law of its aspect ratio scaled by
+// its size, plus outliers from single large entries (Martin & Mahoney's correlation traps). So the spectrum
+// of k independent (rows/k)×(cols/k) blocks — the diagonal blocks of the shuffled matrix, a uniform sample
+// of its entries — gives k·(min side/k) eigenvalues with the same law once each is mapped back to full size:
+//   bulk (μ ≤ the block's edge e_b = s²(√m′ + √n′)²): λ = c·μ with c = (√m + √n)² / (√m′ + √n′)², which
+//     maps the block's Marchenko–Pastur law onto the full matrix's;
+//   outliers (μ > e_b): a large entry x acts as a rank-one signal θ = |x| in noise of variance s², whose
+//     outlier is (θ² + s²m)(θ² + s²n)/θ² above the threshold θ² > s²√(mn) and at the edge λ₊ below it
+//     (Benaych-Georges & Nadakuditi 2012). θ² is solved from the block's μ (the larger root of
+//     θ⁴ + (a + b − μ)·θ² + a·b = 0, a = s²m′, b = s²n′) and mapped through the full matrix's formula;
+//     the smaller of that and c·μ is kept (scaling alone would make a spike k times too large).
+// The map is continuous and nondecreasing (both pieces are, and they meet at e_b ↦ λ₊). Here s² is the
+// element variance ‖W‖_F²/(rows·cols) of the whole matrix, m×n its shape, m′×n′ the blocks'.
+// Cost: k blocks cost 1/k² of the full Gram and tridiagonalization, and only half the entries are drawn.
+
+/** Smallest block side the estimate uses; layers whose short side is under 2× this are solved exactly. */
+export const ESTIMATE_MIN_BLOCK = 384;
+/** Most blocks (k). */
+export const ESTIMATE_MAX_BLOCKS = 4;
+
+export interface BlockPlan {
+  /** Number of diagonal blocks k (≥ 2). */
+  blocks: number;
+  blockRows: number;
+  blockCols: number;
+}
+
+/** The blocks for a rows×cols matrix: k = min(4, ⌊min(rows, cols)/384⌋), null when k < 2 (solve exactly). */
+export function blockPlan(rows: number, cols: number): BlockPlan | null {
+  const k = Math.min(ESTIMATE_MAX_BLOCKS, Math.floor(Math.min(rows, cols) / ESTIMATE_MIN_BLOCK));
+  return k >= 2 ? { blocks: k, blockRows: Math.floor(rows / k), blockCols: Math.floor(cols / k) } : null;
+}
+
+/**
+ * The block eigenvalues `mu` (of m′×n′ blocks, λ = σ²) mapped to the full rows×cols matrix (see above), in
+ * place order; `s2` = ‖W‖_F²/(rows·cols). Negative round-off counts as 0.
+ */
+export function mapBlockEigenvalues(mu: ArrayLike<number>, rows: number, cols: number, blockRows: number, blockCols: number, s2: number): Float64Array {
+  const out = new Float64Array(mu.length);
+  const c = (Math.sqrt(rows) + Math.sqrt(cols)) ** 2 / (Math.sqrt(blockRows) + Math.sqrt(blockCols)) ** 2;
+  const edge = s2 * (Math.sqrt(blockRows) + Math.sqrt(blockCols)) ** 2;
+  const lplus = s2 * (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
+  const a = s2 * blockRows;
+  const b = s2 * blockCols;
+  const threshold = s2 * Math.sqrt(rows * cols);
+  for (let i = 0; i < mu.length; i++) {
+    const x = Math.max(0, mu[i]);
+    if (!(s2 > 0) || x <= edge) {
+      out[i] = c * x;
+      continue;
+    }
+    const d = x - a - b;
+    const theta2 = (d + Math.sqrt(Math.max(0, d * d - 4 * a * b))) / 2;
+    const spike = theta2 <= threshold ? lplus : ((theta2 + s2 * rows) * (theta2 + s2 * cols)) / theta2;
+    out[i] = Math.min(c * x, spike);
+  }
+  return out;
+}
