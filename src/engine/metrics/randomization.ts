@@ -1,11 +1,12 @@
 // The randomization test (Martin & Mahoney 2021): the ESD of W with its entries shuffled (seeded),
 // its distance to W's ESD, and its λ_max (a spike that survives shuffling is a "correlation trap").
 // Layers with a short side ≥ 768 get the shuffled ESD estimated from k diagonal blocks of the shuffled
-// matrix (kernels/shuffleEstimate.ts: a quarter of the work at k = 2) unless `randomizeExact`; smaller
-// layers, and every layer with `randomizeExact`, get every eigenvalue of the whole shuffled matrix.
+// matrix (kernels/shuffleEstimate.ts: a quarter of the work at k = 2) unless `randomizeExact` or their
+// entries are heavy-tailed; smaller layers, those, and every layer with `randomizeExact` get every
+// eigenvalue of the whole shuffled matrix.
 import { esdDistance, sampleElements, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
 import { scratch } from '../kernels/scratch';
-import { blockPlan, mapBlockEigenvalues } from '../kernels/shuffleEstimate';
+import { blockPlan, countAbove, ESTIMATE_MAX_STANDOUT, mapBlockEigenvalues } from '../kernels/shuffleEstimate';
 import { stats } from './marchenkoPastur';
 import { entries, finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
@@ -52,8 +53,19 @@ const shuffled = (ctx: LayerContext) =>
     const eig = await fullSpectrum(ctx);
     if (!eig || !ctx.options.randomize || !((await sigmaMax(ctx)) > 0)) return undefined;
     const st = await stats(ctx);
-    const plan = ctx.options.randomizeExact || !finiteEntries(ctx) || !(st?.mpBulkMax != null && st.mpBulkMax > 0) ? null : blockPlan(ctx.stored.rows, ctx.stored.cols);
-    const r = await timedAsync('randomize', () => (plan ? estimatedShuffled(ctx, plan, st!.mpBulkMax!) : exactShuffled(ctx)));
+    let plan = ctx.options.randomizeExact || !finiteEntries(ctx) || !(st?.mpBulkMax != null && st.mpBulkMax > 0) ? null : blockPlan(ctx.stored.rows, ctx.stored.cols);
+    if (plan) {
+      // heavy-tailed entries: blocks would misrepresent the shuffled spectrum (see ESTIMATE_MAX_STANDOUT)
+      const { rows, cols } = ctx.stored;
+      const s2 = st!.mpBulkMax! / (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
+      const standout = timed('sample', () => countAbove(ctx.task.matrix, s2 * Math.sqrt(plan!.blockRows * plan!.blockCols)));
+      if (standout > ESTIMATE_MAX_STANDOUT * ctx.k) {
+        ctx.notes.randDistance = `exact: ${standout} entries stand out of a ${plan.blockRows}×${plan.blockCols} block's bulk (more than ${ESTIMATE_MAX_STANDOUT * 100}% of the short side; heavy-tailed entries), which the block estimate would misrepresent`;
+        plan = null;
+      }
+    }
+    const chosen = plan;
+    const r = await timedAsync('randomize', () => (chosen ? estimatedShuffled(ctx, chosen, st!.mpBulkMax!) : exactShuffled(ctx)));
     if (plan) {
       ctx.notes.randDistance = `estimated (the default): the shuffled ESD from ${plan.blocks} diagonal ${plan.blockRows}×${plan.blockCols} blocks of the shuffled matrix mapped to full size, and the outlier of the largest entry; randomizeExact (--randomize-exact) computes every eigenvalue`;
     }
@@ -70,7 +82,7 @@ export const randDistance: LayerMetric = {
   info: {
     name: 'Distance to the shuffled ESD',
     symbol: 'd_rand',
-    formula: 'Jensen–Shannon distance between histograms of log₁₀λ of W and of W with its entries shuffled (short side ≥ 768: the shuffled ESD estimated from k diagonal blocks, within 0.04 of the exact; randomizeExact for every eigenvalue)',
+    formula: 'Jensen–Shannon distance between histograms of log₁₀λ of W and of W with its entries shuffled (short side ≥ 768: the shuffled ESD estimated from k diagonal blocks, within 0.04 of the exact, unless heavy-tailed entries; randomizeExact for every eigenvalue)',
     reference: 'Martin & Mahoney 2021 (randomization test)',
     group: 'heavyTailed',
   },
