@@ -3,9 +3,10 @@
 // analyze() (every per-layer metric, full spectra, power-law fits), and the same matrices given to
 // numpy's LAPACK in the same run: Gram (f32) + eigvalsh (what our solver computes) and svdvals (what
 // WeightWatcher calls). Not a test: nothing is asserted. Prints, in one run:
-//   - Theory Lens full ESD (--no-randomize) and the default (randomization check) vs numpy Gram+eigvalsh
+//   - Theory Lens full ESD (--no-randomize), the default (randomization check, estimated for large layers)
+//     and --randomize-exact vs numpy Gram+eigvalsh
 //     and svdvals, as ratios of best-of-N wall times (and of CPU seconds: less sensitive to other load);
-//   - the default's overhead over the full ESD;
+//   - the default's overhead over the full ESD, and its d_rand against --randomize-exact per layer;
 //   - the per-phase profile (read, convert, Gram, tridiagonalize, QL, fit, randomize, assemble; per worker);
 //   - peak RSS of each Theory Lens configuration, each run in a fresh child process.
 // GPT2_BLOCKS / GPT2_VOCAB shrink the model; GPT2_REPEAT sets N (default 2).
@@ -22,7 +23,7 @@ const BLOCKS = Number(process.env.GPT2_BLOCKS ?? 12);
 const VOCAB = Number(process.env.GPT2_VOCAB ?? 50257);
 const REPEAT = Math.max(1, Number(process.env.GPT2_REPEAT ?? 2));
 
-interface ChildResult { wall: number[]; cpu: number[]; maxRssMB: number; report: Pick<Report, 'timings' | 'workerTimings'> & { layers: number; threads: number } }
+interface ChildResult { wall: number[]; cpu: number[]; maxRssMB: number; report: Pick<Report, 'timings' | 'workerTimings'> & { layers: number; threads: number; rand: [number | null, string][] } }
 
 /**
  * The child: the built CLI's main() (dist/cli.js, what `theory-lens analyze` runs; plain node, no
@@ -38,14 +39,14 @@ const [model, randomize, n, threads, out] = process.argv.slice(2);
   for (let i = 0; i < Number(n); i++) {
     globalThis.gc?.();
     const c0 = process.cpuUsage(); const t = performance.now();
-    const code = await main(['analyze', model, '--json', '--quiet', '--out', out, '--threads', threads, ...(randomize === '1' ? [] : ['--no-randomize'])]);
+    const code = await main(['analyze', model, '--json', '--quiet', '--out', out, '--threads', threads, ...(randomize === '1' ? [] : randomize === 'exact' ? ['--randomize-exact'] : ['--no-randomize'])]);
     wall.push((performance.now() - t) / 1000);
     const c = process.cpuUsage(c0); cpu.push((c.user + c.system) / 1e6);
     if (code !== 0) throw new Error('exit ' + code);
     last = JSON.parse(readFileSync(out, 'utf8'));
   }
   rmSync(out, { force: true });
-  const report = { timings: last.timings, workerTimings: last.workerTimings, layers: last.layers.length, threads: Number(last.settings.threads) };
+  const report = { timings: last.timings, workerTimings: last.workerTimings, layers: last.layers.length, threads: Number(last.settings.threads), rand: last.layers.map((l) => [l.metrics.randDistance ?? null, (l.notes && l.notes.randDistance || 'exact').split(' ')[0]]) };
   process.stdout.write('\\n@@' + JSON.stringify({ wall, cpu, maxRssMB: process.resourceUsage().maxRSS / 1024, report }) + '\\n');
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -137,9 +138,9 @@ try {
   }
   for (const { label: envLabel, env } of envs) {
   console.log(`\n=== ${envLabel} ===`);
-  const runOurs = (randomize: boolean): ChildResult | null => {
+  const runOurs = (randomize: boolean | 'exact'): ChildResult | null => {
     const threads = String(Math.min(availableParallelism(), 4));
-    const r = spawnSync(process.execPath, ['--expose-gc', '-e', CHILD, join(__dirname, '..', 'dist', 'cli.js'), model, randomize ? '1' : '0', String(REPEAT), threads, join(dir, 'report.json')], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', CHILD, join(__dirname, '..', 'dist', 'cli.js'), model, randomize === 'exact' ? 'exact' : randomize ? '1' : '0', String(REPEAT), threads, join(dir, 'report.json')], { encoding: 'utf8', maxBuffer: 1 << 26, env });
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('@@'));
     if (r.status !== 0 || !line) {
       console.log(`theory-lens run failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
@@ -149,8 +150,9 @@ try {
   };
   const esd = runOurs(false);
   const def = runOurs(true);
+  const exact = runOurs('exact');
   // printed before numpy runs (svdvals is slow on a loaded machine): the table below repeats them with ratios
-  for (const [label, r] of [['full ESD (--no-randomize)', esd], ['default (randomization check)', def]] as const) {
+  for (const [label, r] of [['full ESD (--no-randomize)', esd], ['default (randomization check)', def], ['--randomize-exact', exact]] as const) {
     if (r) console.log(`theory-lens ${label}: wall ${r.wall.map((x) => x.toFixed(2)).join(', ')} s; CPU ${r.cpu.map((x) => x.toFixed(2)).join(', ')} s; peak RSS ${r.maxRssMB.toFixed(0)} MB`);
   }
 
@@ -199,10 +201,20 @@ print(json.dumps({"gram_eigvalsh": min(g), "gram_eigvalsh_cpu": min(c), "read_gr
   };
   row('Theory Lens, full ESD of every layer (--no-randomize), whole file', esd);
   row('Theory Lens, default (randomization check on), whole file', def);
+  row('Theory Lens, --randomize-exact (every shuffled eigenvalue), whole file', exact);
   if (esd && def) console.log(`\ndefault's overhead (randomization check): ${(best(def.wall) / best(esd.wall)).toFixed(2)}× the full-ESD wall time`);
+  if (esd && exact) console.log(`--randomize-exact's overhead: ${(best(exact.wall) / best(esd.wall)).toFixed(2)}× the full-ESD wall time`);
+  if (def && exact) {
+    // the estimate's faithfulness on this model: d_rand per layer, default vs --randomize-exact
+    const pairs = def.report.rand.map(([d, how], i) => ({ d, how, e: exact.report.rand[i]?.[0] ?? null })).filter((p) => p.d != null && p.e != null);
+    const est = pairs.filter((p) => p.how === 'estimated');
+    const diffs = est.map((p) => p.d! - p.e!);
+    const fmt = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(4);
+    console.log(`randomization estimate: ${est.length} of ${pairs.length} layers estimated (the rest exact)` + (diffs.length ? `; d_rand − exact d_rand over those: min ${fmt(Math.min(...diffs))}, mean ${fmt(diffs.reduce((a, b) => a + b, 0) / diffs.length)}, max ${fmt(Math.max(...diffs))} (exact d_rand ${Math.min(...est.map((p) => p.e!)).toFixed(3)}–${Math.max(...est.map((p) => p.e!)).toFixed(3)})` : ''));
+  }
   if (esd && np) console.log(`full ESD against numpy's end-to-end (read + Gram + eigvalsh): ${(best(esd.wall) / np.read_gram_eigvalsh).toFixed(2)}×`);
 
-  for (const [label, r] of [['full ESD', esd], ['default', def]] as const) {
+  for (const [label, r] of [['full ESD', esd], ['default', def], ['--randomize-exact', exact]] as const) {
     if (!r) continue;
     const t = r.report.timings ?? {};
     const f = (k: string) => ((t[k] ?? 0) / 1000).toFixed(2);

@@ -121,7 +121,7 @@ test('estimated randomization check vs numpy\'s exact shuffled spectra: d_rand w
     const w32 = Float32Array.from(c.w);
     const est = await measureLayer({ index: 0, name: c.name, matrix: w32.slice(), rows: c.rows, cols: c.cols, options });
     const exact = await measureLayer({ index: 0, name: c.name, matrix: w32.slice(), rows: c.rows, cols: c.cols, options: { ...options, randomizeExact: true } });
-    assert.match(est.notes.randDistance ?? '', c.heavy ? /^exact: \d+ entries stand out of a \d+×\d+ block's bulk/ : /^estimated/, c.name);
+    assert.match(est.notes.randDistance ?? '', c.heavy ? /^exact: \d+ of the \d+ \d+×\d+ blocks' eigenvalues stand above their bulk/ : /^estimated/, c.name);
     assert.equal(exact.notes.randDistance, undefined, c.name);
     // numpy: W's eigenvalues and those of 5 permutations (numpy's generator, not ours), float64 throughout
     const ref = numpy(`

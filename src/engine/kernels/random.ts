@@ -120,8 +120,9 @@ export interface SampleOptions {
 /**
  * out[0, count) = shuffleElements(w, seed, opts)[0, count) — the first `count` entries of the same
  * uniformly random permutation, hence `count` entries drawn uniformly without replacement in uniformly
- * random order — without permuting the rest: the bucketed form lays out and shuffles only the buckets
- * that hold the first `count` places (the randomization check's estimate needs about half of them).
+ * random order — without permuting the rest: the bucketed form shuffles only the buckets that hold the
+ * first `count` places (the randomization check's estimate needs about half of them); out[count, n) holds
+ * the other entries, not in permuted order.
  */
 export function sampleElements<T extends Float32Array | Float64Array>(w: T, count: number, seed: number, opts: SampleOptions = {}): T {
   const n = w.length;
@@ -140,33 +141,56 @@ export function sampleElements<T extends Float32Array | Float64Array>(w: T, coun
 
 /**
  * The bucketed shuffle of w into out, complete up to place `keep`: pass 1 counts the labels, pass 2 draws
- * them again and lays out the entries of the buckets that hold places [0, keep) (the others go to one
- * scratch place, without a branch), pass 3 shuffles those buckets.
+ * them again and lays every entry out in its bucket, pass 3 shuffles the buckets that hold places
+ * [0, keep). Each pass is its own small function, which V8 optimizes far better than one large one.
  */
 function bucketShuffle(w: Float32Array | Float64Array, out: Float32Array | Float64Array, seed: number, keep: number, L: number): void {
   const n = w.length;
   if (!(L >= 1 && L <= 16 && Number.isInteger(L))) throw new RangeError(`shuffleElements: bucketBits ${L} is not in 1…16`);
+  const a0 = seed >>> 0;
+  const start = L === 8 ? bucketSizes8(n, a0) : bucketSizes(n, a0, L);
+  const B = 1 << L;
+  for (let b = 0; b < B; b++) start[b + 1] += start[b];
+  if (L === 8) scatter8(w, out, start, a0);
+  else scatter(w, out, start, a0, L);
+  // pass 3: Fisher–Yates inside each bucket holding a place below `keep`, continuing the sequence
+  // after pass 1's ⌈n/P⌉ draws
+  let a = a0;
+  for (let d = Math.ceil(n / Math.floor(32 / L)); d > 0; d--) a = (a + 0x6d2b79f5) | 0;
+  for (let b = 0; b < B && start[b] < keep; b++) a = fisherYates(out, start[b], start[b + 1], a);
+}
+
+/** Pass 1 for L = 8: bucket sizes at start[b + 1], four labels a draw (kept an int32: V8 stays in small integers). */
+function bucketSizes8(n: number, a: number): Int32Array {
+  const start = new Int32Array(257);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    start[(t & 255) + 1]++;
+    start[((t >>> 8) & 255) + 1]++;
+    start[((t >>> 16) & 255) + 1]++;
+    start[(t >>> 24) + 1]++;
+  }
+  if (i < n) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    for (; i < n; i++, t >>>= 8) start[(t & 255) + 1]++;
+  }
+  return start;
+}
+
+/** Pass 1 for any L. */
+function bucketSizes(n: number, a: number, L: number): Int32Array {
   const B = 1 << L;
   const mask = B - 1;
   const P = Math.floor(32 / L);
   const start = new Int32Array(B + 1);
-  const a0 = seed >>> 0;
-  let a = a0;
-  // pass 1: bucket sizes (t kept an int32 and four labels unrolled for L = 8: V8 keeps it all in small integers)
-  let i = 0;
-  if (L === 8) {
-    for (; i + 4 <= n; i += 4) {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      t ^= t >>> 14;
-      start[(t & 255) + 1]++;
-      start[((t >>> 8) & 255) + 1]++;
-      start[((t >>> 16) & 255) + 1]++;
-      start[(t >>> 24) + 1]++;
-    }
-  }
-  for (; i < n; i += P) {
+  for (let i = 0; i < n; i += P) {
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
@@ -174,54 +198,48 @@ function bucketShuffle(w: Float32Array | Float64Array, out: Float32Array | Float
     const m = Math.min(P, n - i);
     for (let j = 0; j < m; j++) start[((t >>> (L * j)) & mask) + 1]++;
   }
-  for (let b = 0; b < B; b++) start[b + 1] += start[b];
-  let K = 0;
-  while (K < B && start[K] < keep) K++;
-  if (keep >= n) K = B;
-  // pass 2: the same labels again; entries of buckets < K to their bucket's next place, the rest to
-  // place start[K] (past the kept ones; only written when some bucket ≥ K is non-empty, so start[K] < n)
-  const next = new Int32Array(B);
-  const step = new Int32Array(B);
-  for (let b = 0; b < B; b++) {
-    next[b] = b < K ? start[b] : start[K];
-    step[b] = b < K ? 1 : 0;
+  return start;
+}
+
+/** Pass 2 for L = 8: the same draws again, each entry to the next free place of its bucket. */
+function scatter8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, start: Int32Array, a: number): void {
+  const n = w.length;
+  const next = start.slice(0, 256);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    out[next[t & 255]++] = w[i];
+    out[next[(t >>> 8) & 255]++] = w[i + 1];
+    out[next[(t >>> 16) & 255]++] = w[i + 2];
+    out[next[t >>> 24]++] = w[i + 3];
   }
-  let c = a0;
-  i = 0;
-  if (L === 8) {
-    for (; i + 4 <= n; i += 4) {
-      c = (c + 0x6d2b79f5) | 0;
-      let t = Math.imul(c ^ (c >>> 15), 1 | c);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      t ^= t >>> 14;
-      let b = t & 255;
-      out[next[b]] = w[i];
-      next[b] += step[b];
-      b = (t >>> 8) & 255;
-      out[next[b]] = w[i + 1];
-      next[b] += step[b];
-      b = (t >>> 16) & 255;
-      out[next[b]] = w[i + 2];
-      next[b] += step[b];
-      b = t >>> 24;
-      out[next[b]] = w[i + 3];
-      next[b] += step[b];
-    }
+  if (i < n) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    for (; i < n; i++, t >>>= 8) out[next[t & 255]++] = w[i];
   }
-  for (; i < n; i += P) {
-    c = (c + 0x6d2b79f5) | 0;
-    let t = Math.imul(c ^ (c >>> 15), 1 | c);
+}
+
+/** Pass 2 for any L. */
+function scatter(w: Float32Array | Float64Array, out: Float32Array | Float64Array, start: Int32Array, a: number, L: number): void {
+  const n = w.length;
+  const B = 1 << L;
+  const mask = B - 1;
+  const P = Math.floor(32 / L);
+  const next = start.slice(0, B);
+  for (let i = 0; i < n; i += P) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     t ^= t >>> 14;
     const m = Math.min(P, n - i);
-    for (let j = 0; j < m; j++) {
-      const b = (t >>> (L * j)) & mask;
-      out[next[b]] = w[i + j];
-      next[b] += step[b];
-    }
+    for (let j = 0; j < m; j++) out[next[(t >>> (L * j)) & mask]++] = w[i + j];
   }
-  // pass 3: Fisher–Yates inside each kept bucket, continuing the sequence after pass 1's draws
-  for (let b = 0; b < K; b++) a = fisherYates(out, start[b], start[b + 1], a);
 }
 
 let wasm: boolean | undefined;

@@ -6,7 +6,7 @@
 // eigenvalue of the whole shuffled matrix.
 import { esdDistance, sampleElements, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
 import { scratch } from '../kernels/scratch';
-import { blockPlan, countAbove, ESTIMATE_MAX_STANDOUT, mapBlockEigenvalues } from '../kernels/shuffleEstimate';
+import { blockPlan, ESTIMATE_MAX_STANDOUT, mapBlockEigenvalues } from '../kernels/shuffleEstimate';
 import { stats } from './marchenkoPastur';
 import { entries, finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
@@ -24,7 +24,7 @@ async function exactShuffled(ctx: LayerContext): Promise<Float64Array> {
  * entries holds it only with probability 1/k): (x² + s²m)(x² + s²n)/x² when x² > s²√(mn), put in place
  * of the top estimate when larger.
  */
-async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType<typeof blockPlan>>, lplus: number): Promise<Float64Array> {
+async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType<typeof blockPlan>>, lplus: number): Promise<Float64Array | { standout: number }> {
   const { rows, cols } = ctx.stored;
   const { blocks, blockRows, blockCols } = plan;
   const n = ctx.task.matrix.length;
@@ -34,10 +34,15 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
   const s2 = lplus / (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
   const k = Math.min(blockRows, blockCols);
   const r = new Float64Array(blocks * k);
+  const edge = s2 * (Math.sqrt(blockRows) + Math.sqrt(blockCols)) ** 2;
+  let standout = 0;
   for (let b = 0; b < blocks; b++) {
     const mu = (await singularValues(sample.subarray(b * per, (b + 1) * per), blockRows, blockCols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: true })).eig;
+    for (let i = 0; i < mu.length; i++) if (mu[i] > edge) standout++;
     r.set(mapBlockEigenvalues(mu, rows, cols, blockRows, blockCols, s2), b * k);
   }
+  // heavy-tailed entries: the blocks misrepresent the shuffled spectrum (ESTIMATE_MAX_STANDOUT)
+  if (standout > ESTIMATE_MAX_STANDOUT * k) return { standout };
   const x2 = entries(ctx).maxAbs ** 2;
   if (x2 > s2 * Math.sqrt(rows * cols)) {
     const spike = ((x2 + s2 * rows) * (x2 + s2 * cols)) / x2;
@@ -53,22 +58,17 @@ const shuffled = (ctx: LayerContext) =>
     const eig = await fullSpectrum(ctx);
     if (!eig || !ctx.options.randomize || !((await sigmaMax(ctx)) > 0)) return undefined;
     const st = await stats(ctx);
-    let plan = ctx.options.randomizeExact || !finiteEntries(ctx) || !(st?.mpBulkMax != null && st.mpBulkMax > 0) ? null : blockPlan(ctx.stored.rows, ctx.stored.cols);
-    if (plan) {
-      // heavy-tailed entries: blocks would misrepresent the shuffled spectrum (see ESTIMATE_MAX_STANDOUT)
-      const { rows, cols } = ctx.stored;
-      const s2 = st!.mpBulkMax! / (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
-      const standout = timed('sample', () => countAbove(ctx.task.matrix, s2 * Math.sqrt(plan!.blockRows * plan!.blockCols)));
-      if (standout > ESTIMATE_MAX_STANDOUT * ctx.k) {
-        ctx.notes.randDistance = `exact: ${standout} entries stand out of a ${plan.blockRows}×${plan.blockCols} block's bulk (more than ${ESTIMATE_MAX_STANDOUT * 100}% of the short side; heavy-tailed entries), which the block estimate would misrepresent`;
-        plan = null;
+    const plan = ctx.options.randomizeExact || !finiteEntries(ctx) || !(st?.mpBulkMax != null && st.mpBulkMax > 0) ? null : blockPlan(ctx.stored.rows, ctx.stored.cols);
+    const r: Float64Array = await timedAsync('randomize', async () => {
+      const est = plan ? await estimatedShuffled(ctx, plan, st!.mpBulkMax!) : null;
+      if (plan && est && 'standout' in est) {
+        ctx.notes.randDistance = `exact: ${est.standout} of the ${plan.blocks} ${plan.blockRows}×${plan.blockCols} blocks' eigenvalues stand above their bulk (more than ${ESTIMATE_MAX_STANDOUT * 100}% of a block's ${Math.min(plan.blockRows, plan.blockCols)}: heavy-tailed entries), which the block estimate would misrepresent`;
+      } else if (plan && est instanceof Float64Array) {
+        ctx.notes.randDistance = `estimated (the default): the shuffled ESD from ${plan.blocks} diagonal ${plan.blockRows}×${plan.blockCols} blocks of the shuffled matrix mapped to full size, and the outlier of the largest entry; randomizeExact (--randomize-exact) computes every eigenvalue`;
+        return est;
       }
-    }
-    const chosen = plan;
-    const r = await timedAsync('randomize', () => (chosen ? estimatedShuffled(ctx, chosen, st!.mpBulkMax!) : exactShuffled(ctx)));
-    if (plan) {
-      ctx.notes.randDistance = `estimated (the default): the shuffled ESD from ${plan.blocks} diagonal ${plan.blockRows}×${plan.blockCols} blocks of the shuffled matrix mapped to full size, and the outlier of the largest entry; randomizeExact (--randomize-exact) computes every eigenvalue`;
-    }
+      return exactShuffled(ctx);
+    });
     let rmax = 0;
     for (let i = 0; i < r.length; i++) if (r[i] > rmax) rmax = r[i];
     if (st?.mpBulkMax != null && rmax > 1.5 * st.mpBulkMax) {
