@@ -23,7 +23,7 @@ const BLOCKS = Number(process.env.GPT2_BLOCKS ?? 12);
 const VOCAB = Number(process.env.GPT2_VOCAB ?? 50257);
 const REPEAT = Math.max(1, Number(process.env.GPT2_REPEAT ?? 2));
 
-interface ChildResult { wall: number[]; cpu: number[]; maxRssMB: number; report: Pick<Report, 'timings' | 'workerTimings'> & { layers: number; threads: number; rand: [number | null, string][] } }
+interface ChildResult { wall: number[]; cpu: number[]; maxRssMB: number; report: Pick<Report, 'timings' | 'workerTimings'> & { layers: number; threads: number; rand: [number | null, string, string][] } }
 
 /**
  * The child: the built CLI's main() (dist/cli.js, what `theory-lens analyze` runs; plain node, no
@@ -46,7 +46,7 @@ const [model, randomize, n, threads, out] = process.argv.slice(2);
     last = JSON.parse(readFileSync(out, 'utf8'));
   }
   rmSync(out, { force: true });
-  const report = { timings: last.timings, workerTimings: last.workerTimings, layers: last.layers.length, threads: Number(last.settings.threads), rand: last.layers.map((l) => [l.metrics.randDistance ?? null, (l.notes && l.notes.randDistance || 'exact').split(' ')[0]]) };
+  const report = { timings: last.timings, workerTimings: last.workerTimings, layers: last.layers.length, threads: Number(last.settings.threads), rand: last.layers.map((l) => [l.metrics.randDistance ?? null, (l.notes && l.notes.randDistance || 'exact').split(' ')[0], l.name + ': ' + ((l.notes && l.notes.randDistance) || 'no note').slice(0, 60)]) };
   process.stdout.write('\\n@@' + JSON.stringify({ wall, cpu, maxRssMB: process.resourceUsage().maxRSS / 1024, report }) + '\\n');
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -210,6 +210,8 @@ print(json.dumps({"gram_eigvalsh": min(g), "gram_eigvalsh_cpu": min(c), "read_gr
     const est = pairs.filter((p) => p.how === 'estimated');
     const diffs = est.map((p) => p.d! - p.e!);
     const fmt = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(4);
+    const why = [...new Set(def.report.rand.filter(([, how]) => how !== 'estimated').map(([, , w]) => w))];
+    if (why.length) console.log(`layers solved exactly by the default: ${why.slice(0, 12).join(' | ')}${why.length > 12 ? ' | …' : ''}`);
     console.log(`randomization estimate: ${est.length} of ${pairs.length} layers estimated (the rest exact)` + (diffs.length ? `; d_rand − exact d_rand over those: min ${fmt(Math.min(...diffs))}, mean ${fmt(diffs.reduce((a, b) => a + b, 0) / diffs.length)}, max ${fmt(Math.max(...diffs))} (exact d_rand ${Math.min(...est.map((p) => p.e!)).toFixed(3)}–${Math.max(...est.map((p) => p.e!)).toFixed(3)})` : ''));
   }
   if (esd && np) console.log(`full ESD against numpy's end-to-end (read + Gram + eigvalsh): ${(best(esd.wall) / np.read_gram_eigvalsh).toFixed(2)}×`);

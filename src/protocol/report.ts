@@ -2,7 +2,12 @@
 // extend it with new optional fields, never rename or remove one, and bump SCHEMA_VERSION when a
 // field's meaning changes. Types only; imported by the engine, the CLI, the extension and the webview.
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: `randDistance` and `randSpectralNorm` of layers with a short side ≥ 768 are estimated from blocks by
+ * default (settings.randomizeExact false; the layer's notes.randDistance says which), and the shuffle of
+ * layers above 2²⁰ entries draws its bucket labels differently (so their exact values differ from 1's).
+ */
+export const SCHEMA_VERSION = 2;
 
 /** What a measure needs before it can be computed. */
 export type Need = 'weights' | 'init' | 'data' | 'testData' | 'trainSize' | 'runtime' | 'convInputShape';
