@@ -143,7 +143,7 @@ SHUFFLE_BUCKET_ABOVE = 1 << 20
 def shuffled(W, seed=0, bucket_above=SHUFFLE_BUCKET_ABOVE, bucket_bits=None):
     """5. W's entries (row-major) permuted with draws t = next() (u = t/2³²): up to 2²⁰ entries by
     Fisher–Yates (for i = len−1 … 1, j = ⌊u·(i+1)⌋, swap i and j); above, Rao–Sandelius with B = 2^L
-    buckets, L = 8 up to 2²⁶ entries (else 12): the first ⌈len/P⌉ draws, P = ⌊32/L⌋, label the entries in
+    buckets, L = 8: the first ⌈len/P⌉ draws, P = ⌊32/L⌋, label the entries in
     order — entry P·d + j gets (t_d ≫ L·j) & (B − 1) —, entries are laid out bucket by bucket (input order
     within a bucket), then each bucket, bucket 0 first, is Fisher–Yates-shuffled with the next draws."""
     flat = W.ravel().copy()
@@ -158,7 +158,7 @@ def shuffled(W, seed=0, bucket_above=SHUFFLE_BUCKET_ABOVE, bucket_bits=None):
     if n <= bucket_above:
         fisher_yates(0, n)
         return flat.reshape(W.shape)
-    L = bucket_bits or (8 if n <= 1 << 26 else 12)
+    L = bucket_bits or 8
     B, P = 1 << L, 32 // L
     draws = np.array([nxt() for _ in range(-(-n // P))], dtype=np.uint64)
     labels = np.stack([(draws >> np.uint64(L * j)) & np.uint64(B - 1) for j in range(P)], axis=1).ravel()[:n].astype(np.int64)

