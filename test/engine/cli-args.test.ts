@@ -21,6 +21,8 @@ test('analyze with every option', () => {
     convWeightWatcher: true, randomize: false, foldBatchNorm: false, threads: 2,
   });
   assert.equal(a.quiet, true);
+  assert.equal(parseArgs(['analyze', model, '--randomize-exact']).options?.randomizeExact, true);
+  assert.equal(parseArgs(['analyze', model]).options?.randomizeExact, undefined, 'the default comes from DEFAULTS');
 });
 
 test('bad arguments are usage errors that say what is wrong', () => {

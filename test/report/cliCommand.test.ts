@@ -29,6 +29,9 @@ describe('cliCommand', () => {
       settings: { provider: 'cpu', precision: 'float64', seed: 3, delta: 0.01, mcDraws: 20, convExact: false, randomize: false, foldBatchNorm: false, convWeightWatcher: true },
     } as unknown as Report;
     assert.equal(cliCommand(r), 'theory-lens analyze /m.onnx --init /i.onnx --data /p.npz --test-data /t.npz --train-size 3000 --data-keys images,labels --provider cpu --precision float64 --seed 3 --delta 0.01 --mc-draws 20 --no-conv-exact --conv-ww --no-randomize --no-fold-bn --landscape 3 --landscape-2d --json');
+    const exact = { ...r, settings: { ...r.settings, randomize: true, randomizeExact: true } } as Report;
+    assert.match(cliCommand(exact), / --randomize-exact /);
+    assert.doesNotMatch(cliCommand(exact), /--no-randomize/);
   });
 
   it('run in a shell, it prints the same numbers', { skip: requireEvidence(haveFixtures || 'no ../shared/fixtures') }, () => {

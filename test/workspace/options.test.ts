@@ -85,6 +85,11 @@ describe('optionsFor', () => {
       trainSize: 3000, provider: 'auto', precision: 'float64', convExact: true, seed: 7, delta: 0.05, mcDraws: 10, landscapePoints: 21, randomize: true,
     });
   });
+  it('randomizeExact reaches the options only when on', () => {
+    const d = layout('o1b', ['m.onnx']);
+    assert.equal(optionsFor(join(d, 'm.onnx'), { ...settings, randomizeExact: true }, d).randomizeExact, true);
+    assert.equal('randomizeExact' in optionsFor(join(d, 'm.onnx'), settings, d), false);
+  });
   it('settings paths resolve against the workspace; probe keys split into x and y; m = 0 means unknown', () => {
     const d = layout('o2', ['m.onnx', 'data/p.npz', 'data/t.npz']);
     const o = optionsFor(join(d, 'm.onnx'), { ...settings, probeData: 'data/p.npz', testData: join(d, 'data', 't.npz'), probeKeys: 'images, labels', landscape2d: true }, d);
