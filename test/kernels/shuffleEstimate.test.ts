@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { sampleElements, shuffleElements } from '../../src/engine/kernels';
 import { blockPlan, mapBlockEigenvalues } from '../../src/engine/kernels/shuffleEstimate';
-import { gaussian } from '../../src/engine/kernels/random';
+import { gaussian, sampleScratchSize } from '../../src/engine/kernels/random';
 import { measureLayer, type LayerTaskOptions } from '../../src/engine/layers/measureLayer';
 import { ensureWasm, noNumpy, numpy, withSpectrum } from './helpers';
 
@@ -22,6 +22,10 @@ test('sampleElements is the prefix of shuffleElements\' permutation (bucketed an
       const got = sampleElements(Float32Array.from(idx), count, seed, { ...opts, out });
       assert.equal(got, out);
       assert.deepEqual(Array.from(out.subarray(0, count)), Array.from(full.subarray(0, count)), `${JSON.stringify(opts)} count ${count}`);
+      // with room for the one-pass layout (256 buckets of n/256 + 8σ): the same sample
+      const big = new Float64Array(sampleScratchSize(30000, 1000) + 5);
+      sampleElements(idx, count, seed, { ...opts, out: big });
+      assert.deepEqual(Array.from(big.subarray(0, count)), Array.from(full.subarray(0, count)), `one pass, ${JSON.stringify(opts)} count ${count}`);
     }
   }
   const s = sampleElements(idx, 14000, 3, { bucketAbove: 1000 }).subarray(0, 14000);

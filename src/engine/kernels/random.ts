@@ -139,8 +139,80 @@ export function sampleElements<T extends Float32Array | Float64Array>(w: T, coun
     fisherYates(o, 0, n, seed >>> 0);
     return out;
   }
-  bucketShuffle(w, out, seed, count, opts.bucketBits ?? shuffleBucketBits(n));
+  const L = opts.bucketBits ?? shuffleBucketBits(n);
+  if (L !== 8 || out.length < 256 * bucketRoom(n) || !onePass8(w, out, seed, count)) bucketShuffle(w, out, seed, count, L);
   return out;
+}
+
+/** Room per bucket of the one-pass layout: the expected size plus 8 standard deviations (the binomial's). */
+function bucketRoom(n: number): number {
+  return Math.ceil(n / 256 + 8 * Math.sqrt(n / 256) + 8);
+}
+
+/**
+ * Entries an `out` of sampleElements needs for its one-pass form (256 buckets of bucketRoom(n), about 1.08·n
+ * at 2.4 M entries; n where the plain Fisher–Yates runs, at most `bucketAbove` entries); a smaller `out`
+ * (≥ n) gets the two-pass form, with the same result.
+ */
+export function sampleScratchSize(n: number, bucketAbove = SHUFFLE_BUCKET_ABOVE): number {
+  return n <= bucketAbove ? n : Math.max(n, 256 * bucketRoom(n));
+}
+
+/**
+ * sampleElements' bucketed form in one pass over the entries (L = 8): each entry goes straight to its
+ * bucket's slot in a region of bucketRoom(n) places per bucket, the buckets holding places [0, count) are
+ * then moved together (copyWithin, lowest first: a bucket never moves up) and Fisher–Yates-shuffled. The
+ * same buckets in the same order as the two passes lay out, so the same result. False (nothing usable
+ * written) when a bucket outgrows its room — 8 standard deviations, never seen — and the caller uses two
+ * passes.
+ */
+function onePass8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, seed: number, count: number): boolean {
+  const n = w.length;
+  const room = bucketRoom(n);
+  if (out.length < 256 * room) return false;
+  const next = new Int32Array(256);
+  for (let b = 0; b < 256; b++) next[b] = b * room;
+  const a0 = seed >>> 0;
+  scatterRooms8(w, out, next, a0);
+  const start = new Int32Array(257);
+  for (let b = 0; b < 256; b++) {
+    const size = next[b] - b * room;
+    if (size > room) return false;
+    start[b + 1] = start[b] + size;
+  }
+  let a = a0;
+  for (let d = Math.ceil(n / 4); d > 0; d--) a = (a + 0x6d2b79f5) | 0;
+  for (let b = 0; b < 256 && start[b] < count; b++) {
+    if (b > 0) out.copyWithin(start[b], b * room, b * room + start[b + 1] - start[b]);
+    a = fisherYates(out, start[b], start[b + 1], a);
+  }
+  return true;
+}
+
+/**
+ * The one pass: each entry to the next place of its bucket's room (a full room's excess spills into the
+ * next room, or past the end of `out`, where a typed array ignores the write; either is detected after).
+ */
+function scatterRooms8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, next: Int32Array, a: number): void {
+  const n = w.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    out[next[t & 255]++] = w[i];
+    out[next[(t >>> 8) & 255]++] = w[i + 1];
+    out[next[(t >>> 16) & 255]++] = w[i + 2];
+    out[next[t >>> 24]++] = w[i + 3];
+  }
+  if (i < n) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    for (; i < n; i++, t >>>= 8) out[next[t & 255]++] = w[i];
+  }
 }
 
 /**

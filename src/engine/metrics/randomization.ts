@@ -5,6 +5,7 @@
 // entries are heavy-tailed; smaller layers, those, and every layer with `randomizeExact` get every
 // eigenvalue of the whole shuffled matrix.
 import { esdDistance, sampleElements, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
+import { sampleScratchSize } from '../kernels/random';
 import { scratch } from '../kernels/scratch';
 import { blockPlan, ESTIMATE_MAX_STANDOUT, mapBlockEigenvalues } from '../kernels/shuffleEstimate';
 import { stats } from './marchenkoPastur';
@@ -30,7 +31,7 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
   const n = ctx.task.matrix.length;
   const per = blockRows * blockCols;
   // the first entries of the same permutation the exact path uses (shuffleElements), k·m′·n′ of them
-  const sample = timed('sample', () => sampleElements(ctx.task.matrix, blocks * per, ctx.options.seed, { out: scratch('shuffle', n) }));
+  const sample = timed('sample', () => sampleElements(ctx.task.matrix, blocks * per, ctx.options.seed, { out: scratch('shuffle', sampleScratchSize(n)) }));
   const s2 = lplus / (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
   const k = Math.min(blockRows, blockCols);
   const r = new Float64Array(blocks * k);
