@@ -24,7 +24,7 @@ export interface AnalyzeOptions {
   precision?: Precision;
   /** Conv spectra: the reshaped kernel (default), plus the exact operator spectrum when shapes are known. */
   convExact?: boolean;
-  /** Randomization check: the ESD of each layer with its entries shuffled (doubles the spectral work; default true). */
+  /** Randomization check: the ESD of each layer with its entries shuffled (every eigenvalue below a short side of 768, a block estimate above unless randomizeExact; default true). */
   randomize?: boolean;
   /**
    * Randomization check: every eigenvalue of every shuffled layer. Default false: layers with a short side
