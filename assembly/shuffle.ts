@@ -11,30 +11,26 @@ function draw(a: u32): u32 {
   return t ^ (t >>> 14);
 }
 
-export function fisherYates32(off: usize, len: i32, a: u32): u32 {
+// @ts-ignore: decorator
+@inline
+function fisherYates<T>(off: usize, len: i32, a: u32): u32 {
   for (let i = len - 1; i >= 1; i--) {
     a += 0x6d2b79f5;
     // ⌊u·(i+1)⌋ with u = t/2³², exactly (t·(i+1) < 2⁵³): the high half of the 64-bit product
     const j = <usize>((<u64>draw(a) * <u64>(i + 1)) >>> 32);
-    const pi = off + (<usize>i << 2);
-    const pj = off + (j << 2);
-    const x = load<f32>(pi);
-    store<f32>(pi, load<f32>(pj));
-    store<f32>(pj, x);
+    const pi = off + <usize>i * sizeof<T>();
+    const pj = off + j * sizeof<T>();
+    const x = load<T>(pi);
+    store<T>(pi, load<T>(pj));
+    store<T>(pj, x);
   }
   return a;
 }
 
+export function fisherYates32(off: usize, len: i32, a: u32): u32 {
+  return fisherYates<f32>(off, len, a);
+}
+
 export function fisherYates64(off: usize, len: i32, a: u32): u32 {
-  for (let i = len - 1; i >= 1; i--) {
-    a += 0x6d2b79f5;
-    // ⌊u·(i+1)⌋ with u = t/2³², exactly (t·(i+1) < 2⁵³): the high half of the 64-bit product
-    const j = <usize>((<u64>draw(a) * <u64>(i + 1)) >>> 32);
-    const pi = off + (<usize>i << 3);
-    const pj = off + (j << 3);
-    const x = load<f64>(pi);
-    store<f64>(pi, load<f64>(pj));
-    store<f64>(pj, x);
-  }
-  return a;
+  return fisherYates<f64>(off, len, a);
 }

@@ -157,7 +157,6 @@ out = [float(np.mean(d)), float(np.std(d)), float(np.mean(r)), float(np.std(r)),
     assert.ok(Math.abs(rn - rMean) <= Math.max(0.02 * rMean, 3 * rSd), `${c.name}: ‖Wʳ‖₂ estimate ${rn} vs exact ${rMean} ± ${rSd}`);
     // our exact path is one of those permutations' kind: inside the same spread
     assert.ok(Math.abs(exact.metrics.randDistance! - dMean) <= Math.max(0.03, 4 * dSd), `${c.name}: exact d_rand ${exact.metrics.randDistance} vs numpy ${dMean} ± ${dSd}`);
-    if (process.env.TL_DEBUG) console.log(c.name, d, dMean, dSd, rn, rMean, rSd, rOverLplus, exact.metrics.randDistance);
     const trapped = (r: typeof est) => r.flags.some((f) => f.id === 'correlationTrap');
     if (Math.abs(rOverLplus - 1.5) > 0.2) assert.equal(trapped(est), rOverLplus > 1.5, `${c.name}: trap flag (exact λ_max/λ₊ = ${rOverLplus.toFixed(3)})`);
     assert.equal(trapped(exact), trapped(est), `${c.name}: the exact path flags the same`);

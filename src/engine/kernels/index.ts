@@ -9,7 +9,7 @@ export { jacobiSingularValues, jacobiSvd, type Svd } from './jacobiSvd';
 export { spectralNormLanczos, type LanczosOptions, type LanczosResult } from './lanczos';
 export { fitPowerLaw, EIG_FLOOR, MIN_EIGS, type PowerLawFit, type PowerLawOptions } from './powerlaw';
 export { esdStats, logAlphaNorm, esdDistance, type EsdStats } from './esd';
-export { mulberry32, gaussian, sampleElements, shuffleElements, type SampleOptions, type ShuffleOptions } from './random';
+export { mulberry32, gaussian, sampleElements, sampleScratchSize, shuffleElements, type SampleOptions, type ShuffleOptions } from './random';
 export { timed, timedAsync, takeProfile, addProfile } from './profile';
 export { convSingularValues, convSpectralNorm, convSliceEigenvalues, type ConvOptions, type ConvSpectrum } from './conv';
 export { gramWasm, tridiagonalEigenvaluesWasm as tridiagonalEigenvalues, wasmAvailable, wasmPath } from './wasm';

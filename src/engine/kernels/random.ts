@@ -72,14 +72,12 @@ export const SHUFFLE_BUCKET_ABOVE = 1 << 20;
  * (a 32000×4096 embedding), 256 buckets of 2 MiB beat 4096 L2-sized ones by 2.6×: the unrolled four-label
  * passes outweigh Fisher–Yates' cache misses.
  */
-export function shuffleBucketBits(_n: number): number {
-  return 8;
-}
+export const SHUFFLE_BUCKET_BITS = 8;
 
 export interface ShuffleOptions {
   /** Plain Fisher–Yates up to this many entries (default SHUFFLE_BUCKET_ABOVE). */
   bucketAbove?: number;
-  /** Bits L of a bucket label (2^L buckets) of the bucketed shuffle (default shuffleBucketBits(n); 1…16). */
+  /** Bits L of a bucket label (2^L buckets) of the bucketed shuffle (default SHUFFLE_BUCKET_BITS; 1…16). */
   bucketBits?: number;
   /** Write the permuted entries here (same length as `w`, not `w` itself) instead of a new array. */
   out?: Float32Array | Float64Array;
@@ -109,7 +107,7 @@ export function shuffleElements<T extends Float32Array | Float64Array>(w: T, see
     fisherYates(out, 0, n, seed >>> 0);
     return out;
   }
-  bucketShuffle(w, out, seed, n, opts.bucketBits ?? shuffleBucketBits(n));
+  bucketShuffle(w, out, seed, n, opts.bucketBits ?? SHUFFLE_BUCKET_BITS);
   return out;
 }
 
@@ -134,13 +132,11 @@ export function sampleElements<T extends Float32Array | Float64Array>(w: T, coun
   const out = (opts.out ?? new (w.constructor as new (n: number) => T)(n)) as T;
   if (out.length < n || out === w) throw new RangeError(`sampleElements: out must be a separate array of at least ${n} entries`);
   if (n <= (opts.bucketAbove ?? SHUFFLE_BUCKET_ABOVE)) {
-    const o = out.subarray(0, n) as T;
-    o.set(w);
-    fisherYates(o, 0, n, seed >>> 0);
+    shuffleElements(w, seed, { ...opts, out: out.subarray(0, n) });
     return out;
   }
-  const L = opts.bucketBits ?? shuffleBucketBits(n);
-  if (L !== 8 || out.length < 256 * bucketRoom(n) || !onePass8(w, out, seed, count)) bucketShuffle(w, out, seed, count, L);
+  const L = opts.bucketBits ?? SHUFFLE_BUCKET_BITS;
+  if (L !== 8 || !onePass8(w, out, seed, count)) bucketShuffle(w, out, seed, count, L);
   return out;
 }
 
@@ -173,46 +169,19 @@ function onePass8(w: Float32Array | Float64Array, out: Float32Array | Float64Arr
   const next = new Int32Array(256);
   for (let b = 0; b < 256; b++) next[b] = b * room;
   const a0 = seed >>> 0;
-  scatterRooms8(w, out, next, a0);
+  scatter8(w, out, next, a0);
   const start = new Int32Array(257);
   for (let b = 0; b < 256; b++) {
     const size = next[b] - b * room;
     if (size > room) return false;
     start[b + 1] = start[b] + size;
   }
-  let a = a0;
-  for (let d = Math.ceil(n / 4); d > 0; d--) a = (a + 0x6d2b79f5) | 0;
+  let a = skipDraws(a0, Math.ceil(n / 4));
   for (let b = 0; b < 256 && start[b] < count; b++) {
     if (b > 0) out.copyWithin(start[b], b * room, b * room + start[b + 1] - start[b]);
     a = fisherYates(out, start[b], start[b + 1], a);
   }
   return true;
-}
-
-/**
- * The one pass: each entry to the next place of its bucket's room (a full room's excess spills into the
- * next room, or past the end of `out`, where a typed array ignores the write; either is detected after).
- */
-function scatterRooms8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, next: Int32Array, a: number): void {
-  const n = w.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
-    out[next[t & 255]++] = w[i];
-    out[next[(t >>> 8) & 255]++] = w[i + 1];
-    out[next[(t >>> 16) & 255]++] = w[i + 2];
-    out[next[t >>> 24]++] = w[i + 3];
-  }
-  if (i < n) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
-    for (; i < n; i++, t >>>= 8) out[next[t & 255]++] = w[i];
-  }
 }
 
 /**
@@ -227,12 +196,11 @@ function bucketShuffle(w: Float32Array | Float64Array, out: Float32Array | Float
   const start = L === 8 ? bucketSizes8(n, a0) : bucketSizes(n, a0, L);
   const B = 1 << L;
   for (let b = 0; b < B; b++) start[b + 1] += start[b];
-  if (L === 8) scatter8(w, out, start, a0);
+  if (L === 8) scatter8(w, out, start.slice(0, 256), a0);
   else scatter(w, out, start, a0, L);
   // pass 3: Fisher–Yates inside each bucket holding a place below `keep`, continuing the sequence
   // after pass 1's ⌈n/P⌉ draws
-  let a = a0;
-  for (let d = Math.ceil(n / Math.floor(32 / L)); d > 0; d--) a = (a + 0x6d2b79f5) | 0;
+  let a = skipDraws(a0, Math.ceil(n / Math.floor(32 / L)));
   for (let b = 0; b < B && start[b] < keep; b++) a = fisherYates(out, start[b], start[b + 1], a);
 }
 
@@ -277,10 +245,12 @@ function bucketSizes(n: number, a: number, L: number): Int32Array {
   return start;
 }
 
-/** Pass 2 for L = 8: the same draws again, each entry to the next free place of its bucket. */
-function scatter8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, start: Int32Array, a: number): void {
+/**
+ * Pass 2 for L = 8 (and the one pass of onePass8): the same draws again, each entry to out[next[its
+ * bucket]++]. A write past the end of `out` is ignored by the typed array; onePass8 detects it after.
+ */
+function scatter8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, next: Int32Array, a: number): void {
   const n = w.length;
-  const next = start.slice(0, 256);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     a = (a + 0x6d2b79f5) | 0;
@@ -316,6 +286,11 @@ function scatter(w: Float32Array | Float64Array, out: Float32Array | Float64Arra
     const m = Math.min(P, n - i);
     for (let j = 0; j < m; j++) out[next[(t >>> (L * j)) & mask]++] = w[i + j];
   }
+}
+
+/** mulberry32 state `a` after `draws` more draws (only the state's step matters for that). */
+function skipDraws(a: number, draws: number): number {
+  return (a + Math.imul(draws, 0x6d2b79f5)) | 0;
 }
 
 let wasm: boolean | undefined;

@@ -50,14 +50,27 @@ export function blockPlan(rows: number, cols: number): BlockPlan | null {
  * The block eigenvalues `mu` (of m′×n′ blocks, λ = σ²) mapped to the full rows×cols matrix (see above), in
  * place order; `s2` = ‖W‖_F²/(rows·cols). Negative round-off counts as 0.
  */
+/** The Marchenko–Pastur bulk edge s²(√rows + √cols)² of a rows×cols matrix with element variance s². */
+export function bulkEdge(rows: number, cols: number, s2: number): number {
+  return s2 * (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
+}
+
+/**
+ * The eigenvalue (σ²) a rank-one signal θ² (a single entry x: θ² = x²) makes in a rows×cols matrix of
+ * element variance s²: (θ² + s²·rows)(θ² + s²·cols)/θ² above the threshold θ² > s²√(rows·cols), else
+ * null (no outlier: it stays at the bulk edge).
+ */
+export function rankOneOutlier(theta2: number, rows: number, cols: number, s2: number): number | null {
+  return theta2 > s2 * Math.sqrt(rows * cols) ? ((theta2 + s2 * rows) * (theta2 + s2 * cols)) / theta2 : null;
+}
+
 export function mapBlockEigenvalues(mu: ArrayLike<number>, rows: number, cols: number, blockRows: number, blockCols: number, s2: number): Float64Array {
   const out = new Float64Array(mu.length);
+  const edge = bulkEdge(blockRows, blockCols, s2);
+  const lplus = bulkEdge(rows, cols, s2);
   const c = (Math.sqrt(rows) + Math.sqrt(cols)) ** 2 / (Math.sqrt(blockRows) + Math.sqrt(blockCols)) ** 2;
-  const edge = s2 * (Math.sqrt(blockRows) + Math.sqrt(blockCols)) ** 2;
-  const lplus = s2 * (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
   const a = s2 * blockRows;
   const b = s2 * blockCols;
-  const threshold = s2 * Math.sqrt(rows * cols);
   for (let i = 0; i < mu.length; i++) {
     const x = Math.max(0, mu[i]);
     if (!(s2 > 0) || x <= edge) {
@@ -66,8 +79,7 @@ export function mapBlockEigenvalues(mu: ArrayLike<number>, rows: number, cols: n
     }
     const d = x - a - b;
     const theta2 = (d + Math.sqrt(Math.max(0, d * d - 4 * a * b))) / 2;
-    const spike = theta2 <= threshold ? lplus : ((theta2 + s2 * rows) * (theta2 + s2 * cols)) / theta2;
-    out[i] = Math.min(c * x, spike);
+    out[i] = Math.min(c * x, rankOneOutlier(theta2, rows, cols, s2) ?? lplus);
   }
   return out;
 }

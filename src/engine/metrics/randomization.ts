@@ -4,10 +4,9 @@
 // matrix (kernels/shuffleEstimate.ts: a quarter of the work at k = 2) unless `randomizeExact` or their
 // entries are heavy-tailed; smaller layers, those, and every layer with `randomizeExact` get every
 // eigenvalue of the whole shuffled matrix.
-import { esdDistance, sampleElements, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
-import { sampleScratchSize } from '../kernels/random';
+import { esdDistance, sampleElements, sampleScratchSize, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
 import { scratch } from '../kernels/scratch';
-import { blockPlan, ESTIMATE_MAX_STANDOUT, mapBlockEigenvalues } from '../kernels/shuffleEstimate';
+import { blockPlan, bulkEdge, ESTIMATE_MAX_STANDOUT, mapBlockEigenvalues, rankOneOutlier } from '../kernels/shuffleEstimate';
 import { stats } from './marchenkoPastur';
 import { entries, finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
@@ -35,7 +34,7 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
   const s2 = lplus / (Math.sqrt(rows) + Math.sqrt(cols)) ** 2;
   const k = Math.min(blockRows, blockCols);
   const r = new Float64Array(blocks * k);
-  const edge = s2 * (Math.sqrt(blockRows) + Math.sqrt(blockCols)) ** 2;
+  const edge = bulkEdge(blockRows, blockCols, s2);
   let standout = 0;
   for (let b = 0; b < blocks; b++) {
     const mu = (await singularValues(sample.subarray(b * per, (b + 1) * per), blockRows, blockCols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: true })).eig;
@@ -44,9 +43,8 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
   }
   // heavy-tailed entries: the blocks misrepresent the shuffled spectrum (ESTIMATE_MAX_STANDOUT)
   if (standout > ESTIMATE_MAX_STANDOUT * k) return { standout };
-  const x2 = entries(ctx).maxAbs ** 2;
-  if (x2 > s2 * Math.sqrt(rows * cols)) {
-    const spike = ((x2 + s2 * rows) * (x2 + s2 * cols)) / x2;
+  const spike = rankOneOutlier(entries(ctx).maxAbs ** 2, rows, cols, s2);
+  if (spike != null) {
     let top = 0;
     for (let i = 1; i < r.length; i++) if (r[i] > r[top]) top = i;
     if (spike > r[top]) r[top] = spike;
@@ -75,7 +73,7 @@ const shuffled = (ctx: LayerContext) =>
     if (st?.mpBulkMax != null && rmax > 1.5 * st.mpBulkMax) {
       ctx.flag({ id: 'correlationTrap', severity: 'info', message: `a spike survives shuffling (λ_max after shuffling ${rmax.toPrecision(3)} > 1.5·λ₊): unusually large individual weights (a "correlation trap", Martin & Mahoney)` });
     }
-    return { eig, r, rmax, estimated: !!plan };
+    return { eig, r, rmax };
   });
 
 export const randDistance: LayerMetric = {
