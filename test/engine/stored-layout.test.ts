@@ -48,6 +48,15 @@ test('entryStats: one pass equals ℓ₁, ‖W‖_F, ‖Wᵀ‖₂,₁ and the n
     assert.ok(Math.abs(s.l1 - l1) <= 1e-12 * l1, `l1 ${s.l1} vs ${l1}`);
     assert.ok(Math.abs(s.fro - ref.fro) <= 1e-12 * ref.fro, `fro ${s.fro} vs ${ref.fro}`);
     assert.ok(Math.abs(s.l21 - ref.l21) <= 1e-12 * ref.l21, `l21 ${s.l21} vs ${ref.l21}`);
+    assert.equal(s.maxAbs, Math.max(...Array.from(w, Math.abs)));
+  }
+  // max |w| wherever it sits: in a row's four-wide body or its tail (57 = 4·14 + 1), either sign
+  for (const at of [0, 3, 56, 5 * c + 17, r * c - 1]) {
+    for (const sign of [1, -1]) {
+      const m = Float32Array.from(w);
+      m[at] = sign * 1e4;
+      for (const s of [entryStats(m, r, c), entryStats(naiveT(m, r, c), r, c, true)]) assert.equal(s.maxAbs, 1e4, `max at ${at}`);
+    }
   }
   const bad = Float32Array.from(w);
   bad[5] = NaN;
@@ -57,6 +66,8 @@ test('entryStats: one pass equals ℓ₁, ‖W‖_F, ‖Wᵀ‖₂,₁ and the n
   for (const s of [entryStats(bad, r, c), entryStats(naiveT(bad, r, c), r, c, true)]) {
     assert.equal(s.nan, 2);
     assert.equal(s.inf, 2);
+    assert.ok(Number.isNaN(s.maxAbs));
+    assert.ok(Number.isNaN(s.fro));
   }
 });
 
