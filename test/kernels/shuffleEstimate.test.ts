@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { sampleElements, shuffleElements } from '../../src/engine/kernels';
-import { blockPlan, mapBlockEigenvalues } from '../../src/engine/kernels/shuffleEstimate';
-import { gaussian, sampleScratchSize } from '../../src/engine/kernels/random';
+import { blockPlan, entryTailIndex, mapBlockEigenvalues } from '../../src/engine/kernels/shuffleEstimate';
+import { gaussian, mulberry32, sampleScratchSize } from '../../src/engine/kernels/random';
 import { measureLayer, type LayerTaskOptions } from '../../src/engine/layers/measureLayer';
 import { ensureWasm, noNumpy, numpy, withSpectrum } from './helpers';
 
@@ -90,10 +90,41 @@ test('the block-to-full map: bulk scaled by c, e_b ↦ λ₊, a spike through th
   assert.deepEqual(Array.from(mapBlockEigenvalues([0, 0], m, n, mb, nb, 0)), [0, 0]);
 });
 
+test('entryTailIndex equals numpy\'s Hill estimate (full sort) on light, heavy, sparse and adversarial inputs; Pareto(3) reads 3', { skip: noNumpy }, () => {
+  const g = gaussian(5);
+  const n = 1 << 20;
+  const u = mulberry32(9);
+  // Pareto(α) magnitudes with random signs: P(|w| > x) = x^−α for x ≥ 1, tail index exactly α
+  const pareto = (a: number) => Float64Array.from({ length: n }, () => (u() < 0.5 ? -1 : 1) * Math.pow(1 - u(), -1 / a));
+  const gauss = Float64Array.from({ length: n }, () => g());
+  // the probe (every 16th entry) holds the largest magnitudes: its threshold is too high and is lowered
+  const probeHeavy = Float64Array.from({ length: n }, (_, i) => (i % 16 === 0 ? 1000 + i : g()));
+  const sparse = new Float64Array(n);
+  for (let i = 0; i < 100; i++) sparse[i * 997] = 1 + i;
+  const inputs = { gauss, p22: pareto(2.2), p3: pareto(3), probeHeavy };
+  const ref = numpy(`
+def hill(x):
+    a = np.sort(np.abs(x))[::-1]; K = max(32, int(np.ceil(3e-4 * a.size)))
+    return float(1 / np.mean(np.log(a[:K] / a[K])))
+out = [hill(gauss), hill(p22), hill(p3), hill(probeHeavy)]`, inputs) as number[];
+  const got = [gauss, inputs.p22, inputs.p3, probeHeavy].map((w) => entryTailIndex(Float32Array.from(w)) ?? NaN);
+  const got64 = [gauss, inputs.p22, inputs.p3, probeHeavy].map((w) => entryTailIndex(w) ?? NaN);
+  ref.forEach((r, i) => assert.ok(Math.abs(got64[i] - r) <= 1e-9 * r, `case ${i}: ${got64[i]} vs numpy ${r}`));
+  // float32 storage rounds magnitudes at 6e-8 relative: the same estimate to 1e-5
+  ref.forEach((r, i) => assert.ok(Math.abs(got[i] - r) <= 1e-5 * r, `case ${i} float32: ${got[i]} vs ${r}`));
+  const K = Math.ceil(3e-4 * n);
+  assert.ok(Math.abs(got64[2] - 3) <= 4 * (3 / Math.sqrt(K)), `Pareto(3): ${got64[2]} (s.e. ${(3 / Math.sqrt(K)).toFixed(2)})`);
+  assert.ok(got64[0] > 8, `Gaussian: ${got64[0]}`);
+  assert.ok(Math.abs(got64[1] - 2.2) <= 4 * (2.2 / Math.sqrt(K)), `Pareto(2.2): ${got64[1]}`);
+  assert.equal(entryTailIndex(sparse), null, 'the (K+1)-th largest magnitude is 0');
+  assert.equal(entryTailIndex(new Float64Array(100)), null, 'too few entries');
+  assert.equal(entryTailIndex(Float64Array.from({ length: 4096 }, (_, i) => (i % 2 ? 1 : -1))), Infinity, 'equal magnitudes');
+});
+
 const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, randomizeExact: false, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
 
 /** Seeded test matrices: i.i.d., heavy-tailed, with planted large entries, and with a power-law spectrum. */
-function cases(): { name: string; rows: number; cols: number; w: Float64Array; heavy?: boolean }[] {
+function cases(): { name: string; rows: number; cols: number; w: Float64Array; heavy?: 'standout' | 'tail' }[] {
   const g = gaussian(11);
   const normal = (r: number, c: number) => Float64Array.from({ length: r * c }, () => g());
   // Student-t with 3 degrees of freedom: z / √(χ²₃ / 3)
@@ -102,6 +133,11 @@ function cases(): { name: string; rows: number; cols: number; w: Float64Array; h
     for (let i = 0; i < 3; i++) q += g() ** 2;
     return g() / Math.sqrt(q / 3); // t with 3 d.o.f.
   });
+  const spiked = (r: number, c: number) => {
+    const w = normal(r, c);
+    for (let i = 0; i < 40; i++) w[(i * 2654435761) % w.length] *= 300;
+    return w;
+  };
   const trap = normal(768, 768);
   for (const [i, v] of [[1234, 120], [300001, -110], [500000, 95]]) trap[i] = v;
   const s = Array.from({ length: 768 }, (_, i) => 4 / (1 + i) ** 0.6);
@@ -111,12 +147,14 @@ function cases(): { name: string; rows: number; cols: number; w: Float64Array; h
   return [
     { name: 'Gaussian 768×768', rows: 768, cols: 768, w: normal(768, 768) },
     { name: 'Gaussian 2304×768', rows: 2304, cols: 768, w: normal(2304, 768) },
-    { name: 'Student-t(3) 768×1536 (heavy-tailed: solved exactly)', rows: 768, cols: 1536, w: heavy(768, 1536), heavy: true },
-    { name: 'lognormal(σ = 1.5) 768×2304 with random signs (heavy-tailed: solved exactly)', rows: 768, cols: 2304, w: Float64Array.from({ length: 768 * 2304 }, () => Math.exp(1.5 * g()) * (g() < 0 ? -1 : 1)), heavy: true },
+    { name: 'Student-t(3) 768×1536', rows: 768, cols: 1536, w: heavy(768, 1536) },
+    { name: 'lognormal(σ = 1.5) 768×2304 with random signs (heavy-tailed: solved exactly)', rows: 768, cols: 2304, w: Float64Array.from({ length: 768 * 2304 }, () => Math.exp(1.5 * g()) * (g() < 0 ? -1 : 1)), heavy: 'standout' },
     { name: 'lognormal(σ = 0.5) 768×3072 with random signs', rows: 768, cols: 3072, w: Float64Array.from({ length: 768 * 3072 }, () => Math.exp(0.5 * g()) * (g() < 0 ? -1 : 1)) },
     { name: 'Gaussian with 3 planted large entries (correlation trap) 768×768', rows: 768, cols: 768, w: trap },
     { name: 'power-law spectrum + noise 768×1536', rows: 768, cols: 1536, w: pl },
     { name: 'Gaussian 1200×1200 (k = 3)', rows: 1200, cols: 1200, w: normal(1200, 1200) },
+    // drawn last, so the cases above keep the matrices they had before it was added
+    { name: 'Gaussian 768×1536 with 40 entries ×300 (a few entries hold most of ‖W‖_F: solved exactly)', rows: 768, cols: 1536, w: spiked(768, 1536), heavy: 'tail' },
   ];
 }
 
@@ -125,7 +163,8 @@ test('estimated randomization check vs numpy\'s exact shuffled spectra: d_rand w
     const w32 = Float32Array.from(c.w);
     const est = await measureLayer({ index: 0, name: c.name, matrix: w32.slice(), rows: c.rows, cols: c.cols, options });
     const exact = await measureLayer({ index: 0, name: c.name, matrix: w32.slice(), rows: c.rows, cols: c.cols, options: { ...options, randomizeExact: true } });
-    assert.match(est.notes.randDistance ?? '', c.heavy ? /^exact: \d+ of the \d+ \d+×\d+ blocks' eigenvalues stand above their bulk/ : /^estimated/, c.name);
+    const why = { standout: /^exact: \d+ eigenvalues of (the|\d of the) \d+ \d+×\d+ blocks stand above their bulk/, tail: /^exact: the entries' tail index is \d\.\d\d \(Hill, the largest \d+ \|w\|\), below 2.5/ };
+    assert.match(est.notes.randDistance ?? '', c.heavy ? why[c.heavy] : /^estimated/, c.name);
     assert.equal(exact.notes.randDistance, undefined, c.name);
     // numpy: W's eigenvalues and those of 5 permutations (numpy's generator, not ours), float64 throughout
     const ref = numpy(`
