@@ -7,7 +7,7 @@
 // shuffled matrix.
 import { esdDistance, sampleElements, sampleScratchSize, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
 import { scratch } from '../kernels/scratch';
-import { blockPlan, bulkEdge, entryTailIndex, ESTIMATE_MAX_STANDOUT, ESTIMATE_MIN_TAIL_INDEX, mapBlockEigenvalues, rankOneOutlier, TAIL_FRACTION, TAIL_MIN_COUNT } from '../kernels/shuffleEstimate';
+import { blockPlan, bulkEdge, entryTailIndex, ESTIMATE_MAX_STANDOUT, ESTIMATE_MIN_TAIL_INDEX, mapBlockEigenvalues, rankOneOutlier, TAIL_FRACTION, TAIL_MIN_COUNT, TAIL_SCREEN } from '../kernels/shuffleEstimate';
 import { stats } from './marchenkoPastur';
 import { entries, finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
@@ -30,7 +30,8 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
   const { blocks, blockRows, blockCols } = plan;
   const n = ctx.task.matrix.length;
   // tails so heavy that a few entries set s² (ESTIMATE_MIN_TAIL_INDEX): exact, before drawing any block
-  const tailIndex = timed('tailIndex', () => entryTailIndex(ctx.task.matrix));
+  const { maxAbs, fro } = entries(ctx);
+  const tailIndex = maxAbs * maxAbs > TAIL_SCREEN * fro * fro ? timed('tailIndex', () => entryTailIndex(ctx.task.matrix)) : null;
   if (tailIndex != null && tailIndex < ESTIMATE_MIN_TAIL_INDEX) return { tailIndex };
   const per = blockRows * blockCols;
   // the first entries of the same permutation the exact path uses (shuffleElements), k·m′·n′ of them
@@ -48,7 +49,7 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
     if (standout > ESTIMATE_MAX_STANDOUT * k) return { standout, solved: b + 1 };
     r.set(mapBlockEigenvalues(mu, rows, cols, blockRows, blockCols, s2), b * k);
   }
-  const spike = rankOneOutlier(entries(ctx).maxAbs ** 2, rows, cols, s2);
+  const spike = rankOneOutlier(maxAbs ** 2, rows, cols, s2);
   if (spike != null) {
     // no single entry's outlier exceeds the largest entry's: a block outlier mapped above it came from two
     // large entries sharing a block's row or column, which a block (1/k of the rows) makes k times likelier
