@@ -24,9 +24,21 @@ const FILE = 'mlp_tanh.onnx';
     }), 120000);
     await page.locator('.part.panel .view-line', { hasText: 'activated in' }).first().waitFor({ timeout: 180000 });
     await runCommand(page, 'View: Close Panel').catch(() => {});
-    const item = await contextMenu(page, FILE, 'Theory Lens: Analyze Checkpoint');
-    const clicked = Date.now();
-    await item.click();
+    // a click on the menu item is sometimes lost while the workbench is busy (the menu stays open, no
+    // command runs: seen in 2 of 4 cold windows here); the clock starts at the click that closes it
+    let clicked = 0;
+    for (let i = 0; !clicked; i++) {
+      const item = await contextMenu(page, FILE, 'Theory Lens: Analyze Checkpoint');
+      const at = Date.now();
+      await item.click();
+      const closed = await page.getByRole('menuitem', { name: 'Theory Lens: Analyze Checkpoint' }).first().waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
+      if (closed) clicked = at;
+      else if (i >= 4) throw new Error('the context menu did not close on "Theory Lens: Analyze Checkpoint" in 5 tries');
+      else {
+        console.log('  (the menu stayed open after the click: tried again)');
+        await page.keyboard.press('Escape');
+      }
+    }
     const frame = await reportFrame(page, FILE, '#app', 300000);
     const streaming = await frame.waitForSelector('#app[data-ready="partial"] #phases li[data-state="done"]:not([data-phase="weights"]) ~ li[data-state="running"]', { timeout: 300000 }).then(() => true, () => false);
     if (streaming) await page.screenshot({ path: `${SHOTS}/20-streamed-report.png`, clip: await page.locator('.part.editor').boundingBox() });
