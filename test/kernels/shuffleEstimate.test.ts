@@ -4,6 +4,7 @@
 // map is continuous, monotone and hand-checkable; and the estimated distance and ‖Wʳ‖₂ of whole layers
 // stay within the stated tolerance of numpy's exact shuffled spectra (several numpy permutations each).
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { sampleElements, shuffleElements } from '../../src/engine/kernels';
 import { blockPlan, entryTailIndex, mapBlockEigenvalues } from '../../src/engine/kernels/shuffleEstimate';
@@ -90,7 +91,7 @@ test('the block-to-full map: bulk scaled by c, e_b ↦ λ₊, a spike through th
   assert.deepEqual(Array.from(mapBlockEigenvalues([0, 0], m, n, mb, nb, 0)), [0, 0]);
 });
 
-test('entryTailIndex equals numpy\'s Hill estimate (full sort) on light, heavy, sparse and adversarial inputs; Pareto(3) reads 3', { skip: noNumpy }, () => {
+test('entryTailIndex equals numpy\'s Hill estimate (full sort) on light, heavy, mostly-zero and adversarial inputs; Pareto(3) reads 3', { skip: noNumpy }, () => {
   const g = gaussian(5);
   const n = 1 << 20;
   const u = mulberry32(9);
@@ -101,14 +102,17 @@ test('entryTailIndex equals numpy\'s Hill estimate (full sort) on light, heavy, 
   const probeHeavy = Float64Array.from({ length: n }, (_, i) => (i % 16 === 0 ? 1000 + i : g()));
   const sparse = new Float64Array(n);
   for (let i = 0; i < 100; i++) sparse[i * 997] = 1 + i;
-  const inputs = { gauss, p22: pareto(2.2), p3: pareto(3), probeHeavy };
+  // 2000 nonzero entries in 2^20: the probe reads 0 and only the nonzero entries are collected
+  const mostlyZero = new Float64Array(n);
+  for (let i = 0; i < 2000; i++) mostlyZero[(i * 7919 + 13) % n] = (u() < 0.5 ? -1 : 1) * Math.pow(1 - u(), -1 / 3);
+  const inputs = { gauss, p22: pareto(2.2), p3: pareto(3), probeHeavy, mostlyZero };
   const ref = numpy(`
 def hill(x):
     a = np.sort(np.abs(x))[::-1]; K = max(32, int(np.ceil(3e-4 * a.size)))
     return float(1 / np.mean(np.log(a[:K] / a[K])))
-out = [hill(gauss), hill(p22), hill(p3), hill(probeHeavy)]`, inputs) as number[];
-  const got = [gauss, inputs.p22, inputs.p3, probeHeavy].map((w) => entryTailIndex(Float32Array.from(w)) ?? NaN);
-  const got64 = [gauss, inputs.p22, inputs.p3, probeHeavy].map((w) => entryTailIndex(w) ?? NaN);
+out = [hill(gauss), hill(p22), hill(p3), hill(probeHeavy), hill(mostlyZero)]`, inputs) as number[];
+  const got = [gauss, inputs.p22, inputs.p3, probeHeavy, mostlyZero].map((w) => entryTailIndex(Float32Array.from(w)) ?? NaN);
+  const got64 = [gauss, inputs.p22, inputs.p3, probeHeavy, mostlyZero].map((w) => entryTailIndex(w) ?? NaN);
   ref.forEach((r, i) => assert.ok(Math.abs(got64[i] - r) <= 1e-9 * r, `case ${i}: ${got64[i]} vs numpy ${r}`));
   // float32 storage rounds magnitudes at 6e-8 relative: the same estimate to 1e-5
   ref.forEach((r, i) => assert.ok(Math.abs(got[i] - r) <= 1e-5 * r, `case ${i} float32: ${got[i]} vs ${r}`));
@@ -119,6 +123,24 @@ out = [hill(gauss), hill(p22), hill(p3), hill(probeHeavy)]`, inputs) as number[]
   assert.equal(entryTailIndex(sparse), null, 'the (K+1)-th largest magnitude is 0');
   assert.equal(entryTailIndex(new Float64Array(100)), null, 'too few entries');
   assert.equal(entryTailIndex(Float64Array.from({ length: 4096 }, (_, i) => (i % 2 ? 1 : -1))), Infinity, 'equal magnitudes');
+});
+
+test('the calibration sweep (bench/randsweep.py) replicates what ships: its block map and tail index equal mapBlockEigenvalues and entryTailIndex', { skip: noNumpy }, () => {
+  const g = gaussian(21);
+  const x = Float64Array.from({ length: 200_000 }, () => g() * Math.exp(0.8 * g()));
+  for (const [m, n, mb, nb] of [[768, 2304, 384, 1152], [3072, 768, 1536, 384], [1536, 1536, 384, 384]]) {
+    const s2 = 0.7;
+    const edge = s2 * (Math.sqrt(mb) + Math.sqrt(nb)) ** 2;
+    const mu = Float64Array.from({ length: 400 }, (_, i) => (i < 200 ? (i / 199) * edge : edge * (1 + ((i - 200) / 199) ** 2 * 30)));
+    const [ref, hillRef] = numpy(`
+import importlib.util
+spec = importlib.util.spec_from_file_location('randsweep', ${JSON.stringify(join(__dirname, '..', '..', 'bench', 'randsweep.py'))})
+rs = importlib.util.module_from_spec(spec); spec.loader.exec_module(rs)
+out = [rs.map_block(mu, ${m}, ${n}, ${mb}, ${nb}, ${s2}), rs.hill(x)]`, { mu, x }) as [number[], number];
+    const got = mapBlockEigenvalues(mu, m, n, mb, nb, s2);
+    ref.forEach((r, i) => assert.ok(Math.abs(got[i] - r) <= 1e-12 * Math.max(1, Math.abs(r)), `${m}×${n} μ[${i}] = ${mu[i]}: ${got[i]} vs sweep ${r}`));
+    assert.ok(Math.abs(entryTailIndex(x)! - hillRef) <= 1e-9 * hillRef, `tail index ${entryTailIndex(x)} vs sweep ${hillRef}`);
+  }
 });
 
 const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: true, randomizeExact: false, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };

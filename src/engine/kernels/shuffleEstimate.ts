@@ -70,13 +70,15 @@ export function entryTailIndex(w: ArrayLike<number>, fraction = TAIL_FRACTION, m
   probe.sort(); // ascending
   let top = new Float64Array(8 * (K + 1));
   for (let want = 4 * (K + 1); ; want *= 4) {
-    // the threshold: the probe's magnitude at the (want/n) quantile from the top; 0 takes every entry
+    // the threshold: the probe's magnitude at the (want/n) quantile from the top; at 0 every nonzero entry
+    // is taken (a mostly-zero matrix: never all n of them)
     const at = probe.length - 1 - Math.floor((want / n) * probe.length);
     const t = want >= n || at < 0 ? 0 : probe[at];
+    const strict = t === 0;
     let count = 0;
     for (let i = 0; i < n; i++) {
       const x = w[i];
-      if (x >= t || x <= -t) {
+      if (strict ? x !== 0 : x >= t || x <= -t) {
         if (count === top.length) {
           const grown = new Float64Array(Math.min(n, 2 * top.length));
           grown.set(top);
@@ -85,7 +87,10 @@ export function entryTailIndex(w: ArrayLike<number>, fraction = TAIL_FRACTION, m
         top[count++] = Math.abs(x);
       }
     }
-    if (count < K + 1 && t > 0) continue;
+    if (count < K + 1) {
+      if (strict) return null; // fewer than K + 1 nonzero entries: |w|_(K+1) = 0
+      continue;
+    }
     const sorted = top.subarray(0, count).sort(); // ascending: the K + 1 largest are the last K + 1
     const floor = sorted[count - 1 - K];
     if (!(floor > 0)) return null;

@@ -88,8 +88,6 @@ export interface LayerResult {
   profile?: { thread: number; phases: Record<string, number> };
 }
 
-export { froAndL21 } from '../metrics/shared';
-
 /** Evenly subsampled eigenvalues for plotting, keeping the largest ones (the tail) exactly. */
 function subsampleEsd(eig: Float64Array, max: number): { esd: number[]; note?: string } {
   if (eig.length <= max) return { esd: Array.from(eig) };
