@@ -9,14 +9,22 @@
 // `| 0` and `>>> 0` only reinterpret the same 32 bits).
 import { fisherYatesWasm, wasmAvailable } from './wasm';
 
+/**
+ * mulberry32's output for the state `a` after its step a = (a + 0x6D2B79F5) | 0, as an int32 (`>>> 0` for
+ * the unsigned value). Small enough that V8 inlines it into every hot loop below.
+ */
+function mix32(a: number): number {
+  let t = Math.imul(a ^ (a >>> 15), 1 | a);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return t ^ (t >>> 14);
+}
+
 /** mulberry32: a 32-bit PRNG; returns uniform numbers in [0, 1) as next() / 2³². */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (mix32(a) >>> 0) / 4294967296;
   };
 }
 
@@ -50,14 +58,10 @@ export function fillGaussian(seed: number, out: Float64Array): void {
     let u1: number;
     do {
       a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      u1 = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      u1 = (mix32(a) >>> 0) / 4294967296;
     } while (u1 === 0);
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    const u2 = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const u2 = (mix32(a) >>> 0) / 4294967296;
     const r = Math.sqrt(-2 * Math.log(u1));
     out[i] = r * Math.cos(2 * Math.PI * u2);
     if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
@@ -210,9 +214,7 @@ function bucketSizes8(n: number, a: number): Int32Array {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    let t = mix32(a);
     start[(t & 255) + 1]++;
     start[((t >>> 8) & 255) + 1]++;
     start[((t >>> 16) & 255) + 1]++;
@@ -220,9 +222,7 @@ function bucketSizes8(n: number, a: number): Int32Array {
   }
   if (i < n) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    let t = mix32(a);
     for (; i < n; i++, t >>>= 8) start[(t & 255) + 1]++;
   }
   return start;
@@ -236,9 +236,7 @@ function bucketSizes(n: number, a: number, L: number): Int32Array {
   const start = new Int32Array(B + 1);
   for (let i = 0; i < n; i += P) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    let t = mix32(a);
     const m = Math.min(P, n - i);
     for (let j = 0; j < m; j++) start[((t >>> (L * j)) & mask) + 1]++;
   }
@@ -254,9 +252,7 @@ function scatter8(w: Float32Array | Float64Array, out: Float32Array | Float64Arr
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    let t = mix32(a);
     out[next[t & 255]++] = w[i];
     out[next[(t >>> 8) & 255]++] = w[i + 1];
     out[next[(t >>> 16) & 255]++] = w[i + 2];
@@ -264,9 +260,7 @@ function scatter8(w: Float32Array | Float64Array, out: Float32Array | Float64Arr
   }
   if (i < n) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    let t = mix32(a);
     for (; i < n; i++, t >>>= 8) out[next[t & 255]++] = w[i];
   }
 }
@@ -280,9 +274,7 @@ function scatter(w: Float32Array | Float64Array, out: Float32Array | Float64Arra
   const next = start.slice(0, B);
   for (let i = 0; i < n; i += P) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    let t = mix32(a);
     const m = Math.min(P, n - i);
     for (let j = 0; j < m; j++) out[next[(t >>> (L * j)) & mask]++] = w[i + j];
   }
@@ -310,9 +302,7 @@ function fisherYates(out: Float32Array | Float64Array, from: number, to: number,
 function fisherYatesJs(out: Float32Array | Float64Array, from: number, to: number, a: number): number {
   for (let i = to - from - 1; i >= 1; i--) {
     a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    const j = from + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (i + 1));
+    const j = from + Math.floor(((mix32(a) >>> 0) / 4294967296) * (i + 1));
     const x = out[from + i];
     out[from + i] = out[j];
     out[j] = x;
