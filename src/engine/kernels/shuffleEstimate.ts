@@ -51,8 +51,13 @@ export const ESTIMATE_MIN_TAIL_INDEX = 2.5;
 export const TAIL_SCREEN = 1e-3;
 
 /** Fraction of the entries (and the least number) whose magnitudes give entryTailIndex's estimate. */
-export const TAIL_FRACTION = 3e-4;
-export const TAIL_MIN_COUNT = 32;
+const TAIL_FRACTION = 3e-4;
+const TAIL_MIN_COUNT = 32;
+
+/** K, the number of largest magnitudes entryTailIndex averages over for n entries: max(32, ⌈3·10⁻⁴·n⌉). */
+export function tailCount(n: number, fraction = TAIL_FRACTION, minCount = TAIL_MIN_COUNT): number {
+  return Math.max(minCount, Math.ceil(fraction * n));
+}
 
 /**
  * Hill's estimate of the tail index α of |w| (P(|w| > x) ∝ x^−α; Hill 1975): 1 / mean over the K largest
@@ -62,7 +67,7 @@ export const TAIL_MIN_COUNT = 32;
  */
 export function entryTailIndex(w: ArrayLike<number>, fraction = TAIL_FRACTION, minCount = TAIL_MIN_COUNT): number | null {
   const n = w.length;
-  const K = Math.max(minCount, Math.ceil(fraction * n));
+  const K = tailCount(n, fraction, minCount);
   if (n < 4 * (K + 1)) return null;
   const step = Math.max(1, Math.floor(n / PROBE));
   const probe = new Float64Array(Math.ceil(n / step));

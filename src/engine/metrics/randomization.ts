@@ -7,7 +7,7 @@
 // shuffled matrix.
 import { esdDistance, sampleElements, sampleScratchSize, shuffleElements, singularValues, timed, timedAsync } from '../kernels';
 import { scratch } from '../kernels/scratch';
-import { blockPlan, bulkEdge, entryTailIndex, ESTIMATE_MAX_STANDOUT, ESTIMATE_MIN_TAIL_INDEX, mapBlockEigenvalues, rankOneOutlier, TAIL_FRACTION, TAIL_MIN_COUNT, TAIL_SCREEN } from '../kernels/shuffleEstimate';
+import { blockPlan, bulkEdge, entryTailIndex, ESTIMATE_MAX_STANDOUT, ESTIMATE_MIN_TAIL_INDEX, mapBlockEigenvalues, rankOneOutlier, tailCount, TAIL_SCREEN } from '../kernels/shuffleEstimate';
 import { stats } from './marchenkoPastur';
 import { entries, finiteEntries, fullSpectrum, sigmaMax } from './shared';
 import type { LayerContext, LayerMetric } from './types';
@@ -73,7 +73,7 @@ const shuffled = (ctx: LayerContext) =>
     const r: Float64Array = await timedAsync('randomize', async () => {
       const est = plan ? await estimatedShuffled(ctx, plan, st!.mpBulkMax!) : null;
       if (plan && est && 'tailIndex' in est) {
-        ctx.notes.randDistance = `exact: the entries' tail index is ${est.tailIndex.toFixed(2)} (Hill, the largest ${Math.max(TAIL_MIN_COUNT, Math.ceil(TAIL_FRACTION * ctx.task.matrix.length))} |w|), below ${ESTIMATE_MIN_TAIL_INDEX}: a few entries dominate ‖W‖_F, which the block estimate would misrepresent`;
+        ctx.notes.randDistance = `exact: the entries' tail index is ${est.tailIndex.toFixed(2)} (Hill, the largest ${tailCount(ctx.task.matrix.length)} |w|), below ${ESTIMATE_MIN_TAIL_INDEX}: a few entries dominate ‖W‖_F, which the block estimate would misrepresent`;
       } else if (plan && est && 'standout' in est) {
         ctx.notes.randDistance = `exact: ${est.standout} eigenvalues of ${est.solved === plan.blocks ? 'the' : `${est.solved} of the`} ${plan.blocks} ${plan.blockRows}×${plan.blockCols} blocks stand above their bulk (more than ${ESTIMATE_MAX_STANDOUT * 100}% of a block's ${Math.min(plan.blockRows, plan.blockCols)}: heavy-tailed entries), which the block estimate would misrepresent`;
       } else if (plan && est instanceof Float64Array) {
