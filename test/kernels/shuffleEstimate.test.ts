@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { sampleElements, shuffleElements } from '../../src/engine/kernels';
 import { blockPlan, entryTailIndex, mapBlockEigenvalues } from '../../src/engine/kernels/shuffleEstimate';
-import { gaussian, mulberry32, sampleScratchSize } from '../../src/engine/kernels/random';
+import { gaussian, mulberry32, sampleScratchSize, useWasmShuffle } from '../../src/engine/kernels/random';
+import { takeProfile } from '../../src/engine/kernels/profile';
+import { SCATTER_CHUNK } from '../../src/engine/kernels/wasm';
 import { measureLayer, type LayerTaskOptions } from '../../src/engine/layers/measureLayer';
 import { ensureWasm, noNumpy, numpy, withSpectrum } from './helpers';
 
@@ -33,6 +35,32 @@ test('sampleElements is the prefix of shuffleElements\' permutation (bucketed an
   assert.equal(new Set(s).size, 14000, 'no entry drawn twice');
   assert.throws(() => sampleElements(idx, 30001, 0), /count 30001/);
   assert.throws(() => sampleElements(idx, 10, 0, { out: new Float64Array(100) }), /at least 30000/);
+});
+
+test('sampleElements\' one pass through WebAssembly (chunked stage, first buckets only) equals the TypeScript pass and shuffleElements\' prefix, f32 and f64', () => {
+  // n not a multiple of 4 nor of the chunk: a tail draw in the last chunk; several chunks
+  const n = 3 * SCATTER_CHUNK + 4099;
+  const idx = Float64Array.from({ length: n }, (_, i) => i);
+  const opts = { bucketAbove: 1000 };
+  try {
+    for (const [count, seed] of [[1, 11], [5000, 12], [Math.floor(n / 2), 13], [n - 3, 14], [n, 15]]) {
+      const full = shuffleElements(idx, seed, opts);
+      for (const f32 of [true, false]) {
+        const w = f32 ? Float32Array.from(idx) : idx;
+        for (const useWasm of [true, false]) {
+          useWasmShuffle(useWasm);
+          takeProfile();
+          const out = f32 ? new Float32Array(sampleScratchSize(n, 1000)) : new Float64Array(sampleScratchSize(n, 1000));
+          sampleElements(w, count, seed, { ...opts, out });
+          // evidence that the one-pass WebAssembly scatter ran (not the two-pass fallback)
+          assert.equal('scatter' in takeProfile(), useWasm, `count ${count}: the WebAssembly scatter ${useWasm ? 'ran' : 'did not run'}`);
+          assert.deepEqual(Array.from(out.subarray(0, count)), Array.from(full.subarray(0, count)), `count ${count}, ${f32 ? 'f32' : 'f64'}, ${useWasm ? 'wasm' : 'TypeScript'}`);
+        }
+      }
+    }
+  } finally {
+    useWasmShuffle(undefined);
+  }
 });
 
 test('sampleElements is uniform: inclusion and first-position frequencies over 4000 seeds pass χ² (p > 0.001)', () => {

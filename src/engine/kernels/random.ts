@@ -7,7 +7,8 @@
 //   return ((t ^ (t >>> 14)) >>> 0) / 2³²            (uniform in [0, 1))
 // In Python with 32-bit wrap-around (& 0xFFFFFFFF after every + and *; >>> is >> on the unsigned value;
 // `| 0` and `>>> 0` only reinterpret the same 32 bits).
-import { fisherYatesWasm, wasmAvailable } from './wasm';
+import { fisherYatesWasm, scatterBucketsWasm, wasmAvailable } from './wasm';
+import { timed } from './profile';
 
 /**
  * mulberry32's output for the state `a` after its step a = (a + 0x6D2B79F5) | 0, as an int32 (`>>> 0` for
@@ -127,8 +128,8 @@ export interface SampleOptions {
  * out[0, count) = shuffleElements(w, seed, opts)[0, count) — the first `count` entries of the same
  * uniformly random permutation, hence `count` entries drawn uniformly without replacement in uniformly
  * random order — without permuting the rest: the bucketed form shuffles only the buckets that hold the
- * first `count` places (the randomization check's estimate needs about half of them); out[count, n) holds
- * the other entries, not in permuted order.
+ * first `count` places (the randomization check's estimate needs about half of them); out[count, …) is
+ * scratch (other entries, not in permuted order, or stale values).
  */
 export function sampleElements<T extends Float32Array | Float64Array>(w: T, count: number, seed: number, opts: SampleOptions = {}): T {
   const n = w.length;
@@ -162,26 +163,36 @@ export function sampleScratchSize(n: number, bucketAbove = SHUFFLE_BUCKET_ABOVE)
  * sampleElements' bucketed form in one pass over the entries (L = 8): each entry goes straight to its
  * bucket's slot in a region of bucketRoom(n) places per bucket, the buckets holding places [0, count) are
  * then moved together (copyWithin, lowest first: a bucket never moves up) and Fisher–Yates-shuffled. The
- * same buckets in the same order as the two passes lay out, so the same result. False (nothing usable
- * written) when a bucket outgrows its room — 8 standard deviations, never seen — and the caller uses two
- * passes.
+ * same buckets in the same order as the two passes lay out, so the same result. In WebAssembly (when built)
+ * the pass runs chunk by chunk through an L2-sized stage and keeps only the first B = ⌈256·count/n⌉ + 2
+ * buckets — in expectation n/128 places more than `count`, over 16 standard deviations above 2²⁰ entries
+ * — so it writes about count entries rather than n. False (nothing usable written) when a bucket outgrows
+ * its room — 8 standard deviations, never seen — or the B buckets hold fewer than `count` places, and the
+ * caller uses two passes.
  */
 function onePass8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, seed: number, count: number): boolean {
   const n = w.length;
   const room = bucketRoom(n);
-  if (out.length < 256 * room) return false;
+  if (wasm === undefined) wasm = wasmAvailable();
+  const B = wasm ? Math.min(256, Math.ceil((256 * count) / n) + 2) : 256;
+  if (out.length < B * room) return false;
   const next = new Int32Array(256);
   for (let b = 0; b < 256; b++) next[b] = b * room;
   const a0 = seed >>> 0;
-  scatter8(w, out, next, a0);
-  const start = new Int32Array(257);
-  for (let b = 0; b < 256; b++) {
+  if (wasm) {
+    const end = new Int32Array(256);
+    for (let b = 0; b < 256; b++) end[b] = (b + 1) * room;
+    if (timed('scatter', () => scatterBucketsWasm(w, out, next, end, B, a0)) == null) return false;
+  } else scatter8(w, out, next, a0);
+  const start = new Int32Array(B + 1);
+  for (let b = 0; b < B; b++) {
     const size = next[b] - b * room;
     if (size > room) return false;
     start[b + 1] = start[b] + size;
   }
+  if (start[B] < count) return false;
   let a = skipDraws(a0, Math.ceil(n / 4));
-  for (let b = 0; b < 256 && start[b] < count; b++) {
+  for (let b = 0; b < B && start[b] < count; b++) {
     if (b > 0) out.copyWithin(start[b], b * room, b * room + start[b + 1] - start[b]);
     a = fisherYates(out, start[b], start[b + 1], a);
   }

@@ -35,6 +35,8 @@ interface Exports {
   normalApply64: Kernel;
   fisherYates32(off: number, len: number, a: number): number;
   fisherYates64(off: number, len: number, a: number): number;
+  scatterChunk32(inOff: number, len: number, stageOff: number, room: number, sizeOff: number, a: number): number;
+  scatterChunk64(inOff: number, len: number, stageOff: number, room: number, sizeOff: number, a: number): number;
 }
 
 export const WASM_FILE = 'eig.wasm';
@@ -255,4 +257,44 @@ export function fisherYatesWasm(out: Float32Array | Float64Array, from: number, 
   const next = (f32 ? x.fisherYates32 : x.fisherYates64)(off, len, a) | 0;
   out.set(view, from);
   return next;
+}
+
+/** Entries per chunk of scatterBucketsWasm (a multiple of 4: a draw's four labels never straddle two chunks). */
+export const SCATTER_CHUNK = 1 << 16;
+
+/**
+ * random.ts' scatter8 through WebAssembly (assembly/shuffle.ts scatterChunk), chunk by chunk: each
+ * SCATTER_CHUNK entries of `w` are copied in, labelled with the draws that follow state `a` and laid out by
+ * bucket in a staging area, and the runs of buckets 0 … buckets − 1 are appended to `out` at next[b]
+ * (advanced); the other buckets' entries are dropped. Both the chunk and the stage stay in L2, where a
+ * scatter into a whole layer-sized buffer misses the cache and the TLB on every write of a large layer.
+ * The same entries in the same order as scatter8. Returns the state after the last draw, or null (out
+ * left partly written) when a chunk's bucket outgrows its staging room (8 standard deviations) or a
+ * bucket's run would pass `end[b]`.
+ */
+export function scatterBucketsWasm(w: Float32Array | Float64Array, out: Float32Array | Float64Array, next: Int32Array, end: Int32Array, buckets: number, a: number): number | null {
+  const x = kernels();
+  const n = w.length;
+  const f32 = w instanceof Float32Array;
+  const bytes = f32 ? 4 : 8;
+  const room = Math.ceil(SCATTER_CHUNK / 256 + 8 * Math.sqrt(SCATTER_CHUNK / 256) + 8);
+  const [inOff, stageOff, sizeOff] = layout(x, [SCATTER_CHUNK * bytes, 256 * room * bytes, 1024]);
+  const buf = x.memory.buffer;
+  const input = f32 ? new Float32Array(buf, inOff, SCATTER_CHUNK) : new Float64Array(buf, inOff, SCATTER_CHUNK);
+  const stage = f32 ? new Float32Array(buf, stageOff, 256 * room) : new Float64Array(buf, stageOff, 256 * room);
+  const sizes = new Int32Array(buf, sizeOff, 256);
+  const kernel = f32 ? x.scatterChunk32 : x.scatterChunk64;
+  for (let i0 = 0; i0 < n; i0 += SCATTER_CHUNK) {
+    const len = Math.min(SCATTER_CHUNK, n - i0);
+    input.set(len === SCATTER_CHUNK ? w.subarray(i0, i0 + len) : w.subarray(i0, n));
+    a = kernel(inOff, len, stageOff, room, sizeOff, a) | 0;
+    for (let b = 0; b < buckets; b++) {
+      const s = sizes[b];
+      const at = next[b];
+      if (s > room || at + s > end[b]) return null;
+      out.set(stage.subarray(b * room, b * room + s), at);
+      next[b] = at + s;
+    }
+  }
+  return a;
 }
