@@ -37,6 +37,8 @@ interface Exports {
   fisherYates64(off: number, len: number, a: number): number;
   scatterChunk32(inOff: number, len: number, stageOff: number, room: number, sizeOff: number, a: number): number;
   scatterChunk64(inOff: number, len: number, stageOff: number, room: number, sizeOff: number, a: number): number;
+  transpose32(inOff: number, rows: number, cols: number, outOff: number): void;
+  transpose64(inOff: number, rows: number, cols: number, outOff: number): void;
 }
 
 export const WASM_FILE = 'eig.wasm';
@@ -297,4 +299,24 @@ export function scatterBucketsWasm(w: Float32Array | Float64Array, out: Float32A
     }
   }
   return a;
+}
+
+/**
+ * out = the transpose of the row-major rows×cols matrix w (out cols×rows, the same element type), through
+ * WebAssembly (assembly/transpose.ts: 32×32 tiles of SIMD 4×4 blocks); `out` may be longer (only its
+ * first rows·cols entries are written). Copies w in and the result out: the module's memory grows to twice
+ * the matrix (the Gram's tall chunks are ≤ 16 MiB).
+ */
+export function transposeWasm<T extends Float32Array | Float64Array>(w: T, rows: number, cols: number, out: T): T {
+  const x = kernels();
+  const n = rows * cols;
+  const f32 = w instanceof Float32Array;
+  if (w.length !== n || out.length < n || f32 !== out instanceof Float32Array) throw new RangeError(`transposeWasm: ${rows}×${cols} needs w of ${n} entries and an out of the same type and at least that size`);
+  const bytes = f32 ? 4 : 8;
+  const [inOff, outOff] = layout(x, [n * bytes, n * bytes]);
+  const buf = x.memory.buffer;
+  (f32 ? new Float32Array(buf, inOff, n) : new Float64Array(buf, inOff, n)).set(w);
+  (f32 ? x.transpose32 : x.transpose64)(inOff, rows, cols, outOff);
+  out.set(f32 ? new Float32Array(buf, outOff, n) : new Float64Array(buf, outOff, n));
+  return out;
 }
