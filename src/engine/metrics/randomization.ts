@@ -41,8 +41,12 @@ async function estimatedShuffled(ctx: LayerContext, plan: NonNullable<ReturnType
   const r = new Float64Array(blocks * k);
   const edge = bulkEdge(blockRows, blockCols, s2);
   let standout = 0;
+  // a tall block is filled as its transpose's shape (wide): the sample is a uniformly random sequence of
+  // distinct entries, so the wide fill has the law of the tall block's transpose (the same eigenvalues
+  // in law), and its Gram needs no transposition
+  const [fillRows, fillCols] = blockRows > blockCols ? [blockCols, blockRows] : [blockRows, blockCols];
   for (let b = 0; b < blocks; b++) {
-    const mu = (await singularValues(sample.subarray(b * per, (b + 1) * per), blockRows, blockCols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: true })).eig;
+    const mu = (await singularValues(sample.subarray(b * per, (b + 1) * per), fillRows, fillCols, { precision: ctx.precision, threads: ctx.task.gramThreads, finite: true })).eig;
     for (let i = 0; i < mu.length; i++) if (mu[i] > edge) standout++;
     // heavy-tailed entries: the blocks misrepresent the shuffled spectrum (ESTIMATE_MAX_STANDOUT); the
     // count only grows, so the blocks left need not be solved once it is past the limit
