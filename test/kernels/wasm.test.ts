@@ -58,16 +58,18 @@ test('worker threads run their own module instances concurrently, with the main 
   }));
 });
 
-test('transposeWasm: every entry in place, f32 and f64, shapes with and without full 4×4 / 32×32 tiles; a wrong size throws', async () => {
+test('transposeWasm: every entry in place, f32 and f64, shapes with and without full 4×4 / 32×32 tiles, in one band or several (of one row or more); a wrong size throws', async () => {
   const { transposeWasm } = await import('../../src/engine/kernels/wasm');
   for (const [r, c] of [[1, 1], [1, 9], [9, 1], [3, 5], [4, 4], [32, 32], [33, 70], [70, 33], [129, 64], [768, 100]]) {
     for (const T of [Float32Array, Float64Array]) {
-      const w = new T(r * c);
-      for (let i = 0; i < w.length; i++) w[i] = i + 0.5;
-      const out = new T(r * c + 3).fill(-1);
-      transposeWasm(w as Float32Array, r, c, out as Float32Array);
-      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) assert.equal(out[j * r + i], w[i * c + j], `${r}×${c} ${T.name} (${i}, ${j})`);
-      assert.deepEqual(Array.from(out.subarray(r * c)), [-1, -1, -1], 'nothing written past rows·cols');
+      for (const band of [undefined, 3 * c + 1, 7]) {
+        const w = new T(r * c);
+        for (let i = 0; i < w.length; i++) w[i] = i + 0.5;
+        const out = new T(r * c + 3).fill(-1);
+        transposeWasm(w as Float32Array, r, c, out as Float32Array, band);
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) assert.equal(out[j * r + i], w[i * c + j], `${r}×${c} ${T.name} band ${band} (${i}, ${j})`);
+        assert.deepEqual(Array.from(out.subarray(r * c)), [-1, -1, -1], 'nothing written past rows·cols');
+      }
     }
   }
   assert.throws(() => transposeWasm(new Float32Array(6), 2, 4, new Float32Array(8)), /2×4/);

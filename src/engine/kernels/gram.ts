@@ -178,7 +178,7 @@ export async function gram(w: Float32Array | Float64Array, rows: number, cols: n
   let t: Session | null = null;
   try {
     s = await session(o, `gram|${blocks === 1 && tall}|${elem}|${blocks}`, () => gramModel(tall, elem, blocks), threads);
-    // a tall W's chunks are transposed in WebAssembly (1.7 ns an entry, onnxruntime's Transpose 2.5–3.4)
+    // a tall W's chunks are transposed in WebAssembly (1.1 ns an entry, onnxruntime’s Transpose 2.5–3.4)
     if (blocks > 1 && tall && !wasmAvailable()) t = await session(o, `transpose|${elem}`, () => transposeModel(elem), threads);
   } catch (e) {
     // the native binding loaded but cannot run here: use the WebAssembly Gram from now on

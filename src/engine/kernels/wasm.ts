@@ -301,22 +301,36 @@ export function scatterBucketsWasm(w: Float32Array | Float64Array, out: Float32A
   return a;
 }
 
+/** Entries of W per call of the transpose kernel (4 MiB of float32): bounds what it adds to the module's memory. */
+export const TRANSPOSE_BAND = 1 << 20;
+
 /**
  * out = the transpose of the row-major rows×cols matrix w (out cols×rows, the same element type), through
  * WebAssembly (assembly/transpose.ts: 32×32 tiles of SIMD 4×4 blocks); `out` may be longer (only its
- * first rows·cols entries are written). Copies w in and the result out: the module's memory grows to twice
- * the matrix (the Gram's tall chunks are ≤ 16 MiB).
+ * first rows·cols entries are written). W goes through the module in bands of whole rows, ≤ `band` entries
+ * (a band of at least one row): each is copied in, transposed, and its columns copied out to their places,
+ * so the module's memory (which never shrinks) grows by at most two bands, not two matrices.
  */
-export function transposeWasm<T extends Float32Array | Float64Array>(w: T, rows: number, cols: number, out: T): T {
+export function transposeWasm<T extends Float32Array | Float64Array>(w: T, rows: number, cols: number, out: T, band = TRANSPOSE_BAND): T {
   const x = kernels();
   const n = rows * cols;
   const f32 = w instanceof Float32Array;
   if (w.length !== n || out.length < n || f32 !== out instanceof Float32Array) throw new RangeError(`transposeWasm: ${rows}×${cols} needs w of ${n} entries and an out of the same type and at least that size`);
+  if (n === 0) return out;
   const bytes = f32 ? 4 : 8;
-  const [inOff, outOff] = layout(x, [n * bytes, n * bytes]);
+  const R = Math.min(rows, Math.max(1, Math.floor(band / cols)));
+  const [inOff, outOff] = layout(x, [R * cols * bytes, R * cols * bytes]);
   const buf = x.memory.buffer;
-  (f32 ? new Float32Array(buf, inOff, n) : new Float64Array(buf, inOff, n)).set(w);
-  (f32 ? x.transpose32 : x.transpose64)(inOff, rows, cols, outOff);
-  out.set(f32 ? new Float32Array(buf, outOff, n) : new Float64Array(buf, outOff, n));
+  const input = f32 ? new Float32Array(buf, inOff, R * cols) : new Float64Array(buf, inOff, R * cols);
+  const tile = f32 ? new Float32Array(buf, outOff, R * cols) : new Float64Array(buf, outOff, R * cols);
+  const kernel = f32 ? x.transpose32 : x.transpose64;
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const r = Math.min(R, rows - r0);
+    input.set(w.subarray(r0 * cols, (r0 + r) * cols));
+    kernel(inOff, r, cols, outOff);
+    // the tile is cols×r: row j is out's row j, columns r0 … r0 + r
+    if (r === rows) out.set(tile.subarray(0, n));
+    else for (let j = 0; j < cols; j++) out.set(tile.subarray(j * r, (j + 1) * r), j * rows + r0);
+  }
   return out;
 }
