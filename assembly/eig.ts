@@ -8,6 +8,7 @@ export { gramFill32, gramFill64, gramFill64from32, gramBand32, gramBand64 } from
 export { normalApply32, normalApply64 } from './normal';
 export { fisherYates32, fisherYates64, scatterChunk32, scatterChunk64 } from './shuffle';
 export { transpose32, transpose64 } from './transpose';
+export { entryStatsBand32 } from './entries';
 
 /** First 16-byte-aligned byte after the module's static data: the start of the caller's buffers. */
 export function heapBase(): usize {

@@ -9,9 +9,10 @@
 //   - the default's overhead over the full ESD, and its d_rand against --randomize-exact per layer;
 //   - the per-phase profile (read, convert, Gram, tridiagonalize, QL, fit, randomize, assemble; per worker);
 //   - peak RSS of each Theory Lens configuration, each run in a fresh child process.
-// GPT2_BLOCKS / GPT2_VOCAB shrink the model; GPT2_REPEAT sets N (default 2).
+// GPT2_BLOCKS / GPT2_VOCAB shrink the model; GPT2_REPEAT sets N (default 2); GPT2_KEEP=DIR writes the model
+// (gpt2-small-like.onnx, matrices.bin) into DIR and leaves it there, for profiling the CLI on it.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ProtoWriter } from '../src/onnx/protobuf';
@@ -81,7 +82,9 @@ const tensorInfo = (w: ProtoWriter, field: number, name: string, dims: (number |
   });
 
 async function main(): Promise<void> {
-const dir = mkdtempSync(join(tmpdir(), 'theory-lens-gpt2-'));
+const keep = process.env.GPT2_KEEP;
+if (keep) mkdirSync(keep, { recursive: true });
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'theory-lens-gpt2-'));
 const model = join(dir, 'gpt2-small-like.onnx');
 const bin = join(dir, 'matrices.bin');
 try {
@@ -230,7 +233,7 @@ print(json.dumps({"gram_eigvalsh": min(g), "gram_eigvalsh_cpu": min(c), "read_gr
   }
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
 }
 }
 

@@ -6,14 +6,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/checkpoint/readers';
 import { analyze } from '../../src/engine/analyze';
 import { measureLayer, type LayerTaskOptions } from '../../src/engine/layers/measureLayer';
-import { entryStats, froAndL21 } from '../../src/engine/metrics/shared';
+import { entryStats as entryStatsOf, froAndL21 } from '../../src/engine/metrics/shared';
 import { transposeInto } from '../../src/input/transpose';
+import { entrySumsWasm } from '../../src/engine/kernels/wasm';
+import { ensureWasm } from '../kernels/helpers';
 import { saveModel, values } from '../helpers/onnx-writer';
 import { safetensorsBytes, tensor } from '../helpers/safetensors-writer';
+
+before(ensureWasm);
 
 const options: LayerTaskOptions = { precision: 'float32', convExact: true, convWeightWatcher: false, randomize: false, randomizeExact: false, seed: 0, esdMaxPoints: 2000, maxFullSpectrum: 4096 };
 
@@ -33,7 +37,12 @@ test('transposeInto equals the element-by-element transpose (tile edges included
   assert.throws(() => transposeInto(new Float32Array(6), 2, 3, new Float32Array(5)), /holds 5 values/);
 });
 
-test('entryStats: one pass equals ℓ₁, ‖W‖_F, ‖Wᵀ‖₂,₁ and the non-finite counts, in both layouts', () => {
+test('entryStats: one pass equals ℓ₁, ‖W‖_F, ‖Wᵀ‖₂,₁ and the non-finite counts, in both layouts, in WebAssembly and TypeScript', () => {
+  for (const useWasm of [true, false]) entryStatsCase(useWasm);
+});
+
+function entryStatsCase(useWasm: boolean) {
+  const entryStats = (m: Float32Array, r: number, c: number, t = false) => entryStatsOf(m, r, c, t, useWasm);
   const r = 23;
   const c = 57;
   // float32 values (as weights are), one entry in 11 forty times larger
@@ -69,6 +78,37 @@ test('entryStats: one pass equals ℓ₁, ‖W‖_F, ‖Wᵀ‖₂,₁ and the n
     assert.ok(Number.isNaN(s.maxAbs));
     assert.ok(Number.isNaN(s.fro));
   }
+}
+
+test('entrySumsWasm: row and column sums of squares, Σ|w| and max |w| equal float64 loops, over one band or many (rows and columns not multiples of 4); null for a row longer than a band', () => {
+  for (const [R, C] of [[1, 1], [5, 3], [23, 57], [64, 128], [301, 97]]) {
+    const w = Float32Array.from(values(R * C, R + 3 * C), (x, i) => (i % 7 === 0 ? -30 * x : x));
+    const rowRef = new Float64Array(R);
+    const colRef = new Float64Array(C);
+    let l1 = 0;
+    let mx = 0;
+    for (let i = 0; i < R; i++) {
+      for (let j = 0; j < C; j++) {
+        const v = w[i * C + j];
+        rowRef[i] += v * v;
+        colRef[j] += v * v;
+        l1 += Math.abs(v);
+        mx = Math.max(mx, Math.abs(v));
+      }
+    }
+    for (const band of [undefined, C, 3 * C + 2, 1000]) {
+      for (const mode of ['rows', 'cols'] as const) {
+        const acc = new Float64Array(mode === 'rows' ? R : C).fill(-1);
+        const got = entrySumsWasm(w, R, C, mode, acc, band)!;
+        const ref = mode === 'rows' ? rowRef : colRef;
+        for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(acc[i] - ref[i]) <= 1e-12 * ref[i], `${R}×${C} ${mode} band ${band}: ${i}: ${acc[i]} vs ${ref[i]}`);
+        assert.ok(Math.abs(got.l1 - l1) <= 1e-12 * l1, `${R}×${C} l1 ${got.l1} vs ${l1}`);
+        assert.equal(got.maxAbs, mx, `${R}×${C} ${mode} band ${band} max`);
+      }
+    }
+  }
+  assert.equal(entrySumsWasm(new Float32Array(10), 2, 5, 'rows', new Float64Array(2), 4), null);
+  assert.throws(() => entrySumsWasm(new Float32Array(10), 2, 5, 'cols', new Float64Array(2)), /acc of 5/);
 });
 
 /** Every metric of W measured as W and as stored Wᵀ (with an init), relative agreement `tol`. */

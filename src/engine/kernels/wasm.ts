@@ -39,6 +39,7 @@ interface Exports {
   scatterChunk64(inOff: number, len: number, stageOff: number, room: number, sizeOff: number, a: number): number;
   transpose32(inOff: number, rows: number, cols: number, outOff: number): void;
   transpose64(inOff: number, rows: number, cols: number, outOff: number): void;
+  entryStatsBand32(inOff: number, nRows: number, C: number, mode: number, accOff: number, outOff: number): void;
 }
 
 export const WASM_FILE = 'eig.wasm';
@@ -333,4 +334,37 @@ export function transposeWasm<T extends Float32Array | Float64Array>(w: T, rows:
     else for (let j = 0; j < cols; j++) out.set(tile.subarray(j * r, (j + 1) * r), j * rows + r0);
   }
   return out;
+}
+
+/** Entries per band of entrySumsWasm (4 MiB of float32). */
+export const ENTRY_BAND = 1 << 20;
+
+/**
+ * Squared sums of the stored rows (mode 'rows': acc[i] = Σ_j w[i·C + j]², acc of R entries) or of the stored
+ * columns (mode 'cols': acc[j] = Σ_i w[i·C + j]², acc of C entries) of the row-major R×C float32 matrix w,
+ * with Σ|w| and max |w|, in WebAssembly SIMD (assembly/entries.ts; squares and sums in float64), the matrix
+ * passing through the module in bands of whole rows (≤ `band` entries, so the module grows by ~4 MiB).
+ * Null when a stored row is longer than a band (the caller's TypeScript loop handles it). Non-finite
+ * entries make the sums non-finite; counting them is the caller's.
+ */
+export function entrySumsWasm(w: Float32Array, R: number, C: number, mode: 'rows' | 'cols', acc: Float64Array, band = ENTRY_BAND): { l1: number; maxAbs: number } | null {
+  if (w.length !== R * C || acc.length !== (mode === 'rows' ? R : C)) throw new RangeError(`entrySumsWasm: ${R}×${C} (${mode}) needs w of ${R * C} and acc of ${mode === 'rows' ? R : C} entries`);
+  if (C > band) return null;
+  const x = kernels();
+  const rb = Math.max(1, Math.min(R, Math.floor(band / C)));
+  const [inOff, accOff, outOff] = layout(x, [rb * C * 4, (mode === 'rows' ? rb : C) * 8, 16]);
+  const buf = x.memory.buffer;
+  const input = new Float32Array(buf, inOff, rb * C);
+  const accW = new Float64Array(buf, accOff, mode === 'rows' ? rb : C);
+  const out = new Float64Array(buf, outOff, 2);
+  out.fill(0);
+  if (mode === 'cols') accW.fill(0);
+  for (let r0 = 0; r0 < R; r0 += rb) {
+    const n = Math.min(rb, R - r0);
+    input.set(w.subarray(r0 * C, (r0 + n) * C));
+    x.entryStatsBand32(inOff, n, C, mode === 'rows' ? 0 : 1, accOff, outOff);
+    if (mode === 'rows') acc.set(accW.subarray(0, n), r0);
+  }
+  if (mode === 'cols') acc.set(accW);
+  return { l1: out[0], maxAbs: out[1] };
 }

@@ -1,6 +1,7 @@
 // Work several metric families share, computed once per layer (ctx.once): ‖W‖_F and ‖Wᵀ‖₂,₁ in one
 // pass, the spectrum λ = σ² of WᵀW (or only Lanczos' σ_max above the full-spectrum limit).
-import { singularValues, spectralNormLanczos, usesJacobi } from '../kernels';
+import { singularValues, spectralNormLanczos, timed, usesJacobi } from '../kernels';
+import { entrySumsWasm, wasmAvailable } from '../kernels/wasm';
 import type { LayerContext } from './types';
 
 /** ‖W‖_F and ‖Wᵀ‖₂,₁ (Σ of row norms of the [out, in] matrix), accumulated in float64. */
@@ -72,7 +73,22 @@ function rowSums(w: ArrayLike<number>, from: number, to: number, out: Float64Arr
  * accumulated in float64 (a stored row of W in four interleaved partial sums, rowSums). Norms are NaN when an
  * entry is not finite.
  */
-export function entryStats(w: ArrayLike<number>, rows: number, cols: number, transposed = false): EntryStats {
+export function entryStats(w: ArrayLike<number>, rows: number, cols: number, transposed = false, useWasm = true): EntryStats {
+  // float32 through WebAssembly SIMD (0.8 ns an entry with the copy in, against 1.4–2.4 here); a layer with
+  // a non-finite entry is counted again below
+  if (useWasm && w instanceof Float32Array && rows * cols > 0 && wasmAvailable()) {
+    const acc = new Float64Array(rows);
+    const r = entrySumsWasm(w, transposed ? cols : rows, transposed ? rows : cols, transposed ? 'cols' : 'rows', acc);
+    if (r && Number.isFinite(r.l1)) {
+      let total = 0;
+      let l21 = 0;
+      for (let i = 0; i < rows; i++) {
+        total += acc[i];
+        l21 += Math.sqrt(acc[i]);
+      }
+      if (Number.isFinite(total)) return { nan: 0, inf: 0, l1: r.l1, fro: Math.sqrt(total), l21, maxAbs: r.maxAbs };
+    }
+  }
   let nan = 0;
   let inf = 0;
   let l1 = 0;
@@ -117,7 +133,7 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
 }
 
 /** This layer's entry statistics (one pass, shared by the non-finite check, ℓ₁, ‖W‖_F and ‖Wᵀ‖₂,₁). */
-export const entries = (ctx: LayerContext): EntryStats => ctx.once('entries', () => entryStats(ctx.task.matrix, ctx.rows, ctx.cols, !!ctx.task.transposed));
+export const entries = (ctx: LayerContext): EntryStats => ctx.once('entries', () => timed('entries', () => entryStats(ctx.task.matrix, ctx.rows, ctx.cols, !!ctx.task.transposed)));
 
 export const rowNorms = (ctx: LayerContext) => entries(ctx);
 
