@@ -3,13 +3,14 @@
 //   1. kernels: per matrix, Gram + symmetric eigensolver vs numpy (bench/kernels.ts)
 //   2. a GPT-2-small-sized model analysed end to end vs numpy over the same matrices (bench/gpt2.ts)
 //   3. forward passes: accuracy, margins, σ′ searches, bound search on a fixture (bench/forward.ts)
+//   4. the passes over a layer's entries moved into WebAssembly vs the code they replaced (bench/passes.ts)
 // Pass names to run a subset: npm run bench -- gpt2 forward
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
-const all = ['kernels', 'gpt2', 'forward'];
+const all = ['kernels', 'gpt2', 'forward', 'passes'];
 const chosen = process.argv.slice(2).filter((a) => all.includes(a));
 let failed = 0;
 for (const name of chosen.length ? chosen : all) {

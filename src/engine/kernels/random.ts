@@ -174,12 +174,13 @@ function onePass8(w: Float32Array | Float64Array, out: Float32Array | Float64Arr
   const n = w.length;
   const room = bucketRoom(n);
   if (wasm === undefined) wasm = wasmAvailable();
-  const B = wasm ? Math.min(256, Math.ceil((256 * count) / n) + 2) : 256;
+  const inWasm = wasmScatter ?? wasm;
+  const B = inWasm ? Math.min(256, Math.ceil((256 * count) / n) + 2) : 256;
   if (out.length < B * room) return false;
   const next = new Int32Array(256);
   for (let b = 0; b < 256; b++) next[b] = b * room;
   const a0 = seed >>> 0;
-  if (wasm) {
+  if (inWasm) {
     const end = new Int32Array(256);
     for (let b = 0; b < 256; b++) end[b] = (b + 1) * room;
     if (timed('scatter', () => scatterBucketsWasm(w, out, next, end, B, a0)) == null) return false;
@@ -297,10 +298,17 @@ function skipDraws(a: number, draws: number): number {
 }
 
 let wasm: boolean | undefined;
+let wasmScatter: boolean | undefined;
 
-/** Tests: force the TypeScript Fisher–Yates (false), WebAssembly (true), or decide by whether it is built (undefined). */
+/** Tests: force the TypeScript Fisher–Yates and scatter (false), WebAssembly (true), or decide by whether it is built (undefined). */
 export function useWasmShuffle(on: boolean | undefined): void {
   wasm = on;
+  wasmScatter = on;
+}
+
+/** Benchmarks: the scatter alone in TypeScript (false: the code path before the WebAssembly one) or as useWasmShuffle decides (undefined). */
+export function useWasmScatter(on: false | undefined): void {
+  wasmScatter = on;
 }
 
 /** Fisher–Yates on out[from, to) with mulberry32 state `a`; returns the state after the last draw. In WebAssembly when it is built (the same permutation). */
