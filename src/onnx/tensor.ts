@@ -340,7 +340,7 @@ export function resolveExternal(location: string, ctx: TensorContext, name: stri
   try {
     real = realpathSync(p);
   } catch {
-    return fail(`external data file ${quoteName(location)} is missing (looked for ${p})`);
+    return fail(`external data file ${quoteName(location)} is missing from the model's folder ${base}`);
   }
   let realBase = base;
   try {

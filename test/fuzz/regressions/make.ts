@@ -104,6 +104,14 @@ put('external-control-location.onnx', model({
   nodes: [{ op: 'Gemm', inputs: ['x', 'w'], outputs: ['y'], attrs: { transB: 1 } }],
 }));
 
+// External data named 'undefined' (npm run fuzz, seed 777): the message quotes the name and gives the
+// model's folder, not the joined path (which repeated the file's text unquoted).
+put('external-location-js-word.onnx', model({
+  inputs: [{ name: 'x', shape: ['N', 2] }], outputs: [{ name: 'y', shape: null }],
+  initializers: [{ name: 'w', dims: [2, 2], data: [1, 2, 3, 4], external: { location: 'undefined' } }],
+  nodes: [{ op: 'Gemm', inputs: ['x', 'w'], outputs: ['y'], attrs: { transB: 1 } }],
+}));
+
 // Probe files.
 const probe = { x: { dtype: '<f4', shape: [2, 3], data: values(6, 4) }, y: { dtype: '<i8', shape: [2], data: [0, 1] } };
 // A deflated member that inflates far past its declared size (6.4 GB from 2.1 MB before; 8 MiB here).
