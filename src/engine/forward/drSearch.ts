@@ -33,7 +33,9 @@ import { FORWARD_TUNING } from './tuning';
 
 /** Fresh draws for the certificate (each one pass over the whole probe). */
 export const DR_FINAL_DRAWS = 100;
-const GOLDEN_STEPS = 12;
+export const GOLDEN_STEPS = 12;
+/** The σ intervals the two golden-section searches cover (ln σ is searched). */
+export const SIGMA_RANGE = { isotropic: [1e-4, 2], magnitudeAware: [1e-3, 8] } as const;
 const SWEEPS = 2;
 const MAX_GROUPS = 16;
 const STREAM_SEARCH = 10;
@@ -115,23 +117,16 @@ function layerGroups(model: ForwardModel): number[][] {
 
 const fmt = (v: number) => v.toPrecision(3);
 
-export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w0: (Float32Array | null)[] | null, o: DrSearchOptions): Promise<BoundValue> {
+/**
+ * The search's objective: a candidate posterior N(w, diag s(scale)) scored by the Dziugaite–Roy bound from
+ * `o.draws` weight draws on the selection set `sel` (the search's common random numbers: stream
+ * STREAM_SEARCH, draw d), with the best prior of the grid for it; `beat` as in golden(). `distSq` is
+ * ‖w − w_prior-centre‖². Exported for the brute-force check of the search (test/engine/forward).
+ */
+export function searchObjective(model: ForwardModel, sel: ProbeEval, o: Pick<DrSearchOptions, 'm' | 'delta' | 'seed' | 'draws'>, distSq: number, cache?: NoiseCache): (scale: NoiseScale, beat: Beat) => Promise<number> {
   const params = model.params;
   const k = model.size;
-  let distSq = 0;
-  params.forEach((p, j) => {
-    const z = w0?.[j] ?? null;
-    for (let i = 0; i < p.values.length; i++) distSq += (p.values[i] - (z ? z[i] : 0)) ** 2;
-  });
-  const priorCentre = !w0 ? 'zero' : w0.every(Boolean) ? 'the initial weights w⁰' : 'the initial weights where matched, zero elsewhere';
-  const whole = probe.n >= o.m;
-  const { A, C } = whole ? { A: Int32Array.from({ length: probe.n }, (_, i) => i), C: new Int32Array(0) } : splitProbe(probe.n, o.seed);
-  const sel = whole ? probe : probe.subset(A);
-  let tried = 0;
-  const cache = FORWARD_TUNING.noiseCache ? new NoiseCache() : undefined;
-
-  const score = async (scale: NoiseScale, beat: Beat): Promise<number> => {
-    tried++;
+  return async (scale, beat) => {
     const { sum, logSum } = varianceSums(params, scale);
     const prior = bestPrior(sum, logSum, distSq, k);
     const complexity = pacBayesComplexity(prior.kl, prior.j, o.m, o.delta / 2);
@@ -149,14 +144,34 @@ export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w
     }
     return drObjective(err / o.draws, complexity);
   };
+}
+
+export async function dziugaiteRoyBound(model: ForwardModel, probe: ProbeEval, w0: (Float32Array | null)[] | null, o: DrSearchOptions): Promise<BoundValue> {
+  const params = model.params;
+  const k = model.size;
+  let distSq = 0;
+  params.forEach((p, j) => {
+    const z = w0?.[j] ?? null;
+    for (let i = 0; i < p.values.length; i++) distSq += (p.values[i] - (z ? z[i] : 0)) ** 2;
+  });
+  const priorCentre = !w0 ? 'zero' : w0.every(Boolean) ? 'the initial weights w⁰' : 'the initial weights where matched, zero elsewhere';
+  const whole = probe.n >= o.m;
+  const { A, C } = whole ? { A: Int32Array.from({ length: probe.n }, (_, i) => i), C: new Int32Array(0) } : splitProbe(probe.n, o.seed);
+  const sel = whole ? probe : probe.subset(A);
+  let tried = 0;
+  const scoreOf = searchObjective(model, sel, o, distSq, FORWARD_TUNING.noiseCache ? new NoiseCache() : undefined);
+  const score = (scale: NoiseScale, beat: Beat): Promise<number> => {
+    tried++;
+    return scoreOf(scale, beat);
+  };
   const uniform = (sigma: number, relative: boolean): NoiseScale => ({ sigma: params.map(() => sigma), relative, eps: relative ? MAG_EPS : 0 });
 
   o.onProgress?.('isotropic posterior scale');
-  const gIso = await golden((t, beat) => score(uniform(Math.exp(t), false), beat), Math.log(1e-4), Math.log(2), GOLDEN_STEPS);
+  const gIso = await golden((t, beat) => score(uniform(Math.exp(t), false), beat), Math.log(SIGMA_RANGE.isotropic[0]), Math.log(SIGMA_RANGE.isotropic[1]), GOLDEN_STEPS);
   const iso = uniform(Math.exp(gIso.t), false);
   const isoScore = FORWARD_TUNING.earlyStop ? gIso.score : await score(iso, null);
   o.onProgress?.('magnitude-aware posterior scale');
-  const gMag = await golden((t, beat) => score(uniform(Math.exp(t), true), beat), Math.log(1e-3), Math.log(8), GOLDEN_STEPS);
+  const gMag = await golden((t, beat) => score(uniform(Math.exp(t), true), beat), Math.log(SIGMA_RANGE.magnitudeAware[0]), Math.log(SIGMA_RANGE.magnitudeAware[1]), GOLDEN_STEPS);
   const mag = uniform(Math.exp(gMag.t), true);
   const magScore = FORWARD_TUNING.earlyStop ? gMag.score : await score(mag, null);
 
