@@ -3,6 +3,8 @@
 // and float64 — what our solver computes) and svdvals (what WeightWatcher calls). Prints median wall
 // times, ratios ours/numpy and the accuracy of every result against numpy's float64 eigvalsh. Not a
 // test: nothing is asserted (speed is never asserted; the target is ours/numpy ≤ 1.5 for n ≤ 2048).
+// Our kernels run as the engine runs them (kernels/svd.ts singularValues): the Gram told the entries are
+// finite (the layer's one pass over its entries checks that), into reused buffers, lower triangle only.
 //   node --import tsx bench/kernels.ts [--large] [--repeat N]
 //   --large   also the 50257×768 token embedding of GPT-2 (slow to generate and to solve)
 //   THEORY_LENS_BENCH_LARGE=1 (or BENCH_BIG=1) does the same (for npm run bench, which passes no flags)
@@ -12,6 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eigvalsSym, fitPowerLaw, gaussian, gram, gramBackend, spectralNormLanczos } from '../src/engine/kernels';
+import { enableScratch } from '../src/engine/kernels/scratch';
 
 const args = process.argv.slice(2);
 const large = args.includes('--large') || process.env.THEORY_LENS_BENCH_LARGE === '1' || !!process.env.BENCH_BIG;
@@ -101,6 +104,7 @@ const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '�
 const sci = (x: number) => x.toExponential(1);
 
 async function main(): Promise<void> {
+  enableScratch();
   const dir = mkdtempSync(join(tmpdir(), 'tl-bench-kernels-'));
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Kernels: Gram (${gramBackend().backend}) + WebAssembly-SIMD eigensolver vs numpy ${''}(same run); ${cpus().length} cores (${cpu}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
@@ -122,14 +126,14 @@ async function main(): Promise<void> {
       let eigMs = Infinity;
       const o32 = await timed(reps, async () => {
         const t = performance.now();
-        const G = await gram(w, rows, cols);
+        const G = await gram(w, rows, cols, { finite: true, scratch: true });
         const t1 = performance.now();
         const e = eigvalsSym(G, k, { precision: 'float32' });
         gramMs = Math.min(gramMs, t1 - t);
         eigMs = Math.min(eigMs, performance.now() - t1);
         return e;
       });
-      const o64 = await timed(reps, async () => eigvalsSym(await gram(w, rows, cols, { precision: 'float64' }), k, { precision: 'float64' }));
+      const o64 = await timed(reps, async () => eigvalsSym(await gram(w, rows, cols, { precision: 'float64', finite: true, scratch: true }), k, { precision: 'float64' }));
       const lz = await timed(reps, () => spectralNormLanczos(w, rows, cols));
       const fit = await timed(reps, () => fitPowerLaw(o64.value));
 
