@@ -101,6 +101,22 @@ test('one-sided Jacobi keeps small singular values to high relative accuracy (nu
 test('non-finite and mis-shaped weights are rejected with a clear error; allFinite tells in advance', async () => {
   const w = new Float32Array(20).fill(1);
   assert.equal(allFinite(w), true);
+  // every position (in a group of four and in the tail of 1–3), every kind, both element types
+  for (const n of [1, 2, 3, 4, 5, 7, 8, 11]) {
+    for (const T of [Float32Array, Float64Array]) {
+      const v = new T(n).fill(-2.5);
+      assert.equal(allFinite(v), true, `${T.name} ${n}`);
+      for (let at = 0; at < n; at++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          v[at] = bad;
+          assert.equal(allFinite(v), false, `${T.name} ${n}: ${bad} at ${at}`);
+          v[at] = -2.5;
+        }
+      }
+    }
+  }
+  assert.equal(allFinite([1, 2, 3, 4, 5]), true);
+  assert.equal(allFinite([1, 2, 3, 4, Number.MAX_VALUE]), true);
   w[3] = NaN;
   assert.equal(allFinite(w), false);
   await assert.rejects(singularValues(w, 4, 5), (e: unknown) => e instanceof NonFiniteError && /singularValues: non-finite entries \(1 NaN, 0 ±Inf\)/.test(e.message));
