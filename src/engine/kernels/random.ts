@@ -173,17 +173,14 @@ export function sampleScratchSize(n: number, bucketAbove = SHUFFLE_BUCKET_ABOVE)
 function onePass8(w: Float32Array | Float64Array, out: Float32Array | Float64Array, seed: number, count: number): boolean {
   const n = w.length;
   const room = bucketRoom(n);
-  if (wasm === undefined) wasm = wasmAvailable();
-  const inWasm = wasmScatter ?? wasm;
+  const inWasm = wasmScatter ?? wasmOn();
   const B = inWasm ? Math.min(256, Math.ceil((256 * count) / n) + 2) : 256;
   if (out.length < B * room) return false;
   const next = new Int32Array(256);
   for (let b = 0; b < 256; b++) next[b] = b * room;
   const a0 = seed >>> 0;
   if (inWasm) {
-    const end = new Int32Array(256);
-    for (let b = 0; b < 256; b++) end[b] = (b + 1) * room;
-    if (timed('scatter', () => scatterBucketsWasm(w, out, next, end, B, a0)) == null) return false;
+    if (timed('scatter', () => scatterBucketsWasm(w, out, next, room, B, a0)) == null) return false;
   } else scatter8(w, out, next, a0);
   const start = new Int32Array(B + 1);
   for (let b = 0; b < B; b++) {
@@ -306,6 +303,12 @@ export function useWasmShuffle(on: boolean | undefined): void {
   wasmScatter = on;
 }
 
+/** Whether the WebAssembly kernels run here: as forced by useWasmShuffle, else whether the module is built. */
+function wasmOn(): boolean {
+  if (wasm === undefined) wasm = wasmAvailable();
+  return wasm;
+}
+
 /** Benchmarks: the scatter alone in TypeScript (false: the code path before the WebAssembly one) or as useWasmShuffle decides (undefined). */
 export function useWasmScatter(on: false | undefined): void {
   wasmScatter = on;
@@ -314,8 +317,7 @@ export function useWasmScatter(on: false | undefined): void {
 /** Fisher–Yates on out[from, to) with mulberry32 state `a`; returns the state after the last draw. In WebAssembly when it is built (the same permutation). */
 function fisherYates(out: Float32Array | Float64Array, from: number, to: number, a: number): number {
   if (to - from < 2) return a;
-  if (wasm === undefined) wasm = wasmAvailable();
-  return wasm ? fisherYatesWasm(out, from, to, a) : fisherYatesJs(out, from, to, a);
+  return wasmOn() ? fisherYatesWasm(out, from, to, a) : fisherYatesJs(out, from, to, a);
 }
 
 function fisherYatesJs(out: Float32Array | Float64Array, from: number, to: number, a: number): number {

@@ -115,6 +115,11 @@ function layout(x: Exports, sizes: number[]): number[] {
   return offsets;
 }
 
+/** A float32 (f32) or float64 view of n elements at byte offset `off` of the module's memory (valid until it grows). */
+function floatView(x: Exports, off: number, n: number, f32: boolean): Float32Array | Float64Array {
+  return f32 ? new Float32Array(x.memory.buffer, off, n) : new Float64Array(x.memory.buffer, off, n);
+}
+
 /** Runs the reduction of the matrix already at aOff, one call per step (see tridiagonalizeWasm). */
 function reduce(x: Exports, aOff: number, n: number, dOff: number, eOff: number, state: number, vecs: number[], f32: boolean): void {
   new Uint32Array(x.memory.buffer, state, 5).set([...vecs, 0]);
@@ -139,7 +144,7 @@ export function tridiagonalizeWasm(a: Float32Array | Float64Array, n: number, f3
   const el = f32 ? 4 : 8;
   const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
   const buf = x.memory.buffer;
-  (f32 ? new Float32Array(buf, aOff, n * n) : new Float64Array(buf, aOff, n * n)).set(a);
+  floatView(x, aOff, n * n, f32).set(a);
   reduce(x, aOff, n, dOff, eOff, state, vecs, f32);
   return {
     d: new Float64Array(buf.slice(dOff, dOff + n * 8)),
@@ -177,7 +182,7 @@ export function eigvalsSymWasm(a: Float32Array | Float64Array, n: number, f32: b
   const el = f32 ? 4 : 8;
   const [aOff, dOff, eOff, state, ...vecs] = layout(x, [n * n * el, n * 8, n * 8, 32, n * el, n * el, n * el, n * el]);
   timed('tridiagonalize', () => {
-    (f32 ? new Float32Array(x.memory.buffer, aOff, n * n) : new Float64Array(x.memory.buffer, aOff, n * n)).set(a);
+    floatView(x, aOff, n * n, f32).set(a);
     reduce(x, aOff, n, dOff, eOff, state, vecs, f32);
   });
   return timed('ql', () => solveTridiagonal(x, dOff, eOff, n));
@@ -255,7 +260,7 @@ export function fisherYatesWasm(out: Float32Array | Float64Array, from: number, 
   const len = to - from;
   const f32 = out instanceof Float32Array;
   const [off] = layout(x, [len * (f32 ? 4 : 8)]);
-  const view = f32 ? new Float32Array(x.memory.buffer, off, len) : new Float64Array(x.memory.buffer, off, len);
+  const view = floatView(x, off, len, f32);
   view.set(out.subarray(from, to));
   const next = (f32 ? x.fisherYates32 : x.fisherYates64)(off, len, a) | 0;
   out.set(view, from);
@@ -273,9 +278,9 @@ export const SCATTER_CHUNK = 1 << 16;
  * scatter into a whole layer-sized buffer misses the cache and the TLB on every write of a large layer.
  * The same entries in the same order as scatter8. Returns the state after the last draw, or null (out
  * left partly written) when a chunk's bucket outgrows its staging room (8 standard deviations) or a
- * bucket's run would pass `end[b]`.
+ * bucket's run would pass the end of its room in `out`, (b + 1)·outRoom (bucket b's room starts at b·outRoom).
  */
-export function scatterBucketsWasm(w: Float32Array | Float64Array, out: Float32Array | Float64Array, next: Int32Array, end: Int32Array, buckets: number, a: number): number | null {
+export function scatterBucketsWasm(w: Float32Array | Float64Array, out: Float32Array | Float64Array, next: Int32Array, outRoom: number, buckets: number, a: number): number | null {
   const x = kernels();
   const n = w.length;
   const f32 = w instanceof Float32Array;
@@ -283,18 +288,18 @@ export function scatterBucketsWasm(w: Float32Array | Float64Array, out: Float32A
   const room = Math.ceil(SCATTER_CHUNK / 256 + 8 * Math.sqrt(SCATTER_CHUNK / 256) + 8);
   const [inOff, stageOff, sizeOff] = layout(x, [SCATTER_CHUNK * bytes, 256 * room * bytes, 1024]);
   const buf = x.memory.buffer;
-  const input = f32 ? new Float32Array(buf, inOff, SCATTER_CHUNK) : new Float64Array(buf, inOff, SCATTER_CHUNK);
-  const stage = f32 ? new Float32Array(buf, stageOff, 256 * room) : new Float64Array(buf, stageOff, 256 * room);
+  const input = floatView(x, inOff, SCATTER_CHUNK, f32);
+  const stage = floatView(x, stageOff, 256 * room, f32);
   const sizes = new Int32Array(buf, sizeOff, 256);
   const kernel = f32 ? x.scatterChunk32 : x.scatterChunk64;
   for (let i0 = 0; i0 < n; i0 += SCATTER_CHUNK) {
     const len = Math.min(SCATTER_CHUNK, n - i0);
-    input.set(len === SCATTER_CHUNK ? w.subarray(i0, i0 + len) : w.subarray(i0, n));
+    input.set(w.subarray(i0, i0 + len));
     a = kernel(inOff, len, stageOff, room, sizeOff, a) | 0;
     for (let b = 0; b < buckets; b++) {
       const s = sizes[b];
       const at = next[b];
-      if (s > room || at + s > end[b]) return null;
+      if (s > room || at + s > (b + 1) * outRoom) return null;
       out.set(stage.subarray(b * room, b * room + s), at);
       next[b] = at + s;
     }
@@ -321,9 +326,8 @@ export function transposeWasm<T extends Float32Array | Float64Array>(w: T, rows:
   const bytes = f32 ? 4 : 8;
   const R = Math.min(rows, Math.max(1, Math.floor(band / cols)));
   const [inOff, outOff] = layout(x, [R * cols * bytes, R * cols * bytes]);
-  const buf = x.memory.buffer;
-  const input = f32 ? new Float32Array(buf, inOff, R * cols) : new Float64Array(buf, inOff, R * cols);
-  const tile = f32 ? new Float32Array(buf, outOff, R * cols) : new Float64Array(buf, outOff, R * cols);
+  const input = floatView(x, inOff, R * cols, f32);
+  const tile = floatView(x, outOff, R * cols, f32);
   const kernel = f32 ? x.transpose32 : x.transpose64;
   for (let r0 = 0; r0 < rows; r0 += R) {
     const r = Math.min(R, rows - r0);

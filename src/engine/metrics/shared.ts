@@ -66,6 +66,17 @@ function rowSums(w: ArrayLike<number>, from: number, to: number, out: Float64Arr
   out[2] = Math.max(m0, m1);
 }
 
+/** Σ of the squared row norms and Σ of the row norms (‖W‖_F² and ‖Wᵀ‖₂,₁) from the squared row norms. */
+function sumAndRootSum(sq: Float64Array): { total: number; l21: number } {
+  let total = 0;
+  let l21 = 0;
+  for (let i = 0; i < sq.length; i++) {
+    total += sq[i];
+    l21 += Math.sqrt(sq[i]);
+  }
+  return { total, l21 };
+}
+
 /**
  * One sequential pass over W in its stored layout (W, or Wᵀ when `transposed`): NaN/±Inf counts, the
  * entry-wise ℓ₁ sum, max |w| and the squared row norms of W (Σ over a stored row, or per-column accumulators
@@ -80,12 +91,7 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
     const acc = new Float64Array(rows);
     const r = entrySumsWasm(w, transposed ? cols : rows, transposed ? rows : cols, transposed ? 'cols' : 'rows', acc);
     if (r && Number.isFinite(r.l1)) {
-      let total = 0;
-      let l21 = 0;
-      for (let i = 0; i < rows; i++) {
-        total += acc[i];
-        l21 += Math.sqrt(acc[i]);
-      }
+      const { total, l21 } = sumAndRootSum(acc);
       if (Number.isFinite(total)) return { nan: 0, inf: 0, l1: r.l1, fro: Math.sqrt(total), l21, maxAbs: r.maxAbs };
     }
   }
@@ -124,10 +130,7 @@ export function entryStats(w: ArrayLike<number>, rows: number, cols: number, tra
       if (a - a !== 0) for (let r = 0; r < rows; r++) { const v = w[o + r]; if (v !== v) nan++; else if (v - v !== 0) inf++; }
       l1 += a;
     }
-    for (let r = 0; r < rows; r++) {
-      total += acc[r];
-      l21 += Math.sqrt(acc[r]);
-    }
+    ({ total, l21 } = sumAndRootSum(acc));
   }
   return { nan, inf, l1, fro: Math.sqrt(total), l21, maxAbs: nan + inf ? NaN : mx };
 }
